@@ -1,0 +1,308 @@
+"""The catalog in use: data files loaded lazily, validated, cached; user overrides merged on top.
+
+Nothing is read at import time. ``load_catalog()`` reads ``catalog/data/*.yml`` once per process
+(or a directory given by ``WHERETORUN_CATALOG_DIR``); ``Catalog.with_overrides`` returns a copy with
+negotiated prices applied, so a user's prices never leak into another request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem, did_you_mean
+from .models import (
+    AcceleratorSpec,
+    ArchitectureCard,
+    EngineeringFile,
+    EngineeringProfile,
+    InstanceFile,
+    InstanceSpec,
+    LimitEntry,
+    LimitFile,
+    ModelFile,
+    PriceEntry,
+    PriceFile,
+    ProprietaryCard,
+    Tier,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+SUPPORTED_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+STALE_AFTER_DAYS = 120
+
+
+class CatalogError(Exception):
+    """The shipped or given catalog data is invalid (a bug in the data, not in user input)."""
+
+
+@dataclass(frozen=True)
+class PriceRef:
+    """A unit price as used on an invoice line: value plus where it came from."""
+
+    key: str
+    description: str
+    unit: str
+    value: Decimal
+    source: str
+    as_of: dt.date
+    verified: bool = True
+    tiers: tuple[Tier, ...] = ()
+    override_note: str | None = None
+
+    def cite(self) -> str:
+        flag = "" if self.verified else " (UNVERIFIED)"
+        return f"{self.source}, checked {self.as_of.isoformat()}{flag}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    prices: dict[str, PriceEntry]
+    instances: dict[str, InstanceSpec]
+    accelerators: dict[str, AcceleratorSpec]
+    open_models: dict[str, ArchitectureCard]
+    proprietary_models: dict[str, ProprietaryCard]
+    engineering: EngineeringFile
+    limits: dict[str, LimitEntry]
+    region: str = "us-east-1"
+    overrides: tuple[tuple[str, Decimal, str], ...] = ()  # (key, value, note)
+    discounts: tuple[tuple[str, Decimal], ...] = ()  # (service, percent)
+
+    # ---- prices -------------------------------------------------------------------------------
+    @property
+    def as_of(self) -> dt.date:
+        """The newest check date of any figure: the catalog's edition."""
+        return max(e.as_of for e in self.prices.values())
+
+    @property
+    def oldest(self) -> dt.date:
+        return min(e.as_of for e in self.prices.values())
+
+    def entry(self, key: str) -> PriceEntry:
+        try:
+            return self.prices[key]
+        except KeyError:
+            raise KeyError(f"no catalog price '{key}'{did_you_mean(key, self.prices)}") from None
+
+    def has_price(self, key: str) -> bool:
+        e = self.prices.get(key)
+        return e is not None and self.region in e.region_names
+
+    def price(self, key: str) -> PriceRef:
+        """The flat unit price of ``key`` in this catalog's region, overrides and discounts applied."""
+        e = self.entry(key)
+        if self.region not in e.region_names:
+            raise KeyError(f"catalog price '{key}' has no figure for {self.region}")
+        tiers = tuple(e.tiers.get(self.region, ()))
+        value = e.regions[self.region] if e.regions else tiers[0].price
+        value, tiers, note = self._adjust(key, value, tiers)
+        return PriceRef(key, e.description, e.unit, value, e.source, e.as_of, e.verified, tiers, note)
+
+    def _adjust(self, key: str, value: Decimal, tiers: tuple[Tier, ...]) -> tuple[Decimal, tuple[Tier, ...], str | None]:
+        for okey, ovalue, note in self.overrides:
+            if okey == key:
+                return ovalue, tuple(Tier(up_to=None, price=ovalue) for _ in tiers[:1]), note
+        service = key.split("/")[0]
+        for dservice, pct in self.discounts:
+            if dservice == service:
+                factor = (Decimal(100) - pct) / Decimal(100)
+                tiers = tuple(Tier(up_to=t.up_to, price=t.price * factor) for t in tiers)
+                return value * factor, tiers, f"{pct}% {service} discount from your prices file"
+        return value, tiers, None
+
+    def with_overrides(
+        self, overrides: dict[str, float], discount_pct: dict[str, float], file: str = "<prices>",
+        path_prefix: str = "prices",
+    ) -> Catalog:
+        problems = []
+        for key in overrides:
+            if key not in self.prices:
+                problems.append(
+                    Problem(file, f"{path_prefix}.overrides.{key}", f"unknown price key{did_you_mean(key, self.prices)}")
+                )
+        services = {k.split("/")[0] for k in self.prices}
+        for service in discount_pct:
+            if service not in services:
+                problems.append(
+                    Problem(
+                        file,
+                        f"{path_prefix}.discount_pct.{service}",
+                        f"unknown service{did_you_mean(service, services)}; known: {', '.join(sorted(services))}",
+                    )
+                )
+        if problems:
+            raise InputError(problems)
+        return replace(
+            self,
+            overrides=tuple(
+                (k, Decimal(str(v)), f"your price from {file} (catalog: {self._catalog_value(k)})")
+                for k, v in overrides.items()
+            ),
+            discounts=tuple((s, Decimal(str(p))) for s, p in discount_pct.items()),
+        )
+
+    def _catalog_value(self, key: str) -> str:
+        e = self.prices[key]
+        if e.regions:
+            v = e.regions.get(self.region)
+            return f"${v} per {e.unit}" if v is not None else "no figure for this region"
+        return "tiered"
+
+    def in_region(self, region: str, *, file: str = "<input>") -> Catalog:
+        if region not in SUPPORTED_REGIONS:
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        "region",
+                        f"region '{region}' is not in the catalog{did_you_mean(region, SUPPORTED_REGIONS)}; "
+                        f"allowed: {', '.join(SUPPORTED_REGIONS)}",
+                    )
+                ]
+            )
+        return replace(self, region=region)
+
+    # ---- instances and models -----------------------------------------------------------------
+    def instance(self, itype: str) -> InstanceSpec:
+        try:
+            return self.instances[itype]
+        except KeyError:
+            raise KeyError(f"unknown instance type '{itype}'{did_you_mean(itype, self.instances)}") from None
+
+    def priced_instances(self, prefix: str = "") -> list[InstanceSpec]:
+        """Instances with an on-demand price in this region (``prefix`` 'ml.' for SageMaker)."""
+        return [
+            i
+            for i in self.instances.values()
+            if i.type.startswith(prefix) and (prefix or not i.type.startswith("ml.")) and self.has_price(i.price_key)
+        ]
+
+    def engineering_profile(self, platform: str) -> EngineeringProfile:
+        for p in self.engineering.profiles:
+            if p.platform == platform:
+                return p
+        raise KeyError(f"no engineering profile for '{platform}'")
+
+    def limit(self, key: str) -> LimitEntry:
+        try:
+            return self.limits[key]
+        except KeyError:
+            raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
+
+    def model_ids(self) -> list[str]:
+        ids: list[str] = []
+        for card in (*self.open_models.values(), *self.proprietary_models.values()):
+            ids.append(card.id)
+            ids.extend(card.aliases)
+        return ids
+
+    def find_model(self, model_id: str) -> ArchitectureCard | ProprietaryCard | None:
+        """A model card by id or alias; an ``-instruct`` suffix names the same architecture."""
+        wanted = model_id.strip().lower()
+        candidates = [wanted]
+        if wanted.endswith("-instruct"):
+            candidates.append(wanted.removesuffix("-instruct"))
+        for name in candidates:
+            for card in (*self.open_models.values(), *self.proprietary_models.values()):
+                if name == card.id or name in card.aliases:
+                    return card
+        return None
+
+    def stale_entries(self, today: dt.date | None = None) -> list[PriceEntry]:
+        today = today or dt.date.today()
+        return [e for e in self.prices.values() if (today - e.as_of).days > STALE_AFTER_DAYS]
+
+
+def _read_yaml(path: Path) -> object:
+    with path.open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _validate(model: type, data: object, path: Path):  # type: ignore[no-untyped-def]
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise CatalogError(f"{path.name}: {e}") from None
+
+
+def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:  # type: ignore[type-arg]
+    out: dict = {}
+    for item in items:
+        key = getattr(item, attr)
+        if key in out:
+            raise CatalogError(f"{path.name}: duplicate {what} '{key}'")
+        out[key] = item
+    return out
+
+
+def load_catalog_dir(directory: Path) -> Catalog:
+    """Read and validate every data file of a catalog directory."""
+    prices: dict[str, PriceEntry] = {}
+    instances: dict[str, InstanceSpec] = {}
+    accelerators: dict[str, AcceleratorSpec] = {}
+    models: ModelFile | None = None
+    engineering: EngineeringFile | None = None
+    limits: dict[str, LimitEntry] = {}
+    files = sorted(directory.glob("*.yml"))
+    if not files:
+        raise CatalogError(f"no catalog files in {directory}")
+    for path in files:
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise CatalogError(f"{path.name}: expected a mapping")
+        if "prices" in data:
+            pf = _validate(PriceFile, data, path)
+            for key, entry in _index(pf.prices, "key", "price key", path).items():
+                if key in prices:
+                    raise CatalogError(f"{path.name}: price key '{key}' is defined twice")
+                prices[key] = entry
+        elif "instances" in data:
+            f = _validate(InstanceFile, data, path)
+            instances.update(_index(f.instances, "type", "instance", path))
+        elif "accelerators" in data:
+            items = [_validate(AcceleratorSpec, a, path) for a in data["accelerators"]]
+            accelerators.update(_index(items, "name", "accelerator", path))
+        elif "open_models" in data:
+            models = _validate(ModelFile, data, path)
+        elif "profiles" in data:
+            engineering = _validate(EngineeringFile, data, path)
+        elif "limits" in data:
+            lf = _validate(LimitFile, data, path)
+            limits.update(_index(lf.limits, "key", "limit", path))
+        else:
+            raise CatalogError(f"{path.name}: unknown kind of catalog file (keys: {', '.join(data)})")
+    if models is None or engineering is None:
+        raise CatalogError("catalog needs a models file and an engineering file")
+    for inst in instances.values():
+        if inst.price_key not in prices:
+            raise CatalogError(f"instance {inst.type}: price key '{inst.price_key}' has no price entry")
+        if inst.accelerator and inst.accelerator not in accelerators:
+            raise CatalogError(f"instance {inst.type}: accelerator '{inst.accelerator}' is not in the catalog")
+    return Catalog(
+        prices=prices,
+        instances=instances,
+        accelerators=accelerators,
+        open_models=_index(models.open_models, "id", "model", directory),
+        proprietary_models=_index(models.proprietary_models, "id", "model", directory),
+        engineering=engineering,
+        limits=limits,
+    )
+
+
+@functools.cache
+def _load_default(directory: str) -> Catalog:
+    return load_catalog_dir(Path(directory))
+
+
+def load_catalog(region: str = "us-east-1") -> Catalog:
+    """The embedded catalog (or ``$WHERETORUN_CATALOG_DIR``), in ``region``. Cached per process."""
+    directory = os.environ.get("WHERETORUN_CATALOG_DIR") or str(DATA_DIR)
+    return _load_default(directory).in_region(region)

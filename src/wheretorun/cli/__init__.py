@@ -1,0 +1,10 @@
+"""Command-line shell: thin Typer commands over the library (one module per command group)."""
+
+from __future__ import annotations
+
+from .app import app, main
+
+# Each module registers its commands on `app` when imported.
+from . import recommend as _recommend  # noqa: E402,F401  isort: skip
+
+__all__ = ["app", "main"]

@@ -1,0 +1,174 @@
+"""The one report object every output format is a pure function of.
+
+Its JSON form is the interface contract of ``recommend --format json`` and ``POST /v1/recommend``
+(../shared/DESIGN.md). Money is Decimal here; ``to_json_dict`` renders it as JSON numbers rounded
+to 6 decimal places (enough for a per-GB-second price), so an invoice line's quantity x unit price
+matches its amount and the lines add up to the total.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JSON_PLACES = Decimal("0.000001")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CostComponent(_Model):
+    """One invoice line: name, unit, quantity, unit price, monthly amount, and where the price came from."""
+
+    name: str
+    unit: str
+    quantity: Decimal
+    unit_price_usd: Decimal
+    monthly_usd: Decimal
+    price_key: str | None = None
+    source: str | None = None
+    as_of: str | None = None
+    verified: bool = True
+    note: str | None = None
+    kind: str = "infra"  # infra | ops
+
+
+class MonthlyCost(_Model):
+    infra: Decimal
+    ops: Decimal
+    total: Decimal
+
+
+class Blocker(_Model):
+    """A hard limit that rules a platform out, with the number it used."""
+
+    limit: str
+    value: str
+    workload_needs: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.limit} is {self.value}; this workload needs {self.workload_needs}"
+
+
+class OpsProfile(_Model):
+    setup_hours: float
+    upkeep_hours_per_month: float
+    oncall_hours_per_month: float
+    capacity_factor: float
+    monthly_hours: float
+    why: str
+
+
+class LatencyProfile(_Model):
+    cold_start_s: float | None = None
+    scale_out_s: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    note: str | None = None
+
+
+class Option(_Model):
+    platform: str
+    feasible: bool
+    blocked_by: list[str] = Field(default_factory=list)
+    instance_type: str | None = None
+    instances: float | None = None
+    monthly_cost_usd: MonthlyCost | None = None
+    cost_components: list[CostComponent] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    layer: str = "model"  # orchestration | model
+    blockers: list[Blocker] = Field(default_factory=list)
+    ops_profile: OpsProfile | None = None
+    latency: LatencyProfile | None = None
+    soft_warnings: list[str] = Field(default_factory=list)
+
+
+class TraceStep(_Model):
+    question: str
+    answer: str
+    because: str
+
+
+class Recommendation(_Model):
+    platform: str
+    pattern: str
+    summary: str
+    instance_type: str | None = None
+    model_platform: str | None = None
+    model_instance_type: str | None = None
+    monthly_cost_usd: MonthlyCost | None = None
+
+
+class BreakEven(_Model):
+    """Monthly token volume at which self-hosting equals Bedrock for this workload."""
+
+    tokens_per_month: float | None
+    self_hosted_platform: str | None = None
+    managed_platform: str | None = None
+    current_tokens_per_month: float | None = None
+    guideline: str = ""
+    note: str = ""
+
+
+class WorkloadReport(_Model):
+    name: str
+    role: str
+    recommendation: Recommendation
+    options: list[Option]
+    trace: list[TraceStep]
+    warnings: list[str] = Field(default_factory=list)
+    model_options: list[Option] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    breakeven: BreakEven | None = None
+    usage: dict[str, Any] = Field(default_factory=dict)
+    extras: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def chosen(self) -> Option | None:
+        return next((o for o in self.options if o.platform == self.recommendation.platform and o.feasible), None)
+
+    @property
+    def chosen_model(self) -> Option | None:
+        if not self.recommendation.model_platform:
+            return None
+        return next(
+            (o for o in self.model_options if o.platform == self.recommendation.model_platform and o.feasible), None
+        )
+
+
+class CatalogInfo(_Model):
+    as_of: str
+    region: str
+    oldest: str | None = None
+    bedrock_prices: str | None = None
+    month_hours: int = 730
+    overrides: list[str] = Field(default_factory=list)
+
+
+class Report(_Model):
+    version: int = 1
+    catalog: CatalogInfo
+    workloads: list[WorkloadReport]
+    total_monthly_cost_usd: Decimal
+    team: dict[str, Any] = Field(default_factory=dict)
+    source_file: str | None = None
+    generated_by: str = "wheretorun"
+    extras: dict[str, Any] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract JSON: Decimals become numbers rounded to 6 places."""
+        return _plain(self.model_dump(mode="python"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value.quantize(JSON_PLACES, rounding=ROUND_HALF_UP))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
