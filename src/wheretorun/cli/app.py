@@ -1,0 +1,62 @@
+"""The Typer application and the error boundary every command shares.
+
+Exit codes (interface contract): 0 success; 2 invalid input, one line per problem naming the file
+and field path, no traceback; 1 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from ..errors import InputError
+
+app = typer.Typer(
+    name="wheretorun",
+    help="Where should each part of your AI system run on AWS, and what will it really cost "
+    "(engineering time included)?\n\nExample: wheretorun recommend examples/ai-product.yml",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+prices_app = typer.Typer(help="The price catalog in use: show it, or refresh it from the AWS Price List.")
+app.add_typer(prices_app, name="prices")
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+T = TypeVar("T")
+
+
+def fail_input(error: InputError) -> typer.Exit:
+    for problem in error.problems:
+        err_console.print(f"error: {problem}", markup=False)
+    return typer.Exit(2)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run ``fn``; user-input problems exit 2 with one line each, anything else exits 1 without a traceback."""
+    try:
+        return fn()
+    except InputError as e:
+        raise fail_input(e) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as e:  # the internal-error boundary: say what broke, no traceback
+        err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
+        err_console.print("please report it with the input that caused it (set WHERETORUN_DEBUG=1 for a traceback)")
+        import os
+
+        if os.environ.get("WHERETORUN_DEBUG"):
+            raise
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as e:
+        sys.exit(e.code)
