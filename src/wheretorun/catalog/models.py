@@ -31,6 +31,9 @@ Unit = Literal[
     "percent",
     "hours",
     "NAT-hours",
+    "CMU-minutes",
+    "CMU-months",
+    "minutes",
 ]
 
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
@@ -57,31 +60,52 @@ class Tier(_Strict):
 
 
 class PriceEntry(Provenance):
-    """One price, per region. Either a flat ``regions`` price or ``tiers`` per region."""
+    """One price, per region. Either a flat ``regions`` price or ``tiers`` per region.
+
+    Every supported region needs a figure, or an entry in ``unavailable`` saying why there is none
+    (the service or instance is not offered there, or no public price exists). A figure that is
+    sourced for some regions only lists the others in ``unverified_regions``.
+    """
 
     key: str = Field(..., pattern=r"^[a-z0-9-]+(/[A-Za-z0-9.\-]+)+$")
     description: str
     unit: Unit
     regions: dict[str, NonNegativeDecimal] = Field(default_factory=dict)
     tiers: dict[str, list[Tier]] = Field(default_factory=dict)
+    unavailable: dict[str, Annotated[str, Field(min_length=10)]] = Field(
+        default_factory=dict,
+        description="Region -> why there is no figure there (not offered, no public price).",
+    )
+    unverified_regions: list[str] = Field(
+        default_factory=list, description="Regions whose figure was not confirmed from a source (UNVERIFIED)."
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> PriceEntry:
         if bool(self.regions) == bool(self.tiers):
             raise ValueError(f"{self.key}: give exactly one of `regions` (flat price) or `tiers`")
+        both = set(self.unavailable) & self.region_names
+        if both:
+            raise ValueError(f"{self.key}: {', '.join(sorted(both))} both priced and marked unavailable")
+        stray = set(self.unverified_regions) - self.region_names
+        if stray:
+            raise ValueError(f"{self.key}: unverified_regions {', '.join(sorted(stray))} have no figure")
         for region, tiers in self.tiers.items():
             if not tiers:
                 raise ValueError(f"{self.key}: {region} has no tiers")
             bounds = [t.up_to for t in tiers[:-1]]
             if any(b is None for b in bounds) or tiers[-1].up_to is not None:
                 raise ValueError(f"{self.key}: {region}: only the last tier is unbounded")
-            if bounds != sorted(bounds):  # type: ignore[type-var]
-                raise ValueError(f"{self.key}: {region}: tier bounds must increase")
+            if any(a >= b for a, b in zip(bounds, bounds[1:], strict=False)):  # type: ignore[operator]
+                raise ValueError(f"{self.key}: {region}: tier bounds must strictly increase (got {bounds})")
         return self
 
     @property
     def region_names(self) -> set[str]:
         return set(self.regions) | set(self.tiers)
+
+    def verified_in(self, region: str) -> bool:
+        return self.verified and region not in self.unverified_regions
 
 
 class PriceFile(_Strict):
@@ -100,7 +124,9 @@ class AcceleratorSpec(Provenance):
     memory_gb: Annotated[float, Field(gt=0)] = Field(..., description="Memory per accelerator, decimal GB.")
     bandwidth_gb_s: Annotated[float, Field(gt=0)] = Field(..., description="Peak memory bandwidth, GB/s.")
     bf16_tflops: Annotated[float, Field(gt=0)] = Field(..., description="Dense BF16/FP16 tensor TFLOPS.")
-    fp8_tflops: Annotated[float, Field(gt=0)] | None = Field(None, description="Dense FP8 TFLOPS, if supported.")
+    fp8_tflops: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Dense FP8 TFLOPS, if supported."
+    )
     int8_tops: Annotated[float, Field(gt=0)] | None = None
     supports_bf16: bool = True
 
@@ -111,15 +137,36 @@ class InstanceSpec(Provenance):
     type: str = Field(..., pattern=r"^(ml\.)?[a-z0-9]+\.[a-z0-9]+$")
     accelerator: Accelerator | None = None
     accelerator_count: Annotated[int, Field(ge=0)] = 0
-    accelerator_memory_gb: Annotated[float, Field(ge=0)] = Field(0, description="Per accelerator, decimal GB.")
+    accelerator_memory_gb: Annotated[float, Field(ge=0)] = Field(
+        0, description="Per accelerator, decimal GB."
+    )
     vcpu: Annotated[int, Field(gt=0)]
     memory_gib: Annotated[float, Field(gt=0)]
     price_key: str = Field(..., description="Key of the on-demand hourly PriceEntry.")
     spot_discount_pct: Annotated[float, Field(ge=0, lt=100)] | None = Field(
         None, description="Typical Spot discount, percent off on-demand (point in time)."
     )
-    savings_plan_1yr_pct: Annotated[float, Field(ge=0, lt=100)] | None = None
-    savings_plan_3yr_pct: Annotated[float, Field(ge=0, lt=100)] | None = None
+    savings_plan_1yr_pct: Annotated[float, Field(ge=0, lt=100)] | None = Field(
+        None, description="1-year Compute Savings Plan discount, percent off on-demand (see commitment_note)."
+    )
+    savings_plan_3yr_pct: Annotated[float, Field(ge=0, lt=100)] | None = Field(
+        None, description="3-year Compute Savings Plan discount, percent off on-demand (see commitment_note)."
+    )
+    reserved_1yr_pct: Annotated[float, Field(ge=0, lt=100)] | None = Field(
+        None, description="1-year reserved (no upfront) discount, percent off on-demand, us-east-1."
+    )
+    commitment_note: str | None = Field(None, description="Where the commitment discounts come from.")
+    commitment_verified: bool = Field(
+        False, description="false when the Savings Plan/reserved percentages are estimates (UNVERIFIED)."
+    )
+
+    @model_validator(mode="after")
+    def _accelerators_consistent(self) -> InstanceSpec:
+        if (self.accelerator is None) != (self.accelerator_count == 0):
+            raise ValueError(f"{self.type}: accelerator and accelerator_count must be given together")
+        if self.accelerator is not None and self.accelerator_memory_gb <= 0:
+            raise ValueError(f"{self.type}: accelerator_memory_gb must be > 0 for an accelerated instance")
+        return self
 
     @property
     def family(self) -> str:
@@ -140,7 +187,9 @@ class ArchitectureCard(Provenance):
     id: str
     aliases: list[str] = Field(default_factory=list)
     params_b: Annotated[float, Field(gt=0)]
-    active_params_b: Annotated[float, Field(gt=0)] | None = Field(None, description="MoE: parameters used per token.")
+    active_params_b: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="MoE: parameters used per token."
+    )
     layers: Annotated[int, Field(gt=0)]
     hidden_size: Annotated[int, Field(gt=0)]
     attention_heads: Annotated[int, Field(gt=0)]

@@ -96,19 +96,37 @@ class Catalog:
         e = self.prices.get(key)
         return e is not None and self.region in e.region_names
 
+    def unavailable_reason(self, key: str) -> str | None:
+        """Why ``key`` has no figure in this region (not offered there, no public price), or None."""
+        e = self.prices.get(key)
+        return e.unavailable.get(self.region) if e is not None else None
+
     def price(self, key: str) -> PriceRef:
-        """The flat unit price of ``key`` in this catalog's region, overrides and discounts applied."""
+        """The flat unit price of ``key`` in this catalog's region, overrides and discounts applied.
+
+        For a tiered entry ``value`` is the first tier's price and ``tiers`` holds them all.
+        """
         e = self.entry(key)
         if self.region not in e.region_names:
-            raise KeyError(f"catalog price '{key}' has no figure for {self.region}")
+            why = e.unavailable.get(self.region, "no figure")
+            raise KeyError(f"catalog price '{key}' has no figure for {self.region}: {why}")
         tiers = tuple(e.tiers.get(self.region, ()))
         value = e.regions[self.region] if e.regions else tiers[0].price
         value, tiers, note = self._adjust(key, value, tiers)
-        return PriceRef(key, e.description, e.unit, value, e.source, e.as_of, e.verified, tiers, note)
+        return PriceRef(
+            key, e.description, e.unit, value, e.source, e.as_of, e.verified_in(self.region), tiers, note
+        )
 
-    def _adjust(self, key: str, value: Decimal, tiers: tuple[Tier, ...]) -> tuple[Decimal, tuple[Tier, ...], str | None]:
+    def services(self) -> list[str]:
+        """Service prefixes of the price keys (``lambda``, ``ec2``, ...), for discounts and filtering."""
+        return sorted({k.split("/")[0] for k in self.prices})
+
+    def _adjust(
+        self, key: str, value: Decimal, tiers: tuple[Tier, ...]
+    ) -> tuple[Decimal, tuple[Tier, ...], str | None]:
         for okey, ovalue, note in self.overrides:
             if okey == key:
+                # A negotiated price replaces the whole tier ladder with one flat rate.
                 return ovalue, tuple(Tier(up_to=None, price=ovalue) for _ in tiers[:1]), note
         service = key.split("/")[0]
         for dservice, pct in self.discounts:
@@ -119,14 +137,21 @@ class Catalog:
         return value, tiers, None
 
     def with_overrides(
-        self, overrides: dict[str, float], discount_pct: dict[str, float], file: str = "<prices>",
+        self,
+        overrides: dict[str, float],
+        discount_pct: dict[str, float],
+        file: str = "<prices>",
         path_prefix: str = "prices",
     ) -> Catalog:
         problems = []
         for key in overrides:
             if key not in self.prices:
                 problems.append(
-                    Problem(file, f"{path_prefix}.overrides.{key}", f"unknown price key{did_you_mean(key, self.prices)}")
+                    Problem(
+                        file,
+                        f"{path_prefix}.overrides.{key}",
+                        f"unknown price key{did_you_mean(key, self.prices)}",
+                    )
                 )
         services = {k.split("/")[0] for k in self.prices}
         for service in discount_pct:
@@ -182,7 +207,9 @@ class Catalog:
         return [
             i
             for i in self.instances.values()
-            if i.type.startswith(prefix) and (prefix or not i.type.startswith("ml.")) and self.has_price(i.price_key)
+            if i.type.startswith(prefix)
+            and (prefix or not i.type.startswith("ml."))
+            and self.has_price(i.price_key)
         ]
 
     def engineering_profile(self, platform: str) -> EngineeringProfile:
@@ -220,10 +247,26 @@ class Catalog:
         today = today or dt.date.today()
         return [e for e in self.prices.values() if (today - e.as_of).days > STALE_AFTER_DAYS]
 
+    def applied_overrides(self) -> list[str]:
+        """One line per user override or discount in effect, for the trace and ``prices show``."""
+        lines = [f"{key}: ${value} ({note})" for key, value, note in self.overrides]
+        lines += [
+            f"{service}/*: {pct}% off (discount_pct from your prices file)" for service, pct in self.discounts
+        ]
+        return lines
+
+
+#: libyaml's C loader parses the shipped catalog about 10x faster than the pure-Python one; the
+#: catalog loads once per process but ``recommend`` is latency-sensitive on the web API.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _read_yaml(path: Path) -> object:
-    with path.open("r", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    try:
+        with path.open("r", encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_YamlLoader)  # noqa: S506  (a safe loader)
+    except yaml.YAMLError as e:
+        raise CatalogError(f"{path.name}: invalid YAML: {e}") from None
 
 
 def _validate(model: type, data: object, path: Path):  # type: ignore[no-untyped-def]
@@ -281,11 +324,8 @@ def load_catalog_dir(directory: Path) -> Catalog:
             raise CatalogError(f"{path.name}: unknown kind of catalog file (keys: {', '.join(data)})")
     if models is None or engineering is None:
         raise CatalogError("catalog needs a models file and an engineering file")
-    for inst in instances.values():
-        if inst.price_key not in prices:
-            raise CatalogError(f"instance {inst.type}: price key '{inst.price_key}' has no price entry")
-        if inst.accelerator and inst.accelerator not in accelerators:
-            raise CatalogError(f"instance {inst.type}: accelerator '{inst.accelerator}' is not in the catalog")
+    _check_regions(prices.values())
+    _check_instances(instances.values(), prices, accelerators)
     return Catalog(
         prices=prices,
         instances=instances,
@@ -295,6 +335,50 @@ def load_catalog_dir(directory: Path) -> Catalog:
         engineering=engineering,
         limits=limits,
     )
+
+
+def _check_regions(entries: Iterable[PriceEntry]) -> None:
+    """Every price has a figure, or a stated reason for none, in every supported region."""
+    supported = set(SUPPORTED_REGIONS)
+    for e in entries:
+        covered = e.region_names | set(e.unavailable)
+        unknown = covered - supported
+        if unknown:
+            raise CatalogError(
+                f"price '{e.key}': unknown region(s) {', '.join(sorted(unknown))}; supported: {', '.join(SUPPORTED_REGIONS)}"
+            )
+        missing = supported - covered
+        if missing:
+            raise CatalogError(
+                f"price '{e.key}': no figure for {', '.join(sorted(missing))}; add one, or say why under `unavailable`"
+            )
+
+
+_INSTANCE_PRICE_PREFIX = {True: "sagemaker/", False: "ec2/"}
+
+
+def _check_instances(
+    instances: Iterable[InstanceSpec], prices: dict[str, PriceEntry], accelerators: dict[str, AcceleratorSpec]
+) -> None:
+    for inst in instances:
+        entry = prices.get(inst.price_key)
+        if entry is None:
+            raise CatalogError(
+                f"instance {inst.type}: price key '{inst.price_key}' has no price entry{did_you_mean(inst.price_key, prices)}"
+            )
+        if entry.unit != "instance-hours":
+            raise CatalogError(
+                f"instance {inst.type}: price '{inst.price_key}' is per {entry.unit}, not instance-hours"
+            )
+        prefix = _INSTANCE_PRICE_PREFIX[inst.type.startswith("ml.")]
+        if not inst.price_key.startswith(prefix):
+            raise CatalogError(
+                f"instance {inst.type}: price key '{inst.price_key}' should start with '{prefix}'"
+            )
+        if inst.accelerator and inst.accelerator not in accelerators:
+            raise CatalogError(
+                f"instance {inst.type}: accelerator '{inst.accelerator}' is not in the catalog"
+            )
 
 
 @functools.cache
