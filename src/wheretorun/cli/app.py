@@ -47,7 +47,9 @@ def guarded(fn: Callable[[], T]) -> T:
         raise
     except Exception as e:  # the internal-error boundary: say what broke, no traceback
         err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
-        err_console.print("please report it with the input that caused it (set WHERETORUN_DEBUG=1 for a traceback)")
+        err_console.print(
+            "please report it with the input that caused it (set WHERETORUN_DEBUG=1 for a traceback)"
+        )
         import os
 
         if os.environ.get("WHERETORUN_DEBUG"):

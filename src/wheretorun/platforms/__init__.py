@@ -1,0 +1,37 @@
+"""One module per AWS platform, each answering the same questions (see ``base``)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import (
+    aws_batch,
+    bedrock,
+    bedrock_batch,
+    ecs_ec2,
+    eks_ec2,
+    fargate,
+    lambda_,
+    sagemaker_endpoint,
+    step_functions,
+)
+from .base import Context, assess
+
+#: Contract platform ids (../shared/DESIGN.md), in the order options are listed.
+PLATFORMS: dict[str, ModuleType] = {
+    m.ID: m
+    for m in (
+        lambda_,
+        step_functions,
+        fargate,
+        ecs_ec2,
+        eks_ec2,
+        aws_batch,
+        bedrock,
+        bedrock_batch,
+        sagemaker_endpoint,
+    )
+}
+PLATFORM_IDS = tuple(PLATFORMS)
+
+__all__ = ["PLATFORMS", "PLATFORM_IDS", "Context", "assess"]

@@ -120,12 +120,26 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     if isinstance(card, ProprietaryCard):
         if m.weights == "open":
             raise InputError(
-                [Problem(file, f"workloads[{index}].model.weights", f"'{card.id}' is proprietary (API-only), not open")]
+                [
+                    Problem(
+                        file,
+                        f"workloads[{index}].model.weights",
+                        f"'{card.id}' is proprietary (API-only), not open",
+                    )
+                ]
             )
         return ModelInfo(
-            id=card.id, card=card, weights="proprietary", params_b=m.params_b or card.params_b,
-            precision=m.precision, context_tokens=m.context_tokens or DEFAULT_CONTEXT_TOKENS, custom=m.custom,
-            kind=card.kind, arch=None, footprint=None, bedrock_model_id=card.bedrock_model_id,
+            id=card.id,
+            card=card,
+            weights="proprietary",
+            params_b=m.params_b or card.params_b,
+            precision=m.precision,
+            context_tokens=m.context_tokens or DEFAULT_CONTEXT_TOKENS,
+            custom=m.custom,
+            kind=card.kind,
+            arch=None,
+            footprint=None,
+            bedrock_model_id=card.bedrock_model_id,
         )
     if card is not None:
         arch = architecture_from_card(card)
@@ -136,16 +150,26 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     else:
         params = float(m.params_b or 0)
         arch = estimate_architecture(params)
-        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(w.role, "generative")
+        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(
+            w.role, "generative"
+        )
         bedrock_id = None
         max_ctx = None
     weights = m.weights or ("open" if card is not None else "open")
     if weights == "proprietary" and card is None:
         # a proprietary model described only by size: it can only be reached through its provider
         return ModelInfo(
-            id=m.id, card=None, weights="proprietary", params_b=params, precision=m.precision,
-            context_tokens=m.context_tokens or DEFAULT_CONTEXT_TOKENS, custom=m.custom, kind=kind, arch=None,
-            footprint=None, bedrock_model_id=None,
+            id=m.id,
+            card=None,
+            weights="proprietary",
+            params_b=params,
+            precision=m.precision,
+            context_tokens=m.context_tokens or DEFAULT_CONTEXT_TOKENS,
+            custom=m.custom,
+            kind=kind,
+            arch=None,
+            footprint=None,
+            bedrock_model_id=None,
         )
     default_ctx = DEFAULT_CONTEXT_TOKENS if kind == "generative" else min(512, max_ctx or 512)
     ctx = m.context_tokens or (min(default_ctx, max_ctx) if max_ctx else default_ctx)
@@ -162,21 +186,52 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     if arch is not None and m.params_b and card is not None:
         arch = Architecture(**{**arch.__dict__, "params_b": params})
     return ModelInfo(
-        id=card.id if card else m.id, card=card, weights=weights, params_b=params, precision=m.precision,
-        context_tokens=ctx, custom=m.custom, kind=kind, arch=arch,
-        footprint=footprint(arch, m.precision, ctx, 1), bedrock_model_id=bedrock_id,
+        id=card.id if card else m.id,
+        card=card,
+        weights=weights,
+        params_b=params,
+        precision=m.precision,
+        context_tokens=ctx,
+        custom=m.custom,
+        kind=kind,
+        arch=arch,
+        footprint=footprint(arch, m.precision, ctx, 1),
+        bedrock_model_id=bedrock_id,
     )
 
 
 def derive_usage(wf: WorkloadFile, index: int, catalog: Catalog, file: str, base_dir: Path | None) -> Usage:
+    """The usage of workload ``index`` as written (its own layer)."""
     w = wf.workloads[index]
+    return _derive(w, index, resolve_model(w, index, catalog, file), catalog, base_dir)
+
+
+def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
+    """The usage an orchestration workload puts on the model it calls: same requests and tokens,
+    the model's own memory and generation time (not the orchestration code's)."""
+    w = usage.workload.model_copy(
+        update={"role": "inference", "duration_s": None, "duration_p99_s": None, "memory_gb": None}
+    )
+    derived = _derive(w, usage.index, usage.model, catalog, usage.base_dir)
+    derived.assumptions = [
+        f"model layer: {a}"
+        for a in derived.assumptions
+        if not a.startswith(("peak_to_mean", "input_tokens", "output_tokens", "requests_per_month"))
+    ]
+    return derived
+
+
+def _derive(
+    w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, base_dir: Path | None
+) -> Usage:
     notes: list[str] = []
-    model = resolve_model(w, index, catalog, file)
     if w.peak_to_mean is not None:
         ptm = w.peak_to_mean
     else:
         ptm = DEFAULT_PEAK_TO_MEAN[w.traffic]
-        notes.append(f"peak_to_mean = {ptm:g} (default for '{w.traffic}' traffic; set peak_to_mean to change it)")
+        notes.append(
+            f"peak_to_mean = {ptm:g} (default for '{w.traffic}' traffic; set peak_to_mean to change it)"
+        )
     generative = model is not None and model.kind == "generative"
     if w.input_tokens is not None:
         tin = w.input_tokens
@@ -229,7 +284,16 @@ def derive_usage(wf: WorkloadFile, index: int, catalog: Catalog, file: str, base
     if not math.isfinite(base_volume):
         raise InputError([Problem(file, f"workloads[{index}]", "request volume is not a finite number")])
     return Usage(
-        index=index, workload=w, requests_per_month=base_volume, peak_to_mean=ptm, duration_s=dur,
-        duration_p99_s=p99, memory_gb=mem, input_tokens=tin, output_tokens=tout, model=model,
-        base_dir=base_dir, assumptions=notes,
+        index=index,
+        workload=w,
+        requests_per_month=base_volume,
+        peak_to_mean=ptm,
+        duration_s=dur,
+        duration_p99_s=p99,
+        memory_gb=mem,
+        input_tokens=tin,
+        output_tokens=tout,
+        model=model,
+        base_dir=base_dir,
+        assumptions=notes,
     )

@@ -34,6 +34,10 @@ class CostComponent(_Model):
     verified: bool = True
     note: str | None = None
     kind: str = "infra"  # infra | ops
+    scales_with: list[str] = Field(
+        default_factory=list,
+        description="Inputs the quantity is proportional to: volume, tokens, engineer_rate (for growth and Monte Carlo).",
+    )
 
 
 class MonthlyCost(_Model):
@@ -85,6 +89,7 @@ class Option(_Model):
     ops_profile: OpsProfile | None = None
     latency: LatencyProfile | None = None
     soft_warnings: list[str] = Field(default_factory=list)
+    extras: dict[str, Any] = Field(default_factory=dict)
 
 
 class TraceStep(_Model):
@@ -129,14 +134,21 @@ class WorkloadReport(_Model):
 
     @property
     def chosen(self) -> Option | None:
-        return next((o for o in self.options if o.platform == self.recommendation.platform and o.feasible), None)
+        return next(
+            (o for o in self.options if o.platform == self.recommendation.platform and o.feasible), None
+        )
 
     @property
     def chosen_model(self) -> Option | None:
         if not self.recommendation.model_platform:
             return None
         return next(
-            (o for o in self.model_options if o.platform == self.recommendation.model_platform and o.feasible), None
+            (
+                o
+                for o in self.model_options
+                if o.platform == self.recommendation.model_platform and o.feasible
+            ),
+            None,
         )
 
 

@@ -117,7 +117,11 @@ def problems_from_validation(err: ValidationError, file: str, model: type = Work
             key = str(loc[-1])
             allowed = _allowed_keys(model, loc)
             hint = did_you_mean(key, allowed)
-            msg = f"unknown field '{key}'{hint}; allowed: {', '.join(allowed)}" if allowed else f"unknown field '{key}'"
+            msg = (
+                f"unknown field '{key}'{hint}; allowed: {', '.join(allowed)}"
+                if allowed
+                else f"unknown field '{key}'"
+            )
         elif kind == "missing":
             msg = "required field is missing"
         elif kind in ("finite_number",):
@@ -179,7 +183,13 @@ def decode_bytes(raw: bytes, file: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(
-            [Problem(file, "", f"not valid UTF-8 text (byte {e.start}: {raw[e.start:e.start + 1]!r}); save it as UTF-8")]
+            [
+                Problem(
+                    file,
+                    "",
+                    f"not valid UTF-8 text (byte {e.start}: {raw[e.start : e.start + 1]!r}); save it as UTF-8",
+                )
+            ]
         ) from None
     return text
 
@@ -190,7 +200,9 @@ def read_file(path: str | Path) -> str:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError([Problem(file, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")])
+            raise InputError(
+                [Problem(file, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")]
+            )
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:

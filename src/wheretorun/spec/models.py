@@ -164,11 +164,14 @@ class Workload(_Strict):
         None, description="Typical wall time of one request or task, seconds.", le=31_536_000
     )
     duration_p99_s: PositiveFloat | None = Field(
-        None, description="99th-percentile wall time, seconds; a tail past 15 minutes calls for a queue.",
+        None,
+        description="99th-percentile wall time, seconds; a tail past 15 minutes calls for a queue.",
         le=31_536_000,
     )
     memory_gb: PositiveFloat | None = Field(
-        None, description="Memory one request/task needs, GB; derived from the model when omitted.", le=100_000
+        None,
+        description="Memory one request/task needs, GB; derived from the model when omitted.",
+        le=100_000,
     )
     gpu: GpuNeed = Field("auto", description="auto: decided from the model; required; none.")
     trigger: Trigger = Field("api", description="What starts the work.")
@@ -188,7 +191,11 @@ class Workload(_Strict):
         if (self.requests_per_month is None) == (self.requests_per_second is None):
             which = "both were given" if self.requests_per_month is not None else "neither was given"
             raise ValueError(f"give exactly one of requests_per_month or requests_per_second ({which})")
-        if self.duration_p99_s is not None and self.duration_s is not None and self.duration_p99_s < self.duration_s:
+        if (
+            self.duration_p99_s is not None
+            and self.duration_s is not None
+            and self.duration_p99_s < self.duration_s
+        ):
             raise ValueError(
                 f"duration_p99_s ({self.duration_p99_s:g}) is below duration_s ({self.duration_s:g}); "
                 "the 99th percentile cannot be below the typical duration"
@@ -251,7 +258,9 @@ class Uncertainty(_Strict):
 class EngineeringOverride(_Strict):
     setup_hours: NonNegativeFloat | None = Field(None, description="One-off setup, hours.")
     upkeep_hours_per_month: NonNegativeFloat | None = Field(None, description="Routine upkeep, hours/month.")
-    oncall_hours_per_month: NonNegativeFloat | None = Field(None, description="On-call and incidents, hours/month.")
+    oncall_hours_per_month: NonNegativeFloat | None = Field(
+        None, description="On-call and incidents, hours/month."
+    )
 
 
 class WorkloadFile(_Strict):

@@ -1,0 +1,396 @@
+"""From a workload file to a Report: price every option, apply the rules, choose, explain.
+
+Optimizer-style (SkyPilot's sky/optimizer.py): every platform is assessed (hard limits first,
+then an itemised price), the rules add the playbook's questions and preferences, and the
+cheapest eligible total (infrastructure + engineering) wins. Infeasible options stay in the
+report with the limit that ruled them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+from ..catalog.bedrock import snapshot_label
+from ..catalog.store import Catalog, load_catalog
+from ..errors import InputError
+from ..platforms import PLATFORMS, Context, assess
+from ..platforms.usage import Usage, derive_usage, model_layer_usage
+from ..report.model import (
+    BreakEven,
+    CatalogInfo,
+    MonthlyCost,
+    Option,
+    Recommendation,
+    Report,
+    TraceStep,
+    WorkloadReport,
+)
+from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
+from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
+
+SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
+BREAKEVEN_RANGE = (1e-3, 1e4)  # multiples of today's volume searched for the crossover
+BREAKEVEN_GRID = 40
+
+
+def catalog_for(
+    wf: WorkloadFile, file: str, extra: PriceOverrides | None = None, extra_file: str = ""
+) -> Catalog:
+    """The catalog in the file's region with the file's (and the --prices file's) prices merged."""
+    catalog = load_catalog().in_region(wf.region, file=file)
+    for overrides, src, prefix in ((wf.prices, file, "prices"), (extra, extra_file or "<prices>", "prices")):
+        if overrides is not None and (overrides.overrides or overrides.discount_pct):
+            merged = catalog.with_overrides(overrides.overrides, overrides.discount_pct, src, prefix)
+            catalog = replace(
+                merged,
+                overrides=catalog.overrides + merged.overrides,
+                discounts=catalog.discounts + merged.discounts,
+            )
+    return catalog
+
+
+def assess_all(usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str) -> list[Option]:
+    ctx = Context(usage=usage, wf=wf, catalog=catalog, layer=layer, file=file)
+    return [assess(module, ctx) for module in PLATFORMS.values()]
+
+
+def decide_layer(
+    usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str
+) -> tuple[Decision, Option | None]:
+    d = Decision(usage=usage, wf=wf, layer=layer, options=assess_all(usage, wf, catalog, layer, file))
+    for rule in RULES:
+        rule(d)
+    return d, choose(d)
+
+
+def choose(d: Decision) -> Option | None:
+    """Cheapest eligible total; preferences exclude only while something else is feasible."""
+    ranked = sorted(d.feasible, key=lambda o: (o.monthly_cost_usd.total, list(PLATFORMS).index(o.platform)))  # type: ignore[union-attr]
+    for o in ranked:
+        if o.platform in d.not_preferred:
+            o.notes.append(f"not recommended: {d.not_preferred[o.platform]}")
+    eligible = [o for o in ranked if o.platform not in d.not_preferred]
+    if not ranked:
+        d.ask(
+            "Which feasible option costs least in total?",
+            "none is feasible",
+            "every platform breaks a hard limit (see above): change the workload (a smaller or open model, "
+            "a queue for long work, a lower precision) and ask again.",
+        )
+        d.warnings.append("no platform can run this workload as described")
+        return None
+    if not eligible:
+        pick = ranked[0]
+        d.warnings.append(
+            f"only platforms the team is not ready for are feasible: {pick.platform} is recommended anyway, "
+            f"with {pick.ops_profile.monthly_hours if pick.ops_profile else 0:,.0f} engineering hours a month"
+        )
+    else:
+        pick = eligible[0]
+    lines = []
+    for o in ranked[:5]:
+        mc = o.monthly_cost_usd
+        assert mc is not None
+        flag = " (not preferred)" if o.platform in d.not_preferred else ""
+        what = f" {o.instance_type}" if o.instance_type else ""
+        lines.append(
+            f"{o.platform}{what} ${mc.total:,.2f} (${mc.infra:,.2f} infra + ${mc.ops:,.2f} engineering){flag}"
+        )
+    runner = next((o for o in ranked if o is not pick), None)
+    gap = ""
+    if runner is not None and pick.monthly_cost_usd and runner.monthly_cost_usd:
+        diff = runner.monthly_cost_usd.total - pick.monthly_cost_usd.total
+        gap = f"; {pick.platform} is ${diff:,.2f}/month {'cheaper than' if diff >= 0 else 'dearer than'} {runner.platform}"
+    d.ask(
+        "Which feasible option costs least in total (infrastructure + engineering)?",
+        pick.platform,
+        "ranked: " + "; ".join(lines) + gap + ".",
+    )
+    return pick
+
+
+def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | None, compliance: bool) -> str:
+    w = usage.workload
+    p = layer_pick.platform if layer_pick else None
+    long_tail = usage.duration_p99_s > 900 >= usage.duration_s
+    if w.role in ORCHESTRATION_ROLES:
+        if p == "step-functions":
+            return "long-flow-on-step-functions"
+        if long_tail and p in ("fargate", "ecs-ec2", "eks-ec2", "aws-batch"):
+            return "hybrid-queue"
+        m = model_pick.platform if model_pick else None
+        if m in ("bedrock", "bedrock-batch"):
+            return "agent-with-bedrock"
+        if m in SELF_HOSTED:
+            return "agent-with-self-hosted-model"
+        if w.trigger in ("event", "queue", "schedule"):
+            return "event-driven-glue"
+        return "serverless-orchestration" if p == "lambda" else "orchestration-on-containers"
+    if p is None:
+        return "none"
+    if compliance and p in SELF_HOSTED:
+        return "in-vpc-self-hosted"
+    if w.role == "fine-tuning":
+        return "gpu-training-job"
+    if long_tail and p in ("fargate", "ecs-ec2", "eks-ec2", "aws-batch"):
+        return "hybrid-queue"
+    if p in ("bedrock-batch", "aws-batch"):
+        return "async-batch"
+    if p == "bedrock":
+        return "rag-with-bedrock" if w.role == "rag" else "managed-inference-on-bedrock"
+    if p in ("ecs-ec2", "eks-ec2"):
+        return (
+            "self-hosted-llm-on-gpu"
+            if layer_pick and layer_pick.extras.get("uses_gpu")
+            else "cpu-model-on-containers"
+        )
+    if p == "fargate":
+        return "rag-on-fargate" if w.role in ("rag", "embedding", "reranking") else "cpu-inference-on-fargate"
+    if p == "sagemaker-endpoint":
+        return "managed-endpoint-on-sagemaker"
+    return "cpu-model-on-lambda"
+
+
+def _where(o: Option | None) -> str:
+    if o is None:
+        return "nowhere (no platform fits)"
+    return f"{o.platform} ({o.instance_type})" if o.instance_type else o.platform
+
+
+def breakeven(
+    usage: Usage, wf: WorkloadFile, catalog: Catalog, d: Decision, file: str, curve: bool
+) -> tuple[BreakEven | None, list[dict]]:
+    """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's."""
+    if d.layer != "model" or usage.model is None or usage.model.kind != "generative":
+        return None, []
+    managed = d.option("bedrock")
+    hosted = d.cheapest(SELF_HOSTED)
+    guideline = (
+        f"seed 1 guideline: < {GUIDELINE_LOW / 1e6:,.0f}M tokens/month Bedrock wins, {GUIDELINE_LOW / 1e6:,.0f}M-"
+        f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
+        f"(and 'up to {GUIDELINE_MID / 1e6:,.0f}M tokens/month Bedrock wins with ops included')"
+    )
+    if managed is None or not managed.feasible or hosted is None or usage.tokens_per_month <= 0:
+        return BreakEven(
+            tokens_per_month=None,
+            guideline=guideline,
+            current_tokens_per_month=usage.tokens_per_month,
+            note="needs both Bedrock and a self-hosted option to be feasible",
+        ), []
+    modules = (PLATFORMS["bedrock"], PLATFORMS[hosted.platform])
+
+    def totals(k: float) -> tuple[Decimal, Decimal] | None:
+        scaled = replace(usage, requests_per_month=usage.requests_per_month * k)
+        ctx = Context(usage=scaled, wf=wf, catalog=catalog, layer="model", file=file)
+        a, b = (assess(m, ctx) for m in modules)
+        if not (a.feasible and b.feasible):
+            return None
+        return a.monthly_cost_usd.total, b.monthly_cost_usd.total  # type: ignore[union-attr]
+
+    lo_k, hi_k = BREAKEVEN_RANGE
+    ks = [lo_k * (hi_k / lo_k) ** (i / (BREAKEVEN_GRID - 1)) for i in range(BREAKEVEN_GRID)]
+    points: list[dict] = []
+    prev: float | None = None
+    bracket: tuple[float, float] | None = None
+    for k in ks:
+        t = totals(k)
+        if t is None:
+            continue
+        if curve:
+            tokens = usage.tokens_per_month * k
+            points += [
+                {"tokens_per_month": tokens, "platform": "bedrock", "monthly_usd": float(t[0])},
+                {"tokens_per_month": tokens, "platform": hosted.platform, "monthly_usd": float(t[1])},
+            ]
+        if bracket is None and t[1] <= t[0]:
+            bracket = (prev if prev is not None else k, k)
+            if not curve:
+                break
+        prev = k
+    if bracket is None:
+        return BreakEven(
+            tokens_per_month=None,
+            self_hosted_platform=hosted.platform,
+            managed_platform="bedrock",
+            current_tokens_per_month=usage.tokens_per_month,
+            guideline=guideline,
+            note=f"self-hosting on {hosted.platform} stays dearer than Bedrock up to {hi_k:,.0f}x today's volume",
+        ), points
+    lo, hi = bracket
+    for _ in range(30):  # bisection on a step function: find the first volume where self-hosting wins
+        mid = (lo * hi) ** 0.5
+        t = totals(mid)
+        if t is not None and t[1] <= t[0]:
+            hi = mid
+        else:
+            lo = mid
+        if hi / lo < 1.001:
+            break
+    tokens = usage.tokens_per_month * hi
+    now = usage.tokens_per_month
+    rel = "above" if tokens > now else "below"
+    return BreakEven(
+        tokens_per_month=tokens,
+        self_hosted_platform=hosted.platform,
+        managed_platform="bedrock",
+        current_tokens_per_month=now,
+        guideline=guideline,
+        note=f"self-hosting on {hosted.platform} costs no more than Bedrock from {tokens / 1e6:,.1f}M tokens/month "
+        f"({hi:,.3g}x today's {now / 1e6:,.1f}M; today is {rel} the break-even), engineering included",
+    ), points
+
+
+def recommend_workload(
+    wf: WorkloadFile, index: int, catalog: Catalog, file: str, base_dir: Path | None, *, curve: bool = True
+) -> WorkloadReport:
+    usage = derive_usage(wf, index, catalog, file, base_dir)
+    w = usage.workload
+    warnings: list[str] = []
+    trace: list[TraceStep] = []
+    model_options: list[Option] = []
+    model_pick: Option | None = None
+    assumptions = list(usage.assumptions)
+    if w.role in ORCHESTRATION_ROLES:
+        d, pick = decide_layer(usage, wf, catalog, "orchestration", file)
+        trace += [
+            TraceStep(question=f"[orchestration] {t.question}", answer=t.answer, because=t.because)
+            for t in d.trace
+        ]
+        warnings += d.warnings
+        options = d.options
+        model_d: Decision | None = None
+        if usage.model is not None:
+            musage = model_layer_usage(usage, catalog)
+            assumptions += musage.assumptions
+            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file)
+            trace += [
+                TraceStep(question=f"[model] {t.question}", answer=t.answer, because=t.because)
+                for t in model_d.trace
+            ]
+            warnings += model_d.warnings
+            model_options = model_d.options
+        be, points = (
+            breakeven(model_layer_usage(usage, catalog), wf, catalog, model_d, file, curve)
+            if model_d
+            else (None, [])
+        )
+        compliance = bool(model_d and model_d.compliance_forces_self_hosting)
+    else:
+        d, pick = decide_layer(usage, wf, catalog, "model", file)
+        trace += d.trace
+        warnings += d.warnings
+        options = d.options
+        be, points = breakeven(usage, wf, catalog, d, file, curve)
+        compliance = d.compliance_forces_self_hosting
+    for o in [pick, model_pick]:
+        if o is not None:
+            warnings += [f"{o.platform}: {s}" for s in o.soft_warnings]
+    total = _sum_costs([o for o in (pick, model_pick) if o is not None])
+    pattern = pattern_for(usage, pick, model_pick, compliance)
+    summary = _summary(w.name, pick, model_pick, total, pattern)
+    if be is not None and be.note:
+        trace.append(
+            TraceStep(
+                question="At what monthly token volume does self-hosting beat Bedrock?",
+                answer=f"{be.tokens_per_month / 1e6:,.1f}M tokens/month"
+                if be.tokens_per_month
+                else "not within range",
+                because=f"{be.note}. {be.guideline}.",
+            )
+        )
+    return WorkloadReport(
+        name=w.name,
+        role=w.role,
+        recommendation=Recommendation(
+            platform=pick.platform if pick else "none",
+            pattern=pattern,
+            summary=summary,
+            instance_type=pick.instance_type if pick else None,
+            model_platform=model_pick.platform if model_pick else None,
+            model_instance_type=model_pick.instance_type if model_pick else None,
+            monthly_cost_usd=total,
+        ),
+        options=options,
+        model_options=model_options,
+        trace=trace,
+        warnings=warnings,
+        assumptions=assumptions,
+        breakeven=be,
+        usage={
+            "requests_per_month": usage.requests_per_month,
+            "mean_requests_per_s": usage.mean_rps,
+            "peak_requests_per_s": usage.peak_rps,
+            "tokens_per_month": usage.tokens_per_month,
+            "duration_s": usage.duration_s,
+            "memory_gb": usage.memory_gb,
+        },
+        extras={"breakeven_curve": points} if points else {},
+    )
+
+
+def _sum_costs(options: list[Option]) -> MonthlyCost:
+    infra = sum((o.monthly_cost_usd.infra for o in options if o.monthly_cost_usd), Decimal(0))
+    ops = sum((o.monthly_cost_usd.ops for o in options if o.monthly_cost_usd), Decimal(0))
+    return MonthlyCost(infra=infra, ops=ops, total=infra + ops)
+
+
+def _summary(
+    name: str, pick: Option | None, model_pick: Option | None, total: MonthlyCost, pattern: str
+) -> str:
+    if pick is None:
+        return f"{name}: no AWS platform fits this workload as described; see the blocked options."
+    text = f"Run {name} on {_where(pick)}"
+    if model_pick is not None:
+        text += f" and serve its model on {_where(model_pick)}"
+    return (
+        f"{text} ({pattern}): ${total.total:,.2f}/month = ${total.infra:,.2f} infrastructure + "
+        f"${total.ops:,.2f} engineering."
+    )
+
+
+def recommend(
+    wf: WorkloadFile,
+    *,
+    file: str = "<input>",
+    base_dir: Path | str | None = None,
+    prices: PriceOverrides | None = None,
+    prices_file: str = "",
+    breakeven_curve: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Recommend a platform for every workload of a validated workload file."""
+    catalog = catalog_for(wf, file, prices, prices_file)
+    base = Path(base_dir) if base_dir is not None else None
+    reports = []
+    problems = []
+    n = len(wf.workloads)
+    for i in range(n):
+        try:
+            reports.append(recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve))
+        except InputError as e:
+            problems += e.problems
+        if on_progress:
+            on_progress(i + 1, n)
+    if problems:
+        raise InputError(problems)
+    total = sum(
+        (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
+        Decimal(0),
+    )
+    return Report(
+        catalog=CatalogInfo(
+            as_of=catalog.as_of.isoformat(),
+            region=catalog.region,
+            oldest=catalog.oldest.isoformat(),
+            bedrock_prices=snapshot_label(),
+            overrides=[note for _, _, note in catalog.overrides]
+            + [f"{p}% off {s}" for s, p in catalog.discounts],
+        ),
+        workloads=reports,
+        total_monthly_cost_usd=total,
+        team=wf.team.model_dump(),
+        source_file=file,
+    )

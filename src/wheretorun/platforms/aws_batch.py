@@ -1,0 +1,91 @@
+"""AWS Batch: jobs on EC2 (GPU or CPU) that start in minutes, run as long as needed, then stop.
+
+AWS Batch has no charge of its own (https://aws.amazon.com/batch/pricing/): instance-hours for the
+work only, no idle fleet. Jobs take minutes to start, so it serves queues and schedules, not
+interactive requests.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..report.model import Blocker, LatencyProfile
+from ..units import MILLION
+from .base import Context, Priced, blocker, line
+from .ec2_fleet import ec2_limits, uses_gpu
+from .selfhost import (
+    cheapest_fleet,
+    cpu_instance_replicas,
+    fleet_extras,
+    fleet_lines,
+    fleet_notes,
+    gpu_replicas,
+    instances_count,
+)
+
+ID = "aws-batch"
+SQS_REQUESTS_PER_MESSAGE = 3  # send, receive, delete
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    out = ec2_limits(ctx)
+    w = ctx.workload
+    start = ctx.catalog.limit("batch/job-start-s").value
+    if w.p99_latency_ms is not None and w.p99_latency_ms < (start + ctx.usage.duration_s) * 1000:
+        out.append(
+            blocker(
+                ctx,
+                "batch/job-start-s",
+                f"a p99 latency of {w.p99_latency_ms:,g} ms (p99_latency_ms), below job start + duration",
+            )
+        )
+    return out
+
+
+def price(ctx: Context) -> Priced:
+    cat = ctx.catalog
+    gpu = uses_gpu(ctx)
+    replicas = gpu_replicas(ctx, "", ID) if gpu else cpu_instance_replicas(ctx, ID)
+    start = cat.limit("batch/job-start-s").value
+    replica, fleet = cheapest_fleet(ctx, replicas, start, 0, batch=True)
+    comps = fleet_lines(ctx, replica, fleet)
+    for c in comps:
+        c.scales_with = ["volume"]
+    w = ctx.workload
+    if w.trigger in ("queue", "api", "event"):
+        msgs = Decimal(str(ctx.usage.requests_per_month)) * SQS_REQUESTS_PER_MESSAGE
+        comps.append(
+            line(
+                "Queue requests (SQS standard)",
+                cat.price("sqs/standard-requests"),
+                msgs / MILLION,
+                scales_with=["volume"],
+                note=f"{SQS_REQUESTS_PER_MESSAGE} requests per job: send, receive, delete",
+            )
+        )
+    notes = fleet_notes(ctx, replica, fleet)
+    soft = []
+    if w.trigger == "api":
+        soft.append("jobs start in minutes: only for an asynchronous API that returns a job id")
+    return Priced(
+        components=comps,
+        instance_type=replica.label,
+        instances=instances_count(fleet),
+        notes=notes,
+        soft_warnings=soft,
+        uses_gpu=gpu,
+        extras=fleet_extras(
+            replica, fleet, start, 0, replica.instance.spot_discount_pct if replica.instance else None
+        ),
+        latency=LatencyProfile(
+            cold_start_s=start, scale_out_s=start, note="job start (queue, launch, image pull)"
+        ),
+    )
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "aws-batch:gpu" if priced.uses_gpu else "aws-batch"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()

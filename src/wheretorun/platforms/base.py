@@ -1,0 +1,311 @@
+"""The shape every platform module shares, and the invoice helpers they all use.
+
+A platform module (``platforms/<id>.py``) answers the same four questions, infracost-style:
+
+- ``limits(ctx) -> list[Blocker]``: the hard limits this workload breaks, each with its number;
+- ``price(ctx) -> Priced``: itemised cost components (names price keys, never holds a price);
+- ``OPS_PROFILE`` / ``ops_key(ctx)``: which engineering profile of the catalog applies;
+- ``latency(ctx, priced) -> LatencyProfile``: cold start and scale-out time.
+
+``assess(module, ctx)`` turns those answers into one ``Option`` of the report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from ..catalog.store import Catalog, PriceRef
+from ..report.model import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
+from ..spec.models import MODEL_ROLES, WorkloadFile
+from ..units import money
+from .usage import Usage
+
+
+@dataclass
+class Context:
+    """Everything a platform may look at for one workload layer."""
+
+    usage: Usage
+    wf: WorkloadFile
+    catalog: Catalog
+    layer: str  # "orchestration" | "model"
+    file: str = "<input>"
+
+    @property
+    def workload(self):  # type: ignore[no-untyped-def]
+        return self.usage.workload
+
+    @property
+    def prefs(self):  # type: ignore[no-untyped-def]
+        return self.wf.preferences
+
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        return self.usage.model
+
+    @property
+    def is_model_layer(self) -> bool:
+        return self.layer == "model"
+
+
+@dataclass
+class Priced:
+    components: list[CostComponent]
+    instance_type: str | None = None
+    instances: float | None = None
+    notes: list[str] = field(default_factory=list)
+    soft_warnings: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    uses_gpu: bool = False
+    latency: LatencyProfile | None = None
+
+
+class Infeasible(Exception):
+    """Raised by ``price`` when pricing discovers a hard limit (e.g. no instance holds the model)."""
+
+    def __init__(self, blockers: list[Blocker]):
+        self.blockers = blockers
+        super().__init__("; ".join(str(b) for b in blockers))
+
+
+# ---- invoice lines ------------------------------------------------------------------------------
+def line(
+    name: str,
+    ref: PriceRef,
+    quantity: float | Decimal,
+    *,
+    scales_with: Iterable[str] = (),
+    note: str | None = None,
+    kind: str = "infra",
+    unit_price: Decimal | None = None,
+) -> CostComponent:
+    """One invoice line: quantity (in the price's unit) x unit price."""
+    q = money(quantity)
+    price = ref.value if unit_price is None else unit_price
+    notes = [n for n in (note, ref.override_note) if n]
+    return CostComponent(
+        name=name,
+        unit=ref.unit,
+        quantity=q,
+        unit_price_usd=price,
+        monthly_usd=q * price,
+        price_key=ref.key,
+        source=ref.source,
+        as_of=ref.as_of.isoformat(),
+        verified=ref.verified,
+        note="; ".join(notes) or None,
+        kind=kind,
+        scales_with=list(scales_with),
+    )
+
+
+def _short(n: Decimal) -> str:
+    """6000000000 -> '6B', 300 -> '300' (for tier names, as infracost writes them)."""
+    v = float(n)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if v >= div:
+            return f"{v / div:g}{suffix}"
+    return f"{v:g}"
+
+
+def tiered_lines(
+    name: str, variant: str, ref: PriceRef, quantity: float | Decimal, unit_abbrev: str, **kw: Any
+) -> list[CostComponent]:
+    """Split a monthly quantity across the price's usage tiers: one line per tier used.
+
+    Names follow infracost: ``Duration (x86, first 6B GB-s)``, ``(next 9B GB-s)``, ``(over 15B GB-s)``.
+    """
+    q = money(quantity)
+    if not ref.tiers or len(ref.tiers) == 1:
+        return [line(f"{name} ({variant})", ref, q, **kw)]
+    out = []
+    lower = Decimal(0)
+    for i, tier in enumerate(ref.tiers):
+        if tier.up_to is None:
+            used = q - lower
+            label = f"over {_short(lower)} {unit_abbrev}"
+        else:
+            used = min(q, tier.up_to) - lower
+            label = (
+                f"first {_short(tier.up_to)} {unit_abbrev}"
+                if i == 0
+                else f"next {_short(tier.up_to - lower)} {unit_abbrev}"
+            )
+        if used > 0 or i == 0:
+            out.append(
+                line(f"{name} ({variant}, {label})", ref, max(used, Decimal(0)), unit_price=tier.price, **kw)
+            )
+        if tier.up_to is None or q <= tier.up_to:
+            break
+        lower = tier.up_to
+    return out
+
+
+# ---- shared judgements ----------------------------------------------------------------------
+def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
+    """Does the model layer need an accelerator? Seed 1, question 2: generative models above 1B do."""
+    w = usage.workload
+    m = usage.model
+    if w.gpu == "required":
+        return True, "gpu: required in the workload file"
+    if w.gpu == "none":
+        return False, "gpu: none in the workload file"
+    if m is None:
+        return False, "no model is served in this layer"
+    threshold = wf.preferences.gpu_params_threshold_b
+    if m.params_b is None:
+        return m.kind == "generative", f"{m.label}: size unknown; generative models are assumed to need a GPU"
+    if m.kind == "generative":
+        if m.params_b > threshold:
+            return True, (
+                f"{m.label} is a generative model of {m.params_b:g}B parameters, above the "
+                f"{threshold:g}B threshold (preference gpu_params_threshold_b; seed 1: '>1B params needs GPU')"
+            )
+        return (
+            False,
+            f"{m.label} is a generative model of {m.params_b:g}B parameters, at or below {threshold:g}B",
+        )
+    if m.params_b < 0.5:
+        return (
+            False,
+            f"{m.label} is a {m.kind} of {m.params_b * 1000:g}M parameters (< 500M run fine on CPU, seed 1)",
+        )
+    return (
+        True,
+        f"{m.label} is a {m.kind} of {m.params_b:g}B parameters (>= 500M: GPU for production latency)",
+    )
+
+
+def is_model_role(usage: Usage) -> bool:
+    return usage.workload.role in MODEL_ROLES
+
+
+def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = None) -> Blocker:
+    """A Blocker citing a catalog limit."""
+    lim = ctx.catalog.limit(limit_key)
+    return Blocker(
+        limit=label or f"{limit_key} ({lim.description})",
+        value=f"{lim.value:,g} {lim.unit}",
+        workload_needs=needs,
+        source=f"{lim.source}, checked {lim.as_of.isoformat()}",
+    )
+
+
+def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) -> Blocker:
+    """A Blocker for a structural fact (no GPU, does not host weights) rather than a numeric quota."""
+    return Blocker(limit=limit, value=value, workload_needs=needs, source=source)
+
+
+def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsProfile]:
+    """Engineering cost lines: setup amortised, upkeep, on-call; hours x the team's hourly rate."""
+    cat = ctx.catalog
+    platform_id = profile_key.split(":")[0]
+    prof = cat.engineering_profile(profile_key)
+    override = ctx.wf.engineering.get(platform_id)
+    setup = prof.setup_hours
+    upkeep = prof.upkeep_hours_per_month
+    oncall = prof.oncall_hours_per_month
+    source = f"engineering profile '{profile_key}': {prof.source}"
+    if override is not None:
+        setup = override.setup_hours if override.setup_hours is not None else setup
+        upkeep = override.upkeep_hours_per_month if override.upkeep_hours_per_month is not None else upkeep
+        oncall = override.oncall_hours_per_month if override.oncall_hours_per_month is not None else oncall
+        source = f"your engineering.{platform_id} override (catalog default: {prof.source})"
+    capacity = ctx.wf.team.ops_capacity
+    factor = cat.engineering.capacity_factor[capacity]
+    months = ctx.prefs.setup_amortisation_months
+    rate = money(ctx.wf.team.engineer_hourly_usd)
+    as_of = prof.as_of.isoformat()
+    ref = PriceRef(
+        key=f"engineering/{profile_key}",
+        description="Engineering time",
+        unit="hours",
+        value=rate,
+        source=source,
+        as_of=prof.as_of,
+        verified=prof.verified,
+    )
+    team_note = f"x{factor:g} for ops_capacity '{capacity}'"
+    lines = [
+        line(
+            f"Engineering setup (amortised over {months} months)",
+            ref,
+            money(setup) * money(factor) / months,
+            kind="ops",
+            scales_with=["engineer_rate"],
+            note=f"{setup:g} h one-off / {months} months, {team_note}; rate = team.engineer_hourly_usd",
+        ),
+        line(
+            "Engineering upkeep",
+            ref,
+            money(upkeep) * money(factor),
+            kind="ops",
+            scales_with=["engineer_rate"],
+            note=f"{upkeep:g} h/month, {team_note}",
+        ),
+        line(
+            "On-call and incidents",
+            ref,
+            money(oncall) * money(factor),
+            kind="ops",
+            scales_with=["engineer_rate"],
+            note=f"{oncall:g} h/month, {team_note}",
+        ),
+    ]
+    for c in lines:
+        c.as_of = as_of
+    profile = OpsProfile(
+        setup_hours=setup,
+        upkeep_hours_per_month=upkeep,
+        oncall_hours_per_month=oncall,
+        capacity_factor=factor,
+        monthly_hours=float(sum(c.quantity for c in lines)),
+        why=prof.why,
+    )
+    return lines, profile
+
+
+def assess(module: ModuleType, ctx: Context) -> Option:
+    """Ask a platform module its four questions and assemble the report's Option."""
+    pid: str = module.ID
+    blockers = module.limits(ctx)
+    if not blockers:
+        try:
+            priced: Priced = module.price(ctx)
+        except Infeasible as e:
+            blockers = e.blockers
+    if blockers:
+        return Option(
+            platform=pid,
+            feasible=False,
+            blocked_by=[str(b) for b in blockers],
+            blockers=blockers,
+            layer=ctx.layer,
+        )
+    ops, profile = ops_lines(ctx, module.ops_key(ctx, priced))
+    infra = sum((c.monthly_usd for c in priced.components), Decimal(0))
+    ops_total = sum((c.monthly_usd for c in ops), Decimal(0))
+    return Option(
+        platform=pid,
+        feasible=True,
+        instance_type=priced.instance_type,
+        instances=priced.instances,
+        monthly_cost_usd=MonthlyCost(infra=infra, ops=ops_total, total=infra + ops_total),
+        cost_components=[*priced.components, *ops],
+        notes=priced.notes,
+        layer=ctx.layer,
+        ops_profile=profile,
+        latency=priced.latency or module.latency(ctx, priced),
+        soft_warnings=priced.soft_warnings,
+        extras={**priced.extras, "uses_gpu": priced.uses_gpu},
+    )
+
+
+def ceil_ms(seconds: float) -> int:
+    """Lambda bills duration rounded up to the millisecond."""
+    return max(1, math.ceil(round(seconds * 1000, 6)))

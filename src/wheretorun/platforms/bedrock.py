@@ -1,0 +1,150 @@
+"""Amazon Bedrock on-demand: managed inference billed per token, no servers, no idle cost.
+
+Bedrock serves the models it offers (proprietary frontier models and the open families it hosts);
+your own fine-tuned weights only through Custom Model Import. Token prices come from genai-prices
+(``catalog/bedrock.py``), never from a hand-copied table.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..catalog.bedrock import BedrockPrices, bedrock_prices
+from ..report.model import Blocker, LatencyProfile
+from ..units import MILLION
+from .base import Context, Infeasible, Priced, fact_blocker, line
+
+ID = "bedrock"
+PRICING = "https://aws.amazon.com/bedrock/pricing/"
+
+
+def common_limits(ctx: Context) -> list[Blocker]:
+    """Limits Bedrock on-demand and batch share."""
+    w = ctx.workload
+    m = ctx.model
+    if not ctx.is_model_layer:
+        return [fact_blocker("Bedrock runs your code", "no (it serves models)", "to run orchestration code")]
+    out = []
+    if w.role == "fine-tuning":
+        out.append(
+            fact_blocker(
+                "Fine-tuning jobs priced by wheretorun on Bedrock",
+                "not modelled (Bedrock model "
+                "customization bills per token trained plus Provisioned Throughput to serve)",
+                "a fine-tuning job",
+                PRICING,
+            )
+        )
+    if m is None:
+        out.append(fact_blocker("A model for Bedrock to serve", "none given", "model.id"))
+    elif m.custom:
+        out.append(
+            fact_blocker(
+                "Bedrock on-demand models",
+                "Bedrock's own catalog only",
+                f"your custom weights ({m.label}); only Custom Model Import serves them",
+                PRICING,
+            )
+        )
+    elif not m.bedrock_model_id:
+        out.append(
+            fact_blocker(
+                "Bedrock model catalog",
+                "the models Bedrock offers",
+                f"{m.label}, which Bedrock does not offer on demand (catalog: models.yml)",
+                PRICING,
+            )
+        )
+    elif bedrock_prices(m.bedrock_model_id, ctx.catalog) is None:
+        out.append(
+            fact_blocker(
+                "Bedrock price list (genai-prices)",
+                "no price for this model",
+                f"{m.bedrock_model_id}",
+                PRICING,
+            )
+        )
+    if w.data_must_stay_in_vpc and not w.privatelink_ok:
+        out.append(
+            fact_blocker(
+                "Data stays in your VPC",
+                "no: requests go to the Bedrock endpoint",
+                "data_must_stay_in_vpc without PrivateLink (privatelink_ok: false)",
+            )
+        )
+    return out
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    return common_limits(ctx)
+
+
+def prices_for(ctx: Context) -> BedrockPrices:
+    m = ctx.model
+    assert m is not None and m.bedrock_model_id
+    bp = bedrock_prices(m.bedrock_model_id, ctx.catalog)
+    if bp is None:
+        raise Infeasible([fact_blocker("Bedrock price list", "no price", m.bedrock_model_id)])
+    return bp
+
+
+def token_lines(
+    ctx: Context, bp: BedrockPrices, variant: str, factor: Decimal = Decimal(1), note: str | None = None
+):
+    u = ctx.usage
+    tin = Decimal(str(u.input_tokens_per_month)) / MILLION
+    tout = Decimal(str(u.output_tokens_per_month)) / MILLION
+    label = ctx.model.id if ctx.model and ctx.model.id else bp.name
+    out = [
+        line(
+            f"Input tokens ({variant}, {label})",
+            bp.input,
+            tin,
+            unit_price=bp.input.value * factor,
+            scales_with=["volume", "tokens"],
+            note=note,
+        )
+    ]
+    if u.output_tokens:
+        out.append(
+            line(
+                f"Output tokens ({variant}, {label})",
+                bp.output,
+                tout,
+                unit_price=bp.output.value * factor,
+                scales_with=["volume", "tokens"],
+                note=note,
+            )
+        )
+    return out
+
+
+def price(ctx: Context) -> Priced:
+    bp = prices_for(ctx)
+    u = ctx.usage
+    notes = [f"Bedrock model {bp.model_id} ({bp.name}) for {ctx.model.label if ctx.model else 'the model'}"]
+    if ctx.workload.data_must_stay_in_vpc:
+        notes.append(
+            "reached through a VPC interface endpoint (PrivateLink); its hourly and per-GB charges are not priced here"
+        )
+    notes.append("per-account quotas (requests and tokens per minute) can throttle bursts: check your limits")
+    first = ctx.catalog.limit("bedrock/first-token-s").value
+    return Priced(
+        components=token_lines(ctx, bp, "on-demand"),
+        notes=notes,
+        extras={"bedrock_model_id": bp.model_id, "tokens_per_month": u.tokens_per_month},
+        latency=LatencyProfile(
+            cold_start_s=0.0,
+            scale_out_s=0.0,
+            p50_ms=u.duration_s * 1000,
+            note=f"model already loaded; ~{first:g} s to first token",
+        ),
+    )
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "bedrock"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()

@@ -1,0 +1,43 @@
+"""Amazon Bedrock batch inference: JSONL in S3, results within 24 hours, at half the on-demand
+token price (``bedrock/batch-discount`` in the catalog; https://aws.amazon.com/bedrock/pricing/)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..report.model import Blocker, LatencyProfile
+from .base import Context, Priced, blocker
+from .bedrock import common_limits, prices_for, token_lines
+
+ID = "bedrock-batch"
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    out = common_limits(ctx)
+    w = ctx.workload
+    if ctx.is_model_layer and w.trigger == "api" and w.traffic != "batch" and w.role != "batch-inference":
+        out.append(
+            blocker(ctx, "bedrock-batch/turnaround-s", "answers to interactive API requests (trigger: api)")
+        )
+    return out
+
+
+def price(ctx: Context) -> Priced:
+    bp = prices_for(ctx)
+    disc = ctx.catalog.price("bedrock/batch-discount")
+    factor = (Decimal(100) - disc.value) / Decimal(100)
+    note = f"{disc.value:g}% batch discount ({disc.source}, checked {disc.as_of.isoformat()})"
+    return Priced(
+        components=token_lines(ctx, bp, "batch", factor, note),
+        notes=[f"Bedrock model {bp.model_id}; batch support varies by model: check it is offered for batch"],
+        extras={"bedrock_model_id": bp.model_id},
+        latency=LatencyProfile(note="results within 24 hours"),
+    )
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "bedrock-batch"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()

@@ -1,0 +1,69 @@
+"""Containers on EC2 instances you manage (ECS or EKS): GPU instances for models, CPU for the rest.
+
+The instance is chosen by cost: every instance that holds the model (sizing) and meets the
+latency target, sized into a fleet for the traffic, cheapest monthly total wins.
+"""
+
+from __future__ import annotations
+
+from ..report.model import Blocker, CostComponent, LatencyProfile
+from .base import Context, Priced, fact_blocker, gpu_need
+from .selfhost import (
+    cheapest_fleet,
+    cpu_instance_replicas,
+    fleet_extras,
+    fleet_lines,
+    fleet_notes,
+    gpu_replicas,
+    instances_count,
+    is_batch,
+    load_balancer_lines,
+)
+
+
+def uses_gpu(ctx: Context) -> bool:
+    return ctx.is_model_layer and gpu_need(ctx.usage, ctx.wf)[0]
+
+
+def ec2_limits(ctx: Context) -> list[Blocker]:
+    if ctx.is_model_layer and ctx.model is not None and ctx.model.weights == "proprietary":
+        return [
+            fact_blocker(
+                "Weights available to deploy",
+                "proprietary models are API-only",
+                f"{ctx.model.label} weights (Bedrock or the provider's API serve it)",
+            )
+        ]
+    return []
+
+
+def price_on_ec2(
+    ctx: Context, pid: str, platform_lines: list[CostComponent], min_replicas: int = 1
+) -> Priced:
+    cat = ctx.catalog
+    gpu = uses_gpu(ctx)
+    replicas = gpu_replicas(ctx, "", pid) if gpu else cpu_instance_replicas(ctx, pid)
+    start = cat.limit("ec2/gpu-node-start-s").value if gpu else cat.limit("fargate/task-start-s").value
+    replica, fleet = cheapest_fleet(ctx, replicas, start, 0 if is_batch(ctx) else min_replicas)
+    comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx) + platform_lines
+    notes = fleet_notes(ctx, replica, fleet)
+    others = sorted(replicas, key=lambda r: r.hourly_usd)[:4]
+    notes.append(
+        "instances considered (hourly): " + ", ".join(f"{r.label} ${r.hourly_usd:.4g}" for r in others)
+    )
+    spot = replica.instance.spot_discount_pct if replica.instance else None
+    return Priced(
+        components=comps,
+        instance_type=replica.label,
+        instances=instances_count(fleet),
+        notes=notes,
+        uses_gpu=gpu,
+        extras=fleet_extras(replica, fleet, start, min_replicas, spot),
+        latency=LatencyProfile(
+            cold_start_s=None,
+            scale_out_s=start,
+            p50_ms=(replica.latency_s or ctx.usage.duration_s) * 1000,
+            p99_ms=fleet.p99_ms or (replica.latency_s or ctx.usage.duration_p99_s) * 1000,
+            note="new GPU nodes take 3-8 minutes (seed 1)" if gpu else "new instances take minutes",
+        ),
+    )

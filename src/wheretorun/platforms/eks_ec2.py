@@ -1,0 +1,36 @@
+"""Amazon EKS on EC2 (GPU or CPU node groups / Karpenter): instances plus the control plane.
+
+The control plane is billed per cluster-hour (https://aws.amazon.com/eks/pricing/); a cluster
+shared by several workloads splits it -- the note says so, the line charges it in full.
+"""
+
+from __future__ import annotations
+
+from ..report.model import Blocker, LatencyProfile
+from ..units import HOURS_PER_MONTH
+from .base import Context, Priced, line
+from .ec2_fleet import ec2_limits, price_on_ec2
+
+ID = "eks-ec2"
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    return ec2_limits(ctx)
+
+
+def price(ctx: Context) -> Priced:
+    control = line(
+        "EKS cluster (control plane)",
+        ctx.catalog.price("eks/control-plane"),
+        HOURS_PER_MONTH,
+        note="one cluster for this workload; shared clusters split this line",
+    )
+    return price_on_ec2(ctx, ID, [control])
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "eks-ec2:gpu" if priced.uses_gpu else "eks-ec2"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()

@@ -1,0 +1,132 @@
+"""AWS Fargate: serverless containers, CPU only, for RAG workers, embeddings and always-on services.
+
+Hard limits: no GPU, 16 vCPU / 120 GB per task, and only the valid CPU/memory combinations of
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html. Billed per
+vCPU-hour and GB-hour while tasks run (https://aws.amazon.com/fargate/pricing/).
+"""
+
+from __future__ import annotations
+
+from ..report.model import Blocker, LatencyProfile
+from ..units import money
+from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need, line
+from .selfhost import (
+    Replica,
+    cheapest_fleet,
+    cpu_replica_rate,
+    fleet_extras,
+    fleet_lines,
+    fleet_notes,
+    instances_count,
+    is_batch,
+    load_balancer_lines,
+)
+
+ID = "fargate"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html"
+#: (vCPU, min GB, max GB, step GB) for Linux tasks
+TASK_SIZES = (
+    (0.25, 0.5, 2, None),
+    (0.5, 1, 4, 1),
+    (1, 2, 8, 1),
+    (2, 4, 16, 1),
+    (4, 8, 30, 1),
+    (8, 16, 60, 4),
+    (16, 32, 120, 8),
+)
+MODEL_TASK_MIN_VCPU = 4  # seed 1 pattern 2: "Fargate with 4-8 vCPU and embedding models on CPU"
+
+
+def valid_memories(vcpu: float, lo: float, hi: float, step: float | None) -> list[float]:
+    if step is None:
+        return [0.5, 1, 2]
+    out, m = [], lo
+    while m <= hi + 1e-9:
+        out.append(m)
+        m += step
+    return out
+
+
+def task_size(min_vcpu: float, min_gb: float) -> tuple[float, float] | None:
+    """The smallest valid task with at least ``min_vcpu`` and ``min_gb``."""
+    for vcpu, lo, hi, step in TASK_SIZES:
+        if vcpu < min_vcpu:
+            continue
+        for mem in valid_memories(vcpu, lo, hi, step):
+            if mem >= min_gb:
+                return vcpu, mem
+    return None
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    out = []
+    needs_gpu, why = gpu_need(ctx.usage, ctx.wf)
+    if ctx.is_model_layer and needs_gpu:
+        out.append(
+            fact_blocker(
+                "Fargate GPU support",
+                "none (no GPU instances)",
+                f"a GPU ({why})",
+                "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate.html",
+            )
+        )
+    if ctx.usage.memory_gb > ctx.catalog.limit("fargate/memory-max").value:
+        out.append(blocker(ctx, "fargate/memory-max", f"{ctx.usage.memory_gb:,g} GB"))
+    if ctx.is_model_layer and ctx.model is not None and ctx.model.weights == "proprietary":
+        out.append(
+            fact_blocker(
+                "Weights available to deploy", "proprietary models are API-only", f"{ctx.model.label} weights"
+            )
+        )
+    return out
+
+
+def price(ctx: Context) -> Priced:
+    u = ctx.usage
+    cat = ctx.catalog
+    min_vcpu = MODEL_TASK_MIN_VCPU if ctx.is_model_layer else 1
+    need_gb = u.memory_gb * 1.25 if ctx.is_model_layer else max(2.0, u.memory_gb)
+    size = task_size(min_vcpu, need_gb)
+    if size is None:
+        raise Infeasible(
+            [blocker(ctx, "fargate/memory-max", f"{need_gb:,.1f} GB (model memory + 25% headroom)")]
+        )
+    vcpu, mem = size
+    rps, why = cpu_replica_rate(ctx, vcpu)
+    cpu_ref = cat.price("fargate/vcpu-x86")
+    mem_ref = cat.price("fargate/memory-x86")
+    hourly = [
+        line(f"Compute ({vcpu:g} vCPU task, x86)", cpu_ref, money(vcpu)),
+        line(f"Memory ({mem:g} GB task, x86)", mem_ref, money(mem)),
+    ]
+    replica = Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+    start = cat.limit("fargate/task-start-s").value
+    replica, fleet = cheapest_fleet(ctx, [replica], start, 1)
+    comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)
+    notes = fleet_notes(ctx, replica, fleet)
+    if not is_batch(ctx):
+        notes.append(
+            "scale-to-zero is not modelled for an always-on service: at least one task runs all month"
+        )
+    return Priced(
+        components=comps,
+        instance_type=replica.label,
+        instances=instances_count(fleet),
+        notes=notes,
+        extras=fleet_extras(replica, fleet, start, 1, 70.0),
+        latency=LatencyProfile(
+            cold_start_s=None,
+            scale_out_s=start,
+            p50_ms=u.duration_s * 1000,
+            p99_ms=fleet.p99_ms or u.duration_p99_s * 1000,
+            note="containers stay warm; new tasks take 30 s - 2 min to start (seed 1)",
+        ),
+    )
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "fargate"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()

@@ -1,0 +1,354 @@
+"""What every self-hosted fleet shares (Fargate, ECS/EKS on EC2, AWS Batch, SageMaker endpoints).
+
+Two questions, answered once: which server (instance type or task size) runs one replica, and
+how many requests per second one replica sustains. The fleet size over the month then comes from
+``capacity.replica_fleet`` (peak at the target utilisation, or work-hours for batch).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..catalog.models import InstanceSpec
+from ..catalog.store import PriceRef
+from ..report.model import Blocker, CostComponent
+from ..sizing import InstanceFit, fitting_instances
+from ..units import HOURS_PER_MONTH, money
+from .base import Context, Infeasible, fact_blocker, line
+from .capacity import FleetResult, replica_fleet
+
+#: An async web handler that mostly waits on a model or an API keeps many requests in flight.
+ORCHESTRATION_CONCURRENCY_PER_VCPU = 25
+#: Fine-tuning with LoRA/QLoRA keeps the base weights plus adapters, their optimizer state and
+#: activations: ~1.3x the weights (full fine-tuning needs ~16 bytes/param and is not modelled).
+TRAINING_MEMORY_FACTOR = 1.3
+SERVING_BATCH_CAPS = (32, 16, 8, 4, 2, 1)
+
+
+@dataclass
+class Replica:
+    """One server of the fleet and what it sustains."""
+
+    label: str  # instance type or "2 vCPU / 4 GB task"
+    hourly: list[CostComponent]  # invoice lines for ONE replica-hour (quantity 1)
+    per_replica_rps: float
+    instance: InstanceSpec | None = None
+    fit: InstanceFit | None = None
+    latency_s: float | None = None
+    note: str | None = None
+    vcpu: float = 0.0
+    memory_gb: float = 0.0
+
+    @property
+    def hourly_usd(self) -> Decimal:
+        return sum((c.monthly_usd for c in self.hourly), Decimal(0))
+
+
+def is_batch(ctx: Context) -> bool:
+    w = ctx.workload
+    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
+
+
+def instance_hourly(ctx: Context, inst: InstanceSpec, what: str) -> tuple[PriceRef, Decimal, str | None]:
+    """On-demand price and the price actually paid under the workload's commitment."""
+    ref = ctx.catalog.price(inst.price_key)
+    commitment = ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
+    pct = {
+        "spot": inst.spot_discount_pct,
+        "savings-plan-1yr": inst.savings_plan_1yr_pct,
+        "savings-plan-3yr": inst.savings_plan_3yr_pct,
+    }.get(commitment)
+    if commitment == "on-demand" or not inst.type.split(".")[0] or inst.type.startswith("ml."):
+        return ref, ref.value, None
+    if pct is None:
+        return ref, ref.value, f"no {commitment} rate in the catalog for {inst.type}: priced on-demand"
+    paid = ref.value * (Decimal(100) - money(pct)) / Decimal(100)
+    return ref, paid, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
+
+
+def request_rate(
+    fit: InstanceFit, input_tokens: int, output_tokens: int, measured_tps: float | None
+) -> tuple[float, float]:
+    """(requests/s one instance sustains, seconds one request takes) at the fit's batch.
+
+    Decode shares the batch: aggregate output tokens/s over output tokens per request; prefill is
+    compute-bound and serialised: input tokens over prefill tokens/s.
+    """
+    tp = fit.throughput
+    decode_total = measured_tps if measured_tps else tp.decode_tokens_per_s
+    per_seq = decode_total / max(fit.batch, 1) if measured_tps else tp.per_sequence_tokens_per_s
+    prefill_s = input_tokens / tp.prefill_tokens_per_s if tp.prefill_tokens_per_s else 0.0
+    decode_s_total = output_tokens / decode_total if output_tokens else 0.0
+    per_request_slot = decode_s_total + prefill_s
+    rps = 1.0 / per_request_slot if per_request_slot > 0 else 1e9
+    latency = prefill_s + (output_tokens / per_seq if output_tokens else 0.0)
+    return rps, latency
+
+
+def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
+    """Every accelerator instance that holds the model, with its sustained request rate.
+
+    The batch shrinks until a request meets ``p99_latency_ms`` (when one is set).
+    """
+    u = ctx.usage
+    m = u.model
+    if m is None or m.arch is None:
+        raise Infeasible(
+            [
+                fact_blocker(
+                    "Self-hosting needs the model's weights",
+                    "open weights only",
+                    f"{m.label if m else 'a model'} is proprietary (API-only)",
+                )
+            ]
+        )
+    target_s = (u.workload.p99_latency_ms / 1000) if u.workload.p99_latency_ms else None
+    training = u.workload.role == "fine-tuning"
+    out: list[Replica] = []
+    best_latency: tuple[float, str] | None = None
+    for cap in SERVING_BATCH_CAPS if not training else (1,):
+        fits = fitting_instances(
+            ctx.catalog, m.arch, m.precision, m.context_tokens, prefix=prefix, batch_cap=cap
+        )
+        for fit in fits:
+            inst = fit.instance
+            if inst.accelerator == "Trainium" and not training:
+                continue
+            if training:
+                need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
+                if need > inst.total_accelerator_memory_gb * 0.9:
+                    continue
+            rps, lat = request_rate(fit, u.input_tokens, u.output_tokens, u.workload.measured_tokens_per_s)
+            if training:
+                rps, lat = 1.0 / u.duration_s, u.duration_s
+            if best_latency is None or lat < best_latency[0]:
+                best_latency = (lat, inst.type)
+            if target_s is not None and not training and lat > target_s:
+                continue
+            if any(r.label == inst.type for r in out):
+                continue
+            ref, paid, note = instance_hourly(ctx, inst, pid)
+            comp = line(
+                f"Instance usage ({_commitment(ctx)}, {inst.type})",
+                ref,
+                1,
+                unit_price=paid,
+                note=note,
+                scales_with=[],
+            )
+            out.append(
+                Replica(
+                    inst.type, [comp], rps, inst, fit, lat, note, vcpu=inst.vcpu, memory_gb=inst.memory_gib
+                )
+            )
+        if out:
+            break
+    if not out:
+        if best_latency is not None and target_s is not None:
+            raise Infeasible(
+                [
+                    Blocker(
+                        limit="p99 latency target (p99_latency_ms)",
+                        value=f"{target_s * 1000:,.0f} ms",
+                        workload_needs=f"at least {best_latency[0] * 1000:,.0f} ms per request at batch 1 on {best_latency[1]}",
+                    )
+                ]
+            )
+        biggest = max(
+            ctx.catalog.priced_instances(prefix), key=lambda i: i.total_accelerator_memory_gb, default=None
+        )
+        need = m.footprint.total_gb if m.footprint else 0
+        if training and m.footprint:
+            need = m.footprint.weights_gb * TRAINING_MEMORY_FACTOR + m.footprint.overhead_gb
+        raise Infeasible(
+            [
+                Blocker(
+                    limit=f"largest accelerator memory on one {'SageMaker' if prefix else 'EC2'} instance",
+                    value=f"{biggest.total_accelerator_memory_gb:g} GB ({biggest.type})"
+                    if biggest
+                    else "none",
+                    workload_needs=f"{need:,.1f} GB for {m.label} at {m.precision}"
+                    + (
+                        f" with {m.context_tokens:,}-token context" if not training else " (LoRA fine-tuning)"
+                    ),
+                )
+            ]
+        )
+    return out
+
+
+def _commitment(ctx: Context) -> str:
+    return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
+
+
+def cpu_replica_rate(ctx: Context, vcpu: float) -> tuple[float, str]:
+    """Requests/s one CPU server sustains, and why."""
+    u = ctx.usage
+    if ctx.is_model_layer:
+        # CPU-bound: a request occupies one vCPU for its duration
+        return vcpu / u.duration_s, f"CPU-bound: {vcpu:g} vCPU / {u.duration_s:g} s per request"
+    conc = vcpu * ORCHESTRATION_CONCURRENCY_PER_VCPU
+    return conc / u.duration_s, (
+        f"I/O-bound: {ORCHESTRATION_CONCURRENCY_PER_VCPU} requests in flight per vCPU "
+        f"x {vcpu:g} vCPU / {u.duration_s:g} s per request"
+    )
+
+
+def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
+    """General-purpose (CPU) EC2 instances that hold the workload's memory."""
+    u = ctx.usage
+    need_gb = u.memory_gb if ctx.is_model_layer else 0.5
+    out = []
+    for inst in ctx.catalog.priced_instances(""):
+        if inst.accelerator_count or inst.memory_gib * 0.9 < need_gb:
+            continue
+        rps, why = cpu_replica_rate(ctx, inst.vcpu)
+        ref, paid, note = instance_hourly(ctx, inst, pid)
+        comp = line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
+        out.append(
+            Replica(
+                inst.type,
+                [comp],
+                rps,
+                inst,
+                None,
+                u.duration_s,
+                why,
+                vcpu=inst.vcpu,
+                memory_gb=inst.memory_gib,
+            )
+        )
+    if not out:
+        raise Infeasible(
+            [
+                Blocker(
+                    limit="largest CPU instance in the catalog",
+                    value="64 GiB",
+                    workload_needs=f"{need_gb:g} GB",
+                )
+            ]
+        )
+    return out
+
+
+def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[CostComponent]:
+    """Scale one replica-hour's lines to the fleet's replica-hours."""
+    hours = money(round(fleet.replica_hours, 6))
+    out = []
+    for c in replica.hourly:
+        q = c.quantity * hours
+        out.append(
+            c.model_copy(
+                update={
+                    "quantity": q,
+                    "monthly_usd": q * c.unit_price_usd,
+                    "scales_with": ["volume"] if is_batch(ctx) else [],
+                }
+            )
+        )
+    return out
+
+
+def cheapest_fleet(
+    ctx: Context, replicas: list[Replica], scale_out_s: float, min_replicas: int, *, batch: bool | None = None
+) -> tuple[Replica, FleetResult]:
+    """The replica type whose fleet costs least for this traffic (``batch`` forces job semantics)."""
+    batch = is_batch(ctx) if batch is None else batch
+    best: tuple[Decimal, Replica, FleetResult] | None = None
+    for r in replicas:
+        fleet = replica_fleet(
+            ctx.usage, r.per_replica_rps, scale_out_s, min_replicas, ctx.prefs.target_utilisation, batch=batch
+        )
+        cost = r.hourly_usd * money(round(fleet.replica_hours, 6))
+        if best is None or cost < best[0]:
+            best = (cost, r, fleet)
+    assert best is not None
+    return best[1], best[2]
+
+
+def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]:
+    u = ctx.usage
+    notes = []
+    if replica.fit is not None:
+        f = replica.fit
+        notes.append(
+            f"{replica.label}: {f.tensor_parallel} x {f.instance.accelerator} holds {u.model.label if u.model else 'the model'} "
+            f"({f.footprint.weights_gb:.1f} GB weights); batch {f.batch}, ~{f.throughput.decode_tokens_per_s:,.0f} output tokens/s "
+            f"per instance ({'your measured figure' if u.workload.measured_tokens_per_s else 'roofline estimate'}), "
+            f"{replica.per_replica_rps:,.3g} requests/s"
+        )
+    elif replica.note:
+        notes.append(
+            f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per replica"
+        )
+    if is_batch(ctx):
+        notes.append(f"batch work: {fleet.replica_hours:,.1f} instance-hours of work ({fleet.method})")
+    else:
+        notes.append(
+            f"{fleet.peak_replicas} replica(s) at peak ({u.peak_rps:,.3g} requests/s at {ctx.prefs.target_utilisation:.0%} "
+            f"target utilisation); {fleet.replica_hours:,.0f} replica-hours a month, mean utilisation "
+            f"{fleet.utilisation:.0%}, {fleet.idle_replica_hours:,.0f} idle replica-hours ({fleet.method})"
+        )
+    return notes
+
+
+def fleet_extras(
+    replica: Replica,
+    fleet: FleetResult,
+    scale_out_s: float,
+    min_replicas: int,
+    spot_discount_pct: float | None,
+) -> dict:
+    return {
+        "per_replica_rps": replica.per_replica_rps,
+        "min_replicas": min_replicas,
+        "hourly_usd": float(replica.hourly_usd),
+        "spot_discount_pct": spot_discount_pct,
+        "replica_hours": fleet.replica_hours,
+        "peak_replicas": fleet.peak_replicas,
+        "utilisation": fleet.utilisation,
+        "idle_replica_hours": fleet.idle_replica_hours,
+        "idle_cost_usd": float(replica.hourly_usd) * fleet.idle_replica_hours,
+        "scale_out_s": scale_out_s,
+        "method": fleet.method,
+        "queued_requests": fleet.queued_requests,
+        "throttled_requests": fleet.throttled_requests,
+    }
+
+
+def always_on_hours() -> Decimal:
+    return Decimal(HOURS_PER_MONTH)
+
+
+def instances_count(fleet: FleetResult) -> float:
+    return round(fleet.replica_hours / HOURS_PER_MONTH, 3) if fleet.replica_hours else 0.0
+
+
+def ceil_div(a: float, b: float) -> int:
+    return math.ceil(a / b - 1e-9)
+
+
+#: One ALB LCU covers 25 new connections per second (https://aws.amazon.com/elasticloadbalancing/pricing/);
+#: we assume one new connection per request, the conservative case.
+NEW_CONNECTIONS_PER_LCU = 25
+
+
+def load_balancer_lines(ctx: Context) -> list[CostComponent]:
+    """An Application Load Balancer in front of an API-triggered fleet."""
+    if ctx.workload.trigger != "api" or is_batch(ctx):
+        return []
+    cat = ctx.catalog
+    lcus = max(Decimal(1), money(ctx.usage.mean_rps) / NEW_CONNECTIONS_PER_LCU)
+    hours = always_on_hours()
+    return [
+        line("Application load balancer", cat.price("alb/hours"), hours),
+        line(
+            "Load balancer capacity units",
+            cat.price("alb/lcu"),
+            hours * lcus.quantize(Decimal("0.001")),
+            scales_with=["volume"],
+            note=f"max(1, {ctx.usage.mean_rps:,.3g} requests/s / {NEW_CONNECTIONS_PER_LCU} new connections per LCU)",
+        ),
+    ]

@@ -1,0 +1,131 @@
+"""AWS Step Functions: long or multi-step flows with callbacks, calling Lambda for each step.
+
+Standard workflows run up to a year and bill per state transition; Express workflows run up to
+5 minutes and bill per request plus duration (https://aws.amazon.com/step-functions/pricing/).
+The steps' own compute runs on Lambda and is billed as Lambda; we assume every second of
+``duration_s`` is active compute (an upper bound: waiting on callbacks or Wait states is free).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from ..report.model import Blocker, LatencyProfile
+from ..units import MB_PER_GB, MILLION
+from .base import Context, Priced, blocker, fact_blocker, line, tiered_lines
+from .lambda_ import memory_mb
+
+ID = "step-functions"
+TRANSITIONS_PER_EXECUTION = 6  # start, ~4 task/choice states, end: a typical agent loop
+EXPRESS_MEMORY_MB = 64  # Express bills memory in 64-MB chunks; a workflow's own state is small
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    out = []
+    if ctx.is_model_layer:
+        out.append(
+            fact_blocker(
+                "Step Functions runs model weights",
+                "no (it orchestrates calls)",
+                f"to serve {ctx.model.label if ctx.model else 'a model'}",
+            )
+        )
+    std_max = ctx.catalog.limit("stepfunctions/standard-duration-max").value
+    if ctx.usage.duration_p99_s > std_max:
+        out.append(blocker(ctx, "stepfunctions/standard-duration-max", f"{ctx.usage.duration_p99_s:,g} s"))
+    mem_max = ctx.catalog.limit("lambda/memory-max").value
+    if memory_mb(ctx) > mem_max:
+        out.append(blocker(ctx, "lambda/memory-max", f"{memory_mb(ctx):,} MB per step (steps run on Lambda)"))
+    return out
+
+
+def _express(ctx: Context) -> bool:
+    return ctx.usage.duration_p99_s <= ctx.catalog.limit("stepfunctions/express-duration-max").value
+
+
+def price(ctx: Context) -> Priced:
+    u = ctx.usage
+    cat = ctx.catalog
+    executions = Decimal(str(u.requests_per_month))
+    timeout = cat.limit("lambda/timeout").value
+    # each step is a Lambda invocation of at most 15 minutes
+    steps = max(1, math.ceil(u.duration_s / timeout))
+    comps = []
+    notes = [
+        f"assumes {TRANSITIONS_PER_EXECUTION} state transitions per execution and that all {u.duration_s:g} s "
+        "of duration is active Lambda compute (waiting on callbacks is not billed, so this is an upper bound)"
+    ]
+    if _express(ctx):
+        variant = "Express"
+        comps.append(
+            line(
+                "Workflow requests (Express)",
+                cat.price("stepfunctions/express-requests"),
+                executions / MILLION,
+                scales_with=["volume"],
+            )
+        )
+        billed_s = Decimal(math.ceil(u.duration_s * 10)) / 10  # 100 ms rounding
+        gb_s = executions * billed_s * Decimal(EXPRESS_MEMORY_MB) / MB_PER_GB
+        comps += tiered_lines(
+            "Workflow duration",
+            "Express, 64 MB",
+            cat.price("stepfunctions/express-duration"),
+            gb_s,
+            "GB-s",
+            scales_with=["volume"],
+        )
+    else:
+        variant = "Standard"
+        transitions = executions * TRANSITIONS_PER_EXECUTION
+        comps.append(
+            line(
+                "State transitions (Standard)",
+                cat.price("stepfunctions/standard-transitions"),
+                transitions / 1000,
+                scales_with=["volume"],
+                note=f"{TRANSITIONS_PER_EXECUTION} transitions x {u.requests_per_month:,.0f} executions",
+            )
+        )
+    mb = memory_mb(ctx)
+    invocations = executions * steps
+    gb_s = executions * Decimal(str(round(u.duration_s, 3))) * Decimal(mb) / MB_PER_GB
+    comps.append(
+        line(
+            "Step invocations (Lambda requests)",
+            cat.price("lambda/requests"),
+            invocations / MILLION,
+            scales_with=["volume"],
+            note=f"{steps} Lambda step(s) per execution",
+        )
+    )
+    comps += tiered_lines(
+        "Step compute",
+        "Lambda x86",
+        cat.price("lambda/duration-x86"),
+        gb_s,
+        "GB-s",
+        scales_with=["volume"],
+        note=f"{u.duration_s:,g} s x {mb:,} MB per execution",
+    )
+    return Priced(
+        components=comps,
+        notes=notes,
+        extras={"workflow_type": variant},
+        latency=LatencyProfile(
+            cold_start_s=cat.limit("lambda/cold-start-s").value,
+            scale_out_s=0.0,
+            p50_ms=u.duration_s * 1000,
+            p99_ms=u.duration_p99_s * 1000,
+            note=f"{variant} workflow; steps start like Lambda functions",
+        ),
+    )
+
+
+def ops_key(ctx: Context, priced: Priced) -> str:
+    return "step-functions"
+
+
+def latency(ctx: Context, priced: Priced) -> LatencyProfile:
+    return priced.latency or LatencyProfile()
