@@ -158,6 +158,8 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
     if m is None:
         return False, "no model is served in this layer"
     threshold = wf.preferences.gpu_params_threshold_b
+    if m.weights == "proprietary":
+        return True, f"{m.label} is a proprietary model: it runs on its provider's accelerators, behind an API"
     if m.params_b is None:
         return m.kind == "generative", f"{m.label}: size unknown; generative models are assumed to need a GPU"
     if m.kind == "generative":
@@ -189,7 +191,7 @@ def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = Non
     """A Blocker citing a catalog limit."""
     lim = ctx.catalog.limit(limit_key)
     return Blocker(
-        limit=label or f"{limit_key} ({lim.description})",
+        limit=label or f"{lim.description[:1].upper()}{lim.description[1:]} [{limit_key}]",
         value=f"{lim.value:,g} {lim.unit}",
         workload_needs=needs,
         source=f"{lim.source}, checked {lim.as_of.isoformat()}",

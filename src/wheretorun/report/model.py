@@ -55,7 +55,7 @@ class Blocker(_Model):
     source: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.limit} is {self.value}; this workload needs {self.workload_needs}"
+        return f"{self.limit}: {self.value}; needs {self.workload_needs}"
 
 
 class OpsProfile(_Model):

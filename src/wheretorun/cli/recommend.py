@@ -1,0 +1,140 @@
+"""`wheretorun recommend`, `schema` and `breakeven`: thin commands over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..decide import recommend as run_recommend
+from ..errors import InputError, Problem
+from ..report import FORMATS, render
+from ..spec import json_schema, load_workloads
+from ..spec.models import WorkloadFile, parse_growth
+from .app import app, guarded
+
+PROGRESS_FROM = 50  # workloads; below this the answer is instant
+
+
+def _load(file: Path, free_tier: bool, growth: str | None) -> WorkloadFile:
+    wf = load_workloads(file)
+    updates: dict = {}
+    if free_tier:
+        updates["preferences"] = wf.preferences.model_copy(update={"free_tier": True})
+    if growth is not None:
+        try:
+            parse_growth(growth)
+        except ValueError as e:
+            raise InputError([Problem("--growth", "", str(e))]) from None
+        updates["growth"] = growth
+    return wf.model_copy(update=updates) if updates else wf
+
+
+def _prices(prices: Path | None):  # type: ignore[no-untyped-def]
+    if prices is None:
+        return None
+    from ..catalog.overrides import load_price_overrides
+
+    return load_price_overrides(prices)
+
+
+@app.command("recommend")
+def recommend_cmd(
+    file: Annotated[Path, typer.Argument(help="Workload file (YAML or JSON).", show_default=False)],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"Output format: {' | '.join(FORMATS)}. Default: table on a terminal, json when piped.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead of standard output.")
+    ] = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Your negotiated prices (same shape as the file's `prices:` section)."),
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Table: show the invoice of every option.")
+    ] = False,
+    free_tier: Annotated[
+        bool, typer.Option("--free-tier", help="Apply AWS free tiers (off by default).")
+    ] = False,
+    growth: Annotated[
+        str | None,
+        typer.Option("--growth", help="Monthly growth of volume, e.g. '15%/month': 24-month projection."),
+    ] = None,
+) -> None:
+    """Recommend where each workload should run, with every option priced and the reasons.
+
+    Examples:
+
+      wheretorun recommend examples/ai-product.yml
+
+      wheretorun recommend system.yml --format json > report.json
+
+      wheretorun recommend system.yml --format markdown --out docs/adr/0007-ai-compute.md
+    """
+
+    def run() -> None:
+        fmt = format or ("table" if sys.stdout.isatty() and out is None else "json")
+        if fmt not in FORMATS:
+            raise InputError(
+                [Problem("--format", "", f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")]
+            )
+        wf = _load(file, free_tier, growth)
+        overrides = _prices(prices)
+        show = len(wf.workloads) >= PROGRESS_FROM and sys.stderr.isatty()
+        progress = (
+            Progress(
+                TextColumn("pricing workloads"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            if show
+            else None
+        )
+        with progress or nullcontext():
+            task = progress.add_task("recommend", total=len(wf.workloads)) if progress else None
+            report = run_recommend(
+                wf,
+                file=str(file),
+                base_dir=file.parent,
+                prices=overrides,
+                prices_file=str(prices or ""),
+                on_progress=(lambda done, _n: progress.update(task, completed=done)) if progress else None,  # type: ignore[arg-type]
+            )
+        if fmt == "table" and out is None:
+            from ..report.table import print_table
+
+            print_table(report, Console(), details=details)
+            return
+        text = render(report, fmt, **({"details": details} if fmt == "table" else {}))
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            Console(stderr=True).print(f"wrote {out} ({fmt})")
+        else:
+            sys.stdout.write(text)
+
+    guarded(run)
+
+
+@app.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of the workload file (for editor completion and validation).
+
+    Example: wheretorun schema > wheretorun.schema.json
+    """
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")

@@ -1,0 +1,36 @@
+"""Output formats, each a pure function of one Report object."""
+
+from __future__ import annotations
+
+import json
+
+from .model import Report
+
+FORMATS = ("table", "json", "markdown", "html")
+
+
+def render_json(report: Report) -> str:
+    """The contract JSON of ``recommend --format json`` (and ``POST /v1/recommend``)."""
+    return json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render(report: Report, fmt: str = "json", **options: object) -> str:
+    """Render a report as ``table``, ``json``, ``markdown`` or ``html``."""
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "table":
+        from .table import render_table
+
+        return render_table(report, **options)  # type: ignore[arg-type]
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(report)
+    raise ValueError(f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
+
+
+__all__ = ["FORMATS", "Report", "render", "render_json"]

@@ -1,0 +1,197 @@
+"""Terminal rendering (Rich): a pure function of the Report.
+
+Per workload: the recommendation, every option with its monthly infrastructure and engineering
+cost (or the limit that blocks it), the chosen option's invoice lines with unit price x quantity
+and source date, the trace, assumptions and warnings. Then the system total.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .model import CostComponent, Option, Report, WorkloadReport
+
+
+def fmt_usd(value: Decimal | None, places: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"${value:,.{places}f}"
+
+
+def fmt_unit_price(value: Decimal) -> str:
+    """Unit prices keep their significant digits ($0.0000166667), amounts are cents."""
+    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+    return f"${text}"
+
+
+def fmt_qty(value: Decimal) -> str:
+    v = float(value)
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+
+
+def options_table(title: str, options: list[Option], chosen: str | None) -> Table:
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
+    t.add_column("platform", no_wrap=True)
+    t.add_column("runs on")
+    t.add_column("infra $/mo", justify="right")
+    t.add_column("engineering $/mo", justify="right")
+    t.add_column("total $/mo", justify="right")
+    feasible = sorted((o for o in options if o.feasible), key=lambda o: o.monthly_cost_usd.total)  # type: ignore[union-attr]
+    for o in feasible:
+        mc = o.monthly_cost_usd
+        assert mc is not None
+        mark = "-> " if o.platform == chosen else "   "
+        style = "bold green" if o.platform == chosen else None
+        flag = " *" if any(n.startswith("not recommended") for n in o.notes) else ""
+        t.add_row(
+            mark + o.platform + flag,
+            o.instance_type or "",
+            fmt_usd(mc.infra),
+            fmt_usd(mc.ops),
+            fmt_usd(mc.total),
+            style=style,
+        )
+    return t
+
+
+def ruled_out(options: list[Option]) -> Text:
+    """Infeasible options and not-preferred ones, one line each, with the limit and its number."""
+    text = Text()
+    for o in options:
+        if not o.feasible:
+            text.append(f"  x {o.platform}: ", style="bold red")
+            text.append("; ".join(o.blocked_by) + "\n", style="dim")
+        else:
+            for n in o.notes:
+                if n.startswith("not recommended"):
+                    text.append(f"  * {o.platform}: ", style="bold yellow")
+                    text.append(n + "\n", style="dim")
+    return text
+
+
+def invoice_table(title: str, components: list[CostComponent], wide: bool) -> Table:
+    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column("line", ratio=3)
+    t.add_column("quantity x unit price", justify="right", ratio=3)
+    t.add_column("$/month", justify="right", no_wrap=True)
+    if wide:
+        t.add_column("price key (checked)", ratio=2)
+    for c in components:
+        qty = Text(f"{fmt_qty(c.quantity)} {c.unit} x {fmt_unit_price(c.unit_price_usd)}")
+        row = [Text(c.name), qty, Text(fmt_usd(c.monthly_usd))]
+        if wide:
+            row.append(Text(f"{c.price_key or ''} ({c.as_of}){'' if c.verified else ' UNVERIFIED'}"))
+        t.add_row(*row)
+    total = sum((c.monthly_usd for c in components), Decimal(0))
+    t.add_row(Text("Total"), Text(""), Text(fmt_usd(total)), *([Text("")] if wide else []), style="bold")
+    return t
+
+
+def trace_text(w: WorkloadReport) -> Text:
+    text = Text("Why, question by question\n", style="bold")
+    for step in w.trace:
+        text.append(f"  {step.question} ", style="bold")
+        text.append(f"-> {step.answer}\n", style="bold cyan")
+        text.append(f"     {step.because}\n")
+    return text
+
+
+def workload_panel(w: WorkloadReport, details: bool, wide: bool = True) -> Panel:
+    r = w.recommendation
+    head = Text()
+    head.append(f"{r.platform}", style="bold green")
+    if r.instance_type:
+        head.append(f" ({r.instance_type})")
+    if r.model_platform:
+        head.append(" + model on ")
+        head.append(r.model_platform, style="bold green")
+        if r.model_instance_type:
+            head.append(f" ({r.model_instance_type})")
+    head.append(f"   pattern: {r.pattern}")
+    if r.monthly_cost_usd:
+        head.append(f"   {fmt_usd(r.monthly_cost_usd.total)}/month", style="bold")
+    parts: list = [head, Text(r.summary)]
+    layer_title = "Orchestration options" if w.model_options else "Options"
+    parts.append(options_table(layer_title, w.options, r.platform))
+    parts.append(ruled_out(w.options))
+    if w.model_options:
+        parts.append(options_table("Model options", w.model_options, r.model_platform))
+        parts.append(ruled_out(w.model_options))
+    for chosen, label in ((w.chosen, "Invoice"), (w.chosen_model, "Invoice (model layer)")):
+        if chosen is not None:
+            parts.append(invoice_table(f"{label}: {chosen.platform}", chosen.cost_components, wide))
+    if details:
+        for o in [*w.options, *w.model_options]:
+            if o.feasible and o not in (w.chosen, w.chosen_model):
+                parts.append(invoice_table(f"Invoice: {o.platform} ({o.layer})", o.cost_components, wide))
+    parts.append(trace_text(w))
+    if w.breakeven and w.breakeven.tokens_per_month:
+        parts.append(Text(f"Break-even: {w.breakeven.note}", style="cyan"))
+    if w.assumptions:
+        parts.append(Text("Assumptions: " + "; ".join(w.assumptions), style="dim"))
+    for warning in w.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    return Panel(
+        Group(*parts),
+        title=Text(f"{w.name} ({w.role})", style="bold"),
+        title_align="left",
+        box=box.HORIZONTALS,
+    )
+
+
+def render_table(report: Report, *, details: bool = False, width: int | None = None) -> str:
+    console = Console(record=True, width=width or 160, force_terminal=False, color_system=None, file=_Null())
+    print_table(report, console, details=details)
+    return console.export_text()
+
+
+def print_table(report: Report, console: Console, *, details: bool = False) -> None:
+    c = report.catalog
+    console.print(
+        Text(
+            f"wheretorun: {len(report.workloads)} workload(s), region {c.region}, catalog as of {c.as_of} "
+            f"(oldest figure {c.oldest}); Bedrock prices: {c.bedrock_prices}; a month is {c.month_hours} hours."
+        )
+    )
+    for note in c.overrides:
+        console.print(Text(f"price override: {note}"))
+    wide = console.width >= 120
+    for w in report.workloads:
+        console.print(workload_panel(w, details, wide))
+    summary = Table(title="System total", box=box.SIMPLE_HEAD, title_justify="left")
+    summary.add_column("workload")
+    summary.add_column("runs on")
+    summary.add_column("pattern")
+    summary.add_column("infra $/mo", justify="right")
+    summary.add_column("engineering $/mo", justify="right")
+    summary.add_column("total $/mo", justify="right")
+    for w in report.workloads:
+        r = w.recommendation
+        where = r.platform + (f" + {r.model_platform}" if r.model_platform else "")
+        mc = r.monthly_cost_usd
+        summary.add_row(
+            w.name,
+            where,
+            r.pattern,
+            fmt_usd(mc.infra if mc else None),
+            fmt_usd(mc.ops if mc else None),
+            fmt_usd(mc.total if mc else None),
+        )
+    summary.add_row("Total", "", "", "", "", fmt_usd(report.total_monthly_cost_usd), style="bold")
+    console.print(summary)
+
+
+class _Null:
+    def write(self, _: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
