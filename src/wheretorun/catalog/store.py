@@ -44,6 +44,12 @@ class CatalogError(Exception):
     """The shipped or given catalog data is invalid (a bug in the data, not in user input)."""
 
 
+def _is_bedrock_token_key(key: str) -> bool:
+    """``bedrock/<model id>/input`` or ``.../output``: a genai-prices token price (see catalog.bedrock)."""
+    parts = key.split("/")
+    return len(parts) == 3 and parts[0] == "bedrock" and bool(parts[1]) and parts[2] in ("input", "output")
+
+
 @dataclass(frozen=True)
 class PriceRef:
     """A unit price as used on an invoice line: value plus where it came from."""
@@ -112,7 +118,7 @@ class Catalog:
             raise KeyError(f"catalog price '{key}' has no figure for {self.region}: {why}")
         tiers = tuple(e.tiers.get(self.region, ()))
         value = e.regions[self.region] if e.regions else tiers[0].price
-        value, tiers, note = self._adjust(key, value, tiers)
+        value, tiers, note = self._adjust(key, value, tiers, discountable=e.unit != "percent")
         return PriceRef(
             key, e.description, e.unit, value, e.source, e.as_of, e.verified_in(self.region), tiers, note
         )
@@ -122,14 +128,16 @@ class Catalog:
         return sorted({k.split("/")[0] for k in self.prices})
 
     def _adjust(
-        self, key: str, value: Decimal, tiers: tuple[Tier, ...]
+        self, key: str, value: Decimal, tiers: tuple[Tier, ...], *, discountable: bool = True
     ) -> tuple[Decimal, tuple[Tier, ...], str | None]:
+        """Apply the user's override (exact key) or service discount. Percent entries (a Spot or
+        batch discount) are not money, so a service discount does not scale them."""
         for okey, ovalue, note in self.overrides:
             if okey == key:
                 # A negotiated price replaces the whole tier ladder with one flat rate.
                 return ovalue, tuple(Tier(up_to=None, price=ovalue) for _ in tiers[:1]), note
         service = key.split("/")[0]
-        for dservice, pct in self.discounts:
+        for dservice, pct in self.discounts if discountable else ():
             if dservice == service:
                 factor = (Decimal(100) - pct) / Decimal(100)
                 tiers = tuple(Tier(up_to=t.up_to, price=t.price * factor) for t in tiers)
@@ -143,17 +151,23 @@ class Catalog:
         file: str = "<prices>",
         path_prefix: str = "prices",
     ) -> Catalog:
+        """A copy with the user's prices (by key) and per-service percent discounts applied.
+
+        Keys are catalog price keys, or ``bedrock/<bedrock model id>/input|output`` for the token
+        prices that come from genai-prices. An override beats a discount for the same key.
+        """
         problems = []
         for key in overrides:
-            if key not in self.prices:
+            if key not in self.prices and not _is_bedrock_token_key(key):
                 problems.append(
                     Problem(
                         file,
                         f"{path_prefix}.overrides.{key}",
-                        f"unknown price key{did_you_mean(key, self.prices)}",
+                        f"unknown price key{did_you_mean(key, self.prices)}; "
+                        "`wheretorun prices show` lists the keys (Bedrock tokens: bedrock/<model id>/input|output)",
                     )
                 )
-        services = {k.split("/")[0] for k in self.prices}
+        services = set(self.services())
         for service in discount_pct:
             if service not in services:
                 problems.append(
@@ -175,11 +189,15 @@ class Catalog:
         )
 
     def _catalog_value(self, key: str) -> str:
-        e = self.prices[key]
+        e = self.prices.get(key)
+        if e is None:
+            return "genai-prices token price"
+        if self.region not in e.region_names:
+            return "no figure for this region"
         if e.regions:
-            v = e.regions.get(self.region)
-            return f"${v} per {e.unit}" if v is not None else "no figure for this region"
-        return "tiered"
+            return f"${e.regions[self.region]} per {e.unit}"
+        first = e.tiers[self.region][0]
+        return f"tiered, from ${first.price} per {e.unit}"
 
     def in_region(self, region: str, *, file: str = "<input>") -> Catalog:
         if region not in SUPPORTED_REGIONS:

@@ -1,0 +1,255 @@
+"""``wheretorun prices show``: the catalog in use, each figure with its unit, source, date and age.
+
+A FinOps reader checks a number by finding its key here: the unit price, the URL it was read from,
+the day it was checked and whether it is confirmed (UNVERIFIED figures are flagged). Figures older
+than ``STALE_AFTER_DAYS`` (120) trigger a warning with their count. ``--prices FILE`` shows the
+catalog with your negotiated prices applied, exactly as ``recommend --prices FILE`` would use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..catalog.models import ArchitectureCard, PriceEntry, ProprietaryCard, Tier
+from ..catalog.overrides import apply_overrides, load_price_overrides
+from ..catalog.store import STALE_AFTER_DAYS, SUPPORTED_REGIONS, Catalog, load_catalog
+from ..errors import InputError, Problem, did_you_mean
+from .app import err_console, guarded, prices_app
+
+MODELS = "models"
+
+
+def today() -> dt.date:
+    """The date ages are measured against (a function so tests can fix it)."""
+    return dt.date.today()
+
+
+@prices_app.command("show")
+def show(
+    service: str | None = typer.Option(
+        None, "--service", "-s", help="Only this service (lambda, fargate, ec2, sagemaker, ...), or 'models'."
+    ),
+    region: str = typer.Option("us-east-1", "--region", "-r", help=f"One of {', '.join(SUPPORTED_REGIONS)}."),
+    json_out: bool = typer.Option(
+        False, "--json", help="Machine-readable output (prices as exact decimal strings)."
+    ),
+    prices_file: Path | None = typer.Option(
+        None, "--prices", help="Your prices file (overrides, discount_pct): show the catalog with it applied."
+    ),
+) -> None:
+    """Print the price catalog in use: key, unit price, source, date checked, age, verified flag."""
+    guarded(lambda: _show(service, region, json_out, prices_file))
+
+
+def _show(service: str | None, region: str, json_out: bool, prices_file: Path | None) -> None:
+    if region not in SUPPORTED_REGIONS:
+        raise InputError(
+            [
+                Problem(
+                    "--region",
+                    "",
+                    f"region '{region}' is not in the catalog{did_you_mean(region, SUPPORTED_REGIONS)}; "
+                    f"allowed: {', '.join(SUPPORTED_REGIONS)}",
+                )
+            ]
+        )
+    catalog = load_catalog(region)
+    if prices_file is not None:
+        catalog = apply_overrides(catalog, load_price_overrides(prices_file), file=str(prices_file))
+    known = [*catalog.services(), MODELS]
+    if service is not None and service not in known:
+        raise InputError(
+            [
+                Problem(
+                    "--service",
+                    "",
+                    f"unknown service '{service}'{did_you_mean(service, known)}; known: {', '.join(known)}",
+                )
+            ]
+        )
+    day = today()
+    out = Console(highlight=False, soft_wrap=json_out)
+    if service == MODELS:
+        rows = _model_rows(catalog)
+        if json_out:
+            out.print_json(json.dumps({"region": region, "models": rows}))
+        else:
+            out.print(_model_table(rows, region))
+        return
+    entries = [e for k, e in sorted(catalog.prices.items()) if service is None or k.split("/")[0] == service]
+    rows = [_price_row(catalog, e, day) for e in entries]
+    stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
+    if json_out:
+        doc = {
+            "region": region,
+            "today": day.isoformat(),
+            "catalog_as_of": catalog.as_of.isoformat(),
+            "stale_after_days": STALE_AFTER_DAYS,
+            "stale_count": len(stale),
+            "overrides": catalog.applied_overrides(),
+            "prices": rows,
+        }
+        out.print_json(json.dumps(doc))
+    else:
+        out.print(_price_table(rows, region, catalog, day))
+        for line in catalog.applied_overrides():
+            out.print(f"override: {line}", markup=False)
+        unverified = sum(1 for r in rows if not r["verified"])
+        if unverified:
+            out.print(
+                f"{unverified} figure(s) marked UNVERIFIED: see docs/catalog.md for why and how to confirm them."
+            )
+    if stale:
+        oldest = min(r["as_of"] for r in stale)
+        err_console.print(
+            f"warning: {len(stale)} figure(s) are older than {STALE_AFTER_DAYS} days (oldest checked {oldest}); "
+            "refresh with `wheretorun prices update`, or give your own with --prices FILE",
+            markup=False,
+        )
+
+
+def _money(value: Decimal) -> str:
+    """Exact decimal text, no exponent, no rounding (0.0000166667 stays 0.0000166667)."""
+    text = format(value, "f")
+    if "." in text:
+        whole, frac = text.split(".")
+        frac = frac.rstrip("0").ljust(2, "0")
+        text = f"{whole}.{frac}"
+    return text
+
+
+def _shown(price: str, unit: str) -> str:
+    return f"{price}%" if unit == "percent" else f"${price}"
+
+
+def _tier_text(tiers: list[dict[str, str | None]], unit: str) -> str:
+    parts = []
+    for t in tiers:
+        bound = f"up to {Decimal(t['up_to']):,} {unit}" if t["up_to"] is not None else "beyond"
+        parts.append(f"{_shown(str(t['price']), unit)} {bound}")
+    return "; ".join(parts)
+
+
+def _tiers(tiers: tuple[Tier, ...]) -> list[dict[str, str | None]]:
+    return [
+        {"up_to": _money(t.up_to) if t.up_to is not None else None, "price": _money(t.price)} for t in tiers
+    ]
+
+
+def _price_row(catalog: Catalog, e: PriceEntry, day: dt.date) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "key": e.key,
+        "service": e.key.split("/")[0],
+        "description": e.description,
+        "unit": e.unit,
+        "price": None,
+        "tiers": [],
+        "source": e.source,
+        "as_of": e.as_of.isoformat(),
+        "age_days": (day - e.as_of).days,
+        "verified": e.verified_in(catalog.region),
+        "note": e.note,
+        "override": None,
+        "unavailable": catalog.unavailable_reason(e.key),
+    }
+    if catalog.has_price(e.key):
+        ref = catalog.price(e.key)
+        row["price"] = _money(ref.value)
+        row["tiers"] = _tiers(ref.tiers) if len(ref.tiers) > 1 else []
+        row["override"] = ref.override_note
+    return row
+
+
+def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day: dt.date) -> Table:
+    table = Table(
+        title=f"Price catalog, {region} (newest figure {catalog.as_of.isoformat()}, ages as of {day.isoformat()})",
+        show_lines=False,
+    )
+    for name, kw in (
+        ("key", {"no_wrap": True}),
+        ("description", {}),
+        ("unit", {}),
+        ("price (USD)", {"overflow": "fold"}),
+        ("source", {"overflow": "fold", "ratio": 3}),
+        ("as of", {"no_wrap": True}),
+        ("age (d)", {"justify": "right"}),
+        ("verified", {}),
+    ):
+        table.add_column(name, **kw)
+    for r in rows:
+        if r["price"] is None:
+            price = f"not available: {r['unavailable']}"
+        elif r["tiers"]:
+            price = _tier_text(r["tiers"], r["unit"])
+        else:
+            price = _shown(r["price"], r["unit"])
+        if r["override"]:
+            price += f" ({r['override']})"
+        age = str(r["age_days"]) + (" STALE" if r["age_days"] > STALE_AFTER_DAYS else "")
+        table.add_row(
+            r["key"],
+            r["description"],
+            r["unit"],
+            price,
+            r["source"],
+            r["as_of"],
+            age,
+            "yes" if r["verified"] else "UNVERIFIED",
+        )
+    return table
+
+
+def _model_rows(catalog: Catalog) -> list[dict[str, Any]]:
+    from ..catalog.bedrock import bedrock_prices
+
+    rows = []
+    cards: list[ArchitectureCard | ProprietaryCard] = [
+        *catalog.open_models.values(),
+        *catalog.proprietary_models.values(),
+    ]
+    for card in cards:
+        bp = bedrock_prices(card.bedrock_model_id, catalog) if card.bedrock_model_id else None
+        rows.append(
+            {
+                "id": card.id,
+                "weights": card.weights,
+                "kind": card.kind,
+                "params_b": card.params_b,
+                "aliases": list(card.aliases),
+                "bedrock_model_id": card.bedrock_model_id,
+                "bedrock_input_per_1m_tokens": _money(bp.input.value) if bp else None,
+                "bedrock_output_per_1m_tokens": _money(bp.output.value) if bp else None,
+                "bedrock_price_source": bp.input.source if bp else None,
+                "source": card.source,
+                "as_of": card.as_of.isoformat(),
+                "verified": card.verified,
+            }
+        )
+    return rows
+
+
+def _model_table(rows: list[dict[str, Any]], region: str) -> Table:
+    table = Table(title=f"Models in the catalog ({region}); Bedrock token prices from genai-prices")
+    for name in ("id", "weights", "params (B)", "aliases", "Bedrock model", "in $/1M", "out $/1M", "as of"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        bedrock = r["bedrock_model_id"] or "not on Bedrock on-demand"
+        table.add_row(
+            r["id"],
+            r["weights"],
+            "" if r["params_b"] is None else f"{r['params_b']:g}",
+            ", ".join(r["aliases"]),
+            bedrock,
+            r["bedrock_input_per_1m_tokens"] or "-",
+            r["bedrock_output_per_1m_tokens"] or "-",
+            r["as_of"],
+        )
+    return table
