@@ -185,7 +185,10 @@ class Catalog:
                 (k, Decimal(str(v)), f"your price from {file} (catalog: {self._catalog_value(k)})")
                 for k, v in overrides.items()
             ),
-            discounts=tuple((s, Decimal(str(p))) for s, p in discount_pct.items()),
+            # 10.0 from YAML/JSON is shown as 10, not 10.0 or 1E+1.
+            discounts=tuple(
+                (s, Decimal(format(Decimal(str(p)).normalize(), "f"))) for s, p in discount_pct.items()
+            ),
         )
 
     def _catalog_value(self, key: str) -> str:
