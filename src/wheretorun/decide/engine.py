@@ -117,10 +117,10 @@ def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | No
     p = layer_pick.platform if layer_pick else None
     long_tail = usage.duration_p99_s > 900 >= usage.duration_s
     if w.role in ORCHESTRATION_ROLES:
+        if long_tail and p is not None:
+            return "hybrid-queue"
         if p == "step-functions":
             return "long-flow-on-step-functions"
-        if long_tail and p in ("fargate", "ecs-ec2", "eks-ec2", "aws-batch"):
-            return "hybrid-queue"
         m = model_pick.platform if model_pick else None
         if m in ("bedrock", "bedrock-batch"):
             return "agent-with-bedrock"

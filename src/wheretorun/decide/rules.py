@@ -211,8 +211,9 @@ def q5_traffic_pattern(d: Decision) -> None:
 def q6_ops_capacity(d: Decision) -> None:
     team = d.wf.team
     gpu_opts = [o for o in d.feasible if o.platform in SELF_MANAGED_GPU and _uses_gpu(o)]
+    managed_endpoint = d.option("sagemaker-endpoint")
     if team.ops_capacity == "none" and gpu_opts:
-        if d.compliance_forces_self_hosting:
+        if d.compliance_forces_self_hosting and not (managed_endpoint and managed_endpoint.feasible):
             o = min(gpu_opts, key=lambda o: o.monthly_cost_usd.total)  # type: ignore[union-attr]
             prof = o.ops_profile
             assert prof is not None
@@ -236,7 +237,12 @@ def q6_ops_capacity(d: Decision) -> None:
             "6. Does your team have operational capacity for GPUs?",
             "no",
             f"ops_capacity: none: {', '.join(o.platform for o in gpu_opts)} are not recommended even where cheaper; "
-            "Bedrock or SageMaker endpoints are the way (seed 1).",
+            "Bedrock or SageMaker endpoints are the way (seed 1)"
+            + (
+                " -- and SageMaker endpoints also keep the data in your VPC."
+                if d.compliance_forces_self_hosting
+                else "."
+            ),
         )
     else:
         d.ask(

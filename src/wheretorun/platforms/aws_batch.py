@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..report.model import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Priced, blocker, line
+from .base import Context, Priced, blocker, fact_blocker, line
 from .ec2_fleet import ec2_limits, uses_gpu
 from .selfhost import (
     cheapest_fleet,
@@ -27,9 +27,32 @@ ID = "aws-batch"
 SQS_REQUESTS_PER_MESSAGE = 3  # send, receive, delete
 
 
+#: Jobs shorter than this belong on a queue worker, not a job scheduler that takes minutes to start one.
+MIN_JOB_S = 60
+
+
 def limits(ctx: Context) -> list[Blocker]:
     out = ec2_limits(ctx)
     w = ctx.workload
+    if not ctx.is_model_layer:
+        out.append(
+            fact_blocker(
+                "AWS Batch runs",
+                "queued compute jobs",
+                "an orchestration flow (request/response or callbacks)",
+                "https://docs.aws.amazon.com/batch/latest/userguide/what-is-batch.html",
+            )
+        )
+    jobs = w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
+    if not jobs and ctx.usage.duration_s < MIN_JOB_S:
+        out.append(
+            blocker(
+                ctx,
+                "batch/job-start-s",
+                f"{ctx.usage.duration_s:g} s requests arriving as '{w.traffic}' "
+                f"'{w.trigger}' traffic (jobs of under {MIN_JOB_S} s belong on a queue worker)",
+            )
+        )
     start = ctx.catalog.limit("batch/job-start-s").value
     if w.p99_latency_ms is not None and w.p99_latency_ms < (start + ctx.usage.duration_s) * 1000:
         out.append(

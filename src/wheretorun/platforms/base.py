@@ -159,7 +159,10 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
         return False, "no model is served in this layer"
     threshold = wf.preferences.gpu_params_threshold_b
     if m.weights == "proprietary":
-        return True, f"{m.label} is a proprietary model: it runs on its provider's accelerators, behind an API"
+        return (
+            True,
+            f"{m.label} is a proprietary model: it runs on its provider's accelerators, behind an API",
+        )
     if m.params_b is None:
         return m.kind == "generative", f"{m.label}: size unknown; generative models are assumed to need a GPU"
     if m.kind == "generative":

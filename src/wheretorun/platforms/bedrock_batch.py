@@ -15,9 +15,15 @@ ID = "bedrock-batch"
 def limits(ctx: Context) -> list[Blocker]:
     out = common_limits(ctx)
     w = ctx.workload
-    if ctx.is_model_layer and w.trigger == "api" and w.traffic != "batch" and w.role != "batch-inference":
+    jobs = w.traffic == "batch" or w.role == "batch-inference" or w.trigger == "schedule"
+    if ctx.is_model_layer and not jobs:
         out.append(
-            blocker(ctx, "bedrock-batch/turnaround-s", "answers to interactive API requests (trigger: api)")
+            blocker(
+                ctx,
+                "bedrock-batch/turnaround-s",
+                f"answers to '{w.trigger}' requests as they arrive ('{w.traffic}' traffic; batch inference suits "
+                "traffic: batch or trigger: schedule)",
+            )
         )
     return out
 

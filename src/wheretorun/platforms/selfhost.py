@@ -114,8 +114,10 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
         )
         for fit in fits:
             inst = fit.instance
-            if inst.accelerator == "Trainium" and not training:
-                continue
+            if (inst.accelerator == "Trainium" and not training) or (
+                inst.accelerator == "Inferentia2" and training
+            ):
+                continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
             if training:
                 need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
                 if need > inst.total_accelerator_memory_gb * 0.9:

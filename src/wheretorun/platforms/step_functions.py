@@ -50,12 +50,15 @@ def price(ctx: Context) -> Priced:
     executions = Decimal(str(u.requests_per_month))
     timeout = cat.limit("lambda/timeout").value
     # each step is a Lambda invocation of at most 15 minutes
-    steps = max(1, math.ceil(u.duration_s / timeout))
+    active = ctx.workload.active_compute_s or u.duration_s
+    steps = max(1, math.ceil(active / timeout))
     comps = []
-    notes = [
-        f"assumes {TRANSITIONS_PER_EXECUTION} state transitions per execution and that all {u.duration_s:g} s "
-        "of duration is active Lambda compute (waiting on callbacks is not billed, so this is an upper bound)"
-    ]
+    notes = [f"assumes {TRANSITIONS_PER_EXECUTION} state transitions per execution"]
+    if ctx.workload.active_compute_s is None:
+        notes.append(
+            f"assumes all {u.duration_s:g} s of duration is active Lambda compute: an upper bound, since waiting on "
+            "callbacks is not billed (set active_compute_s)"
+        )
     if _express(ctx):
         variant = "Express"
         comps.append(
@@ -90,7 +93,7 @@ def price(ctx: Context) -> Priced:
         )
     mb = memory_mb(ctx)
     invocations = executions * steps
-    gb_s = executions * Decimal(str(round(u.duration_s, 3))) * Decimal(mb) / MB_PER_GB
+    gb_s = executions * Decimal(str(round(active, 3))) * Decimal(mb) / MB_PER_GB
     comps.append(
         line(
             "Step invocations (Lambda requests)",
@@ -107,7 +110,7 @@ def price(ctx: Context) -> Priced:
         gb_s,
         "GB-s",
         scales_with=["volume"],
-        note=f"{u.duration_s:,g} s x {mb:,} MB per execution",
+        note=f"{active:,g} s active x {mb:,} MB per execution",
     )
     return Priced(
         components=comps,

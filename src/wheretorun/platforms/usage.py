@@ -6,7 +6,6 @@ lesson: a hidden default confuses users).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,8 +280,6 @@ def _derive(
         notes.append(
             f"requests_per_month = {base_volume:,.0f} ({w.requests_per_second:g}/s x {SECONDS_PER_MONTH:,} s in a 730-hour month)"
         )
-    if not math.isfinite(base_volume):
-        raise InputError([Problem(file, f"workloads[{index}]", "request volume is not a finite number")])
     return Usage(
         index=index,
         workload=w,

@@ -168,6 +168,12 @@ class Workload(_Strict):
         description="99th-percentile wall time, seconds; a tail past 15 minutes calls for a queue.",
         le=31_536_000,
     )
+    active_compute_s: PositiveFloat | None = Field(
+        None,
+        description="Seconds of actual compute within duration_s (the rest waits on tools, models or people). "
+        "Step Functions bills only this; default: all of duration_s (an upper bound).",
+        le=31_536_000,
+    )
     memory_gb: PositiveFloat | None = Field(
         None,
         description="Memory one request/task needs, GB; derived from the model when omitted.",
