@@ -198,6 +198,15 @@ class Workload(_Strict):
             which = "both were given" if self.requests_per_month is not None else "neither was given"
             raise ValueError(f"give exactly one of requests_per_month or requests_per_second ({which})")
         if (
+            self.active_compute_s is not None
+            and self.duration_s is not None
+            and self.active_compute_s > self.duration_s
+        ):
+            raise ValueError(
+                f"active_compute_s ({self.active_compute_s:g}) is above duration_s ({self.duration_s:g}); "
+                "active compute is part of the duration"
+            )
+        if (
             self.duration_p99_s is not None
             and self.duration_s is not None
             and self.duration_p99_s < self.duration_s

@@ -1,0 +1,31 @@
+"""Shared fixtures. Golden files change only with --update-golden, and a person reads the diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files (review the diff!)")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def _workload_file(**workload: object) -> dict:
+    w: dict = {"name": "w", "role": "glue", "requests_per_month": 1_000_000, "duration_s": 0.2, "memory_gb": 0.5}
+    w.update(workload)
+    return {"workloads": [w]}
+
+
+@pytest.fixture
+def one_workload():
+    """Build a one-workload file with sensible defaults, overridden by keyword."""
+    return _workload_file
