@@ -69,7 +69,9 @@ def bedrock_prices(bedrock_model_id: str, catalog: Catalog) -> BedrockPrices | N
             source=source,
             as_of=as_of,
             verified=verified,
-            override_note=None if verified else f"genai-prices lists us-east-1 prices; {catalog.region} may differ",
+            override_note=None
+            if verified
+            else f"genai-prices lists us-east-1 prices; {catalog.region} may differ",
         )
 
     return BedrockPrices(
@@ -90,5 +92,7 @@ def _apply(catalog: Catalog, ref: PriceRef) -> PriceRef:
     for service, pct in catalog.discounts:
         if service == "bedrock":
             factor = (Decimal(100) - pct) / Decimal(100)
-            return replace(ref, value=ref.value * factor, override_note=f"{pct}% bedrock discount from your prices file")
+            return replace(
+                ref, value=ref.value * factor, override_note=f"{pct}% bedrock discount from your prices file"
+            )
     return ref
