@@ -138,3 +138,54 @@ def schema_cmd() -> None:
     Example: wheretorun schema > wheretorun.schema.json
     """
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+@app.command("breakeven")
+def breakeven_cmd(
+    file: Annotated[Path, typer.Argument(help="Workload file (YAML or JSON).", show_default=False)],
+    workload: Annotated[
+        str | None, typer.Option("--workload", "-w", help="Only this workload (by name).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the curve and break-even as JSON.")] = False,
+    prices: Annotated[Path | None, typer.Option("--prices", help="Your negotiated prices file.")] = None,
+) -> None:
+    """Monthly cost against token volume: where self-hosting starts to beat Bedrock (engineering included).
+
+    Example: wheretorun breakeven examples/self-hosted-70b.yml
+    """
+
+    def run() -> None:
+        wf = _load(file, False, None)
+        names = [w.name for w in wf.workloads]
+        if workload is not None and workload not in names:
+            from ..errors import did_you_mean
+
+            raise InputError(
+                [
+                    Problem(
+                        str(file),
+                        "workloads",
+                        f"no workload named '{workload}'{did_you_mean(workload, names)}",
+                    )
+                ]
+            )
+        report = run_recommend(
+            wf, file=str(file), base_dir=file.parent, prices=_prices(prices), prices_file=str(prices or "")
+        )
+        chosen = [w for w in report.workloads if workload in (None, w.name)]
+        if json_out:
+            payload = [
+                {
+                    "name": w.name,
+                    "breakeven": w.breakeven.model_dump() if w.breakeven else None,
+                    "curve": w.extras.get("breakeven_curve", []),
+                }
+                for w in chosen
+            ]
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+            return
+        from ..report.table import print_breakeven
+
+        print_breakeven(chosen, Console())
+
+    guarded(run)

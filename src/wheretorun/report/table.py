@@ -195,3 +195,36 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
+    """Cost against monthly token volume for Bedrock and the cheapest self-hosted option."""
+    for w in workloads:
+        be = w.breakeven
+        console.print(Text(f"{w.name}", style="bold"))
+        if be is None:
+            console.print(Text("  not a generative model workload: no token break-even"))
+            continue
+        curve = w.extras.get("breakeven_curve", [])
+        if curve:
+            platforms = sorted({p["platform"] for p in curve}, key=lambda p: p != "bedrock")
+            t = Table(box=box.SIMPLE_HEAD)
+            t.add_column("tokens/month", justify="right")
+            for p in platforms:
+                t.add_column(f"{p} $/month", justify="right")
+            t.add_column("cheaper")
+            rows: dict[float, dict[str, float]] = {}
+            for p in curve:
+                rows.setdefault(p["tokens_per_month"], {})[p["platform"]] = p["monthly_usd"]
+            for tokens, costs in sorted(rows.items())[::3]:
+                cheaper = min(costs, key=costs.get)  # type: ignore[arg-type]
+                t.add_row(
+                    f"{tokens / 1e6:,.1f}M",
+                    *[f"${costs.get(p, float('nan')):,.2f}" for p in platforms],
+                    cheaper,
+                )
+            console.print(t)
+        now = be.current_tokens_per_month or 0
+        console.print(Text(f"  today: {now / 1e6:,.1f}M tokens/month"))
+        console.print(Text(f"  computed: {be.note or 'n/a'}", style="cyan"))
+        console.print(Text(f"  {be.guideline}", style="dim"))

@@ -1,0 +1,92 @@
+"""Hypothesis: any valid workload file yields a recommendation with consistent costs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wheretorun import load_workloads, recommend
+
+MODELS = [
+    None,
+    {"id": "llama-3.1-8b"},
+    {"id": "claude-3-5-haiku"},
+    {"id": "bge-small-en-v1.5"},
+    {"params_b": 3, "weights": "open"},
+    {"id": "mistral-7b", "precision": "int4"},
+]
+
+workload = st.fixed_dictionaries(
+    {
+        "name": st.just("w"),
+        "role": st.sampled_from(
+            ["orchestration", "inference", "embedding", "glue", "batch-inference", "rag"]
+        ),
+        "requests_per_month": st.floats(min_value=1, max_value=1e9),
+        "traffic": st.sampled_from(["spiky", "steady", "diurnal", "batch"]),
+        "trigger": st.sampled_from(["api", "event", "queue", "schedule"]),
+        "duration_s": st.floats(min_value=0.01, max_value=3000),
+        "input_tokens": st.integers(min_value=1, max_value=20_000),
+        "output_tokens": st.integers(min_value=0, max_value=4000),
+    },
+    optional={"model": st.sampled_from(MODELS), "peak_to_mean": st.floats(min_value=1, max_value=50)},
+)
+
+
+def clean(w: dict) -> dict:
+    return {k: v for k, v in w.items() if v is not None}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workload, st.sampled_from(["none", "limited", "platform"]))
+def test_any_valid_file_gets_a_consistent_answer(w, ops):
+    report = recommend(
+        load_workloads({"team": {"ops_capacity": ops}, "workloads": [clean(w)]}), breakeven_curve=False
+    )
+    wr = report.workloads[0]
+    for o in wr.options + wr.model_options:
+        if not o.feasible:
+            assert o.blocked_by
+            continue
+        lines = sum((c.monthly_usd for c in o.cost_components), Decimal(0))
+        assert lines == o.monthly_cost_usd.total
+        assert o.monthly_cost_usd.infra >= 0 and o.monthly_cost_usd.ops >= 0
+        for c in o.cost_components:
+            assert c.monthly_usd == c.quantity * c.unit_price_usd
+    if wr.recommendation.platform != "none":
+        assert wr.chosen is not None
+        assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(min_value=1, max_value=1e8), st.floats(min_value=1.01, max_value=100))
+def test_cost_never_falls_as_volume_rises(volume, factor):
+    def total(v: float) -> dict[str, Decimal]:
+        wf = load_workloads(
+            {
+                "workloads": [
+                    {
+                        "name": "a",
+                        "role": "orchestration",
+                        "model": {"id": "claude-3-haiku"},
+                        "requests_per_month": v,
+                        "duration_s": 2,
+                        "input_tokens": 500,
+                        "output_tokens": 100,
+                    }
+                ]
+            }
+        )
+        wr = recommend(wf, breakeven_curve=False).workloads[0]
+        return {
+            o.platform + o.layer: o.monthly_cost_usd.total
+            for o in wr.options + wr.model_options
+            if o.feasible
+        }
+
+    low, high = total(volume), total(volume * factor)
+    for key, cost in low.items():
+        if key in high:
+            assert high[key] >= cost, key
