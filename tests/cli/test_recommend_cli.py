@@ -1,0 +1,128 @@
+"""The CLI as a user runs it: exit codes, one line per problem, no traceback, every format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wheretorun.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "ai-product.yml"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_json_output_matches_the_library():
+    result = run("recommend", str(EXAMPLE), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["version"] == 1 and len(data["workloads"]) == 4
+
+
+def test_table_output_shows_recommendation_invoice_and_trace():
+    result = run("recommend", str(EXAMPLE), "--format", "table")
+    assert result.exit_code == 0, result.output
+    for text in (
+        "support-agent",
+        "agent-with-bedrock",
+        "Invoice",
+        "Why, question by question",
+        "System total",
+    ):
+        assert text in result.stdout
+
+
+def test_out_writes_a_file(tmp_path: Path):
+    out = tmp_path / "r.json"
+    result = run("recommend", str(EXAMPLE), "--format", "json", "--out", str(out))
+    assert result.exit_code == 0
+    assert json.loads(out.read_text())["workloads"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "workloads:\n  - name: a\n    role: glue\n    requests_per_month: -5\n",
+            "workloads[0].requests_per_month",
+        ),
+        (
+            "workloads:\n  - name: a\n    role: glue\n    requests_per_month: 5\n    memroy_gb: 1\n",
+            "did you mean 'memory_gb'",
+        ),
+        ("workloads: [\n", "invalid YAML at line"),
+        ("", "empty"),
+    ],
+)
+def test_bad_input_exits_2_with_file_and_path_and_no_traceback(tmp_path: Path, content, expected):
+    f = tmp_path / "w.yml"
+    f.write_text(content)
+    result = run("recommend", str(f))
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert str(f) in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_missing_file_exits_2():
+    result = run("recommend", "/nonexistent/system.yml")
+    assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+def test_unknown_format_exits_2():
+    result = run("recommend", str(EXAMPLE), "--format", "pdf")
+    assert result.exit_code == 2 and "allowed: table, json, markdown, html" in result.stderr
+
+
+def test_bad_growth_exits_2():
+    result = run("recommend", str(EXAMPLE), "--growth", "fast")
+    assert result.exit_code == 2 and "--growth" in result.stderr
+
+
+def test_prices_file_changes_the_invoice(tmp_path: Path):
+    prices = tmp_path / "p.yml"
+    prices.write_text("overrides:\n  lambda/requests: 0.1\n")
+    base = json.loads(run("recommend", str(EXAMPLE), "-f", "json").stdout)
+    cheap = json.loads(run("recommend", str(EXAMPLE), "-f", "json", "--prices", str(prices)).stdout)
+
+    def lambda_requests(report):
+        opt = next(o for o in report["workloads"][0]["options"] if o["platform"] == "lambda")
+        return next(c for c in opt["cost_components"] if c["name"] == "Requests")
+
+    assert lambda_requests(base)["unit_price_usd"] == 0.2
+    assert lambda_requests(cheap)["unit_price_usd"] == 0.1
+    assert cheap["catalog"]["overrides"]
+
+
+def test_bad_prices_file_key_exits_2(tmp_path: Path):
+    prices = tmp_path / "p.yml"
+    prices.write_text("overrides:\n  lambda/requets: 0.1\n")
+    result = run("recommend", str(EXAMPLE), "--prices", str(prices))
+    assert result.exit_code == 2 and "lambda/requests" in result.stderr
+
+
+def test_schema_is_valid_json_schema_with_units():
+    result = run("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    workload = schema["$defs"]["Workload"]["properties"]
+    assert "seconds" in workload["duration_s"]["description"]
+    assert set(workload["traffic"]["enum"]) == {"spiky", "steady", "diurnal", "batch"}
+
+
+def test_breakeven_prints_the_computed_and_the_guideline():
+    result = run("breakeven", str(ROOT / "examples" / "self-hosted-70b.yml"))
+    assert result.exit_code == 0, result.output
+    assert "guideline" in result.stdout and "computed" in result.stdout
+
+
+def test_breakeven_unknown_workload_exits_2():
+    result = run("breakeven", str(EXAMPLE), "--workload", "suport-agent")
+    assert result.exit_code == 2 and "did you mean 'support-agent'" in result.stderr
