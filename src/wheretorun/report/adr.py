@@ -1,0 +1,385 @@
+"""The content of an architecture decision record, independent of its format.
+
+The Markdown record and the HTML report say the same things in the same order; this module
+decides *what* they say (plain text, numbers with units), ``markdown.py`` and ``html.py`` only
+how. The record follows Michael Nygard's ADR shape (title, status, context, decision,
+consequences; https://cognitect.com/blog/2011/11/15/documenting-architecture-decisions), with
+the sections a cost decision needs on top: options considered with their monthly cost, the
+trace, the break-even volume, when to revisit, and the invoice lines with their sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+
+from .model import CostComponent, Option, Report, TraceStep, WorkloadReport
+
+STATUS = "proposed"
+
+
+def usd(value: Decimal | float | None, places: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"${Decimal(str(value)):,.{places}f}"
+
+
+def unit_price(value: Decimal) -> str:
+    """Unit prices keep their significant digits ($0.0000166667); amounts are shown in cents."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"${text}"
+
+
+def quantity(value: Decimal | float) -> str:
+    v = float(value)
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+
+
+def volume(value: float | None, unit: str) -> str:
+    """3.6e9 -> '3.6B tokens/month'; numbers keep their unit."""
+    if value is None:
+        return "-"
+    v = float(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:,.3g}{suffix} {unit}"
+    return f"{v:,.4g} {unit}"
+
+
+def where(platform: str | None, instance_type: str | None) -> str:
+    if not platform:
+        return "-"
+    return f"{platform} ({instance_type})" if instance_type else platform
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    layer: str
+    platform: str
+    runs_on: str
+    infra: Decimal | None
+    ops: Decimal | None
+    total: Decimal | None
+    status: str  # chosen | feasible | not recommended | blocked
+    reason: str
+
+
+@dataclass(frozen=True)
+class Invoice:
+    title: str
+    lines: list[CostComponent]
+    total: Decimal
+
+
+@dataclass
+class WorkloadRecord:
+    name: str
+    role: str
+    decision: str
+    model_layer: str | None
+    pattern: str
+    summary: str
+    infra: Decimal | None
+    ops: Decimal | None
+    total: Decimal | None
+    context: list[tuple[str, str]]
+    options: list[OptionRow]
+    trace: list[TraceStep]
+    consequences: list[str]
+    breakeven: list[str]
+    revisit: list[str]
+    assumptions: list[str]
+    warnings: list[str]
+    invoices: list[Invoice]
+    extras: list[tuple[str, list[list[str]], list[str]]] = field(default_factory=list)
+
+
+@dataclass
+class Record:
+    title: str
+    status: str
+    date: str
+    catalog: list[tuple[str, str]]
+    team: list[tuple[str, str]]
+    workloads: list[WorkloadRecord]
+    total: Decimal
+    infra: Decimal
+    ops: Decimal
+
+
+def system_name(report: Report) -> str:
+    if report.source_file and not report.source_file.startswith("<"):
+        return PurePath(report.source_file).stem
+    return "the AI system"
+
+
+def _option_rows(options: list[Option], chosen: Option | None) -> list[OptionRow]:
+    feasible = sorted(
+        (o for o in options if o.feasible and o.monthly_cost_usd is not None),
+        key=lambda o: o.monthly_cost_usd.total,  # type: ignore[union-attr]
+    )
+    rows = []
+    for o in feasible:
+        mc = o.monthly_cost_usd
+        assert mc is not None
+        not_rec = [n[len("not recommended: ") :] for n in o.notes if n.startswith("not recommended")]
+        status = "chosen" if o is chosen else ("not recommended" if not_rec else "feasible")
+        rows.append(
+            OptionRow(
+                o.layer,
+                o.platform,
+                o.instance_type or "",
+                mc.infra,
+                mc.ops,
+                mc.total,
+                status,
+                "; ".join(not_rec),
+            )
+        )
+    for o in options:
+        if not o.feasible:
+            rows.append(
+                OptionRow(o.layer, o.platform, "", None, None, None, "blocked", "; ".join(o.blocked_by))
+            )
+    return rows
+
+
+def _context(w: WorkloadReport) -> list[tuple[str, str]]:
+    u = w.usage
+    out = [("role", w.role)]
+    if u.get("requests_per_month") is not None:
+        out.append(("volume", volume(u["requests_per_month"], "requests/month")))
+    if u.get("mean_requests_per_s") is not None:
+        out.append(
+            (
+                "request rate",
+                f"{u['mean_requests_per_s']:,.3g} requests/s mean, {u.get('peak_requests_per_s', 0):,.3g} at peak",
+            )
+        )
+    if u.get("tokens_per_month"):
+        out.append(("tokens", volume(u["tokens_per_month"], "tokens/month")))
+    if u.get("duration_s") is not None:
+        out.append(("duration", f"{u['duration_s']:,.4g} s per request"))
+    if u.get("memory_gb") is not None:
+        out.append(("memory", f"{u['memory_gb']:,.4g} GB"))
+    return out
+
+
+def _runner_up(rows: list[OptionRow], layer: str) -> OptionRow | None:
+    return next((r for r in rows if r.layer == layer and r.status != "chosen" and r.total is not None), None)
+
+
+def _consequences(w: WorkloadReport, rows: list[OptionRow]) -> list[str]:
+    out = []
+    for chosen in (w.chosen, w.chosen_model):
+        if chosen is None or chosen.monthly_cost_usd is None:
+            continue
+        label = f"{chosen.layer} layer on {where(chosen.platform, chosen.instance_type)}"
+        p = chosen.ops_profile
+        if p is not None:
+            out.append(
+                f"{label}: the team takes on {p.setup_hours:,.0f} h of setup, {p.upkeep_hours_per_month:,.1f} h/month "
+                f"of upkeep and {p.oncall_hours_per_month:,.1f} h/month of on-call ({p.why})."
+            )
+        lat = chosen.latency
+        if lat is not None:
+            parts = []
+            if lat.cold_start_s:
+                parts.append(f"cold start {lat.cold_start_s:,.3g} s")
+            if lat.scale_out_s:
+                parts.append(f"scale-out {lat.scale_out_s:,.3g} s")
+            if lat.p99_ms:
+                parts.append(f"p99 about {lat.p99_ms:,.0f} ms")
+            if parts or lat.note:
+                out.append(
+                    f"{label}: latency: {', '.join(parts)}{'; ' if parts and lat.note else ''}{lat.note or ''}."
+                )
+        runner = _runner_up(rows, chosen.layer)
+        if runner is not None and runner.total is not None:
+            margin = runner.total - chosen.monthly_cost_usd.total
+            pct = (
+                f" ({margin / chosen.monthly_cost_usd.total * 100:,.0f}% of its total)"
+                if chosen.monthly_cost_usd.total > 0
+                else ""
+            )
+            out.append(
+                f"{label}: {usd(margin)}/month{pct} cheaper than the next option, "
+                f"{where(runner.platform, runner.runs_on or None)} at {usd(runner.total)}/month."
+            )
+        out += [f"{chosen.platform}: {s}" for s in chosen.soft_warnings]
+    return out
+
+
+def _breakeven(w: WorkloadReport) -> list[str]:
+    be = w.breakeven
+    if be is None:
+        return []
+    out = []
+    if be.tokens_per_month:
+        out.append(
+            f"Self-hosting on {be.self_hosted_platform} costs no more than {be.managed_platform} from "
+            f"{volume(be.tokens_per_month, 'tokens/month')}; today: {volume(be.current_tokens_per_month, 'tokens/month')}."
+        )
+    elif be.note:
+        out.append(
+            f"No break-even found: {be.note}; today: {volume(be.current_tokens_per_month, 'tokens/month')}."
+        )
+    if be.tokens_per_month and be.note:
+        out.append(be.note[0].upper() + be.note[1:] + ".")
+    if be.guideline:
+        out.append(be.guideline[0].upper() + be.guideline[1:] + "; the decision follows the computed totals.")
+    return out
+
+
+def _revisit(w: WorkloadReport, rows: list[OptionRow], report: Report) -> list[str]:
+    out = []
+    be = w.breakeven
+    if be is not None and be.tokens_per_month and be.current_tokens_per_month:
+        ratio = be.tokens_per_month / be.current_tokens_per_month
+        direction = "grows" if ratio > 1 else "falls"
+        out.append(
+            f"When monthly volume {direction} to {volume(be.tokens_per_month, 'tokens/month')} "
+            f"({ratio:,.3g}x today): the break-even between {be.managed_platform} and {be.self_hosted_platform}."
+        )
+    g = w.extras.get("growth") or {}
+    if g.get("crossover_month") is not None:
+        out.append(
+            f"In month {g['crossover_month']} of the growth projection, when the cheapest option changes"
+            + (f" ({g['crossover']})" if g.get("crossover") else "")
+            + "."
+        )
+    for chosen in (w.chosen, w.chosen_model):
+        if chosen is None or chosen.monthly_cost_usd is None:
+            continue
+        runner = _runner_up(rows, chosen.layer)
+        if runner is not None and runner.total is not None and chosen.monthly_cost_usd.total > 0:
+            margin = (runner.total - chosen.monthly_cost_usd.total) / chosen.monthly_cost_usd.total * 100
+            out.append(
+                f"If the {chosen.layer} layer's cost on {chosen.platform} rises by more than {margin:,.0f}%: "
+                f"{runner.platform} would then cost less."
+            )
+    not_rec = [r for r in rows if r.status == "not recommended"]
+    for r in not_rec:
+        out.append(f"If this changes: {r.reason} ({r.platform} was excluded for it).")
+    out.append(
+        f"When prices change: the catalog's newest figure is from {report.catalog.as_of}, its oldest from "
+        f"{report.catalog.oldest or report.catalog.as_of}."
+    )
+    return out
+
+
+def _extras(w: WorkloadReport) -> list[tuple[str, list[list[str]], list[str]]]:
+    """Tables for the optional analyses: (title, rows with a header row first, notes)."""
+    out: list[tuple[str, list[list[str]], list[str]]] = []
+    unc = w.extras.get("uncertainty") or {}
+    if unc.get("options"):
+        rows = [["platform", "P10 $/mo", "P50 $/mo", "P90 $/mo", "P(cheapest)"]]
+        rows += [
+            [
+                str(o["platform"]),
+                usd(o["p10"]),
+                usd(o["p50"]),
+                usd(o["p90"]),
+                f"{float(o.get('p_cheapest', 0)) * 100:.0f}%",
+            ]
+            for o in unc["options"]
+        ]
+        notes = []
+        if unc.get("draws"):
+            notes.append(f"{int(unc['draws']):,} Monte Carlo draws.")
+        for s in unc.get("sensitivity") or []:
+            notes.append(f"Sensitivity: {s['input']} moves the total by {usd(s['swing_usd'])}/month.")
+        out.append(("Cost spread (Monte Carlo)", rows, notes))
+    g = w.extras.get("growth") or {}
+    if g.get("points"):
+        months = sorted({int(p["month"]) for p in g["points"]})
+        shown = [m for m in months if m in (0, 6, 12, 18, 24)] or months[:: max(1, len(months) // 5)]
+        platforms = list(dict.fromkeys(str(p["platform"]) for p in g["points"]))
+        value = {(int(p["month"]), str(p["platform"])): p["monthly_usd"] for p in g["points"]}
+        rows = [["month", *[f"{p} $/mo" for p in platforms]]]
+        rows += [[str(m), *[usd(value.get((m, p))) for p in platforms]] for m in shown]
+        notes = []
+        if g.get("rate_per_month") is not None:
+            notes.append(f"Volume grows {float(g['rate_per_month']) * 100:g}% a month.")
+        notes.append(
+            f"The cheapest option changes in month {g['crossover_month']}."
+            if g.get("crossover_month") is not None
+            else "The cheapest option does not change within the projection."
+        )
+        out.append(("Growth projection", rows, notes))
+    return out
+
+
+def workload_record(w: WorkloadReport, report: Report) -> WorkloadRecord:
+    r = w.recommendation
+    rows = _option_rows(w.options, w.chosen) + _option_rows(w.model_options, w.chosen_model)
+    invoices = []
+    for chosen in (w.chosen, w.chosen_model):
+        if chosen is not None and chosen.monthly_cost_usd is not None:
+            invoices.append(
+                Invoice(
+                    f"{chosen.layer} layer: {where(chosen.platform, chosen.instance_type)}",
+                    chosen.cost_components,
+                    chosen.monthly_cost_usd.total,
+                )
+            )
+    mc = r.monthly_cost_usd
+    return WorkloadRecord(
+        name=w.name,
+        role=w.role,
+        decision=where(r.platform, r.instance_type),
+        model_layer=where(r.model_platform, r.model_instance_type) if r.model_platform else None,
+        pattern=r.pattern,
+        summary=r.summary,
+        infra=mc.infra if mc else None,
+        ops=mc.ops if mc else None,
+        total=mc.total if mc else None,
+        context=_context(w),
+        options=rows,
+        trace=w.trace,
+        consequences=_consequences(w, rows),
+        breakeven=_breakeven(w),
+        revisit=_revisit(w, rows, report),
+        assumptions=w.assumptions,
+        warnings=w.warnings,
+        invoices=invoices,
+        extras=_extras(w),
+    )
+
+
+def build_record(report: Report, today: dt.date | None = None) -> Record:
+    """The decision record of a report; ``today`` dates it (default: the current date)."""
+    c = report.catalog
+    catalog = [
+        ("region", c.region),
+        ("prices as of", f"{c.as_of} (oldest figure {c.oldest or c.as_of})"),
+        ("month", f"{c.month_hours} hours"),
+    ]
+    if c.bedrock_prices:
+        catalog.append(("Bedrock token prices", c.bedrock_prices))
+    catalog += [("price override", o) for o in c.overrides]
+    team = []
+    if "ops_capacity" in report.team:
+        team.append(("ops capacity", str(report.team["ops_capacity"])))
+    if "engineer_hourly_usd" in report.team:
+        team.append(("engineer rate", f"{usd(report.team['engineer_hourly_usd'])}/hour"))
+    records = [workload_record(w, report) for w in report.workloads]
+    infra = sum((x.infra for x in records if x.infra is not None), Decimal(0))
+    ops = sum((x.ops for x in records if x.ops is not None), Decimal(0))
+    return Record(
+        title=f"Where the workloads of {system_name(report)} run on AWS",
+        status=STATUS,
+        date=(today or dt.date.today()).isoformat(),
+        catalog=catalog,
+        team=team,
+        workloads=records,
+        total=report.total_monthly_cost_usd,
+        infra=infra,
+        ops=ops,
+    )

@@ -1,0 +1,333 @@
+"""Charts of a Report: Vega-Lite specs built with Altair, rendered offline by vl-convert.
+
+Why Vega-Lite: one declarative spec renders to SVG (inlined in the HTML report and the web page),
+to PNG (slides) and stays inspectable as JSON; ``vl-convert-python`` embeds the Vega runtime in a
+wheel, so nothing is fetched at render or view time (https://github.com/vega/vl-convert).
+
+Every chart is a pure function of the Report. A chart whose data the run did not compute (the
+traffic simulation, the growth projection and the Monte Carlo are optional analyses) is returned
+with ``spec=None`` and the reason, so every format can say "not computed for this run" instead of
+drawing nothing. The data shapes read from ``WorkloadReport.extras`` are documented in
+docs/web.md ("Chart data").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import Option, Report, WorkloadReport
+
+NOT_COMPUTED = "not computed for this run"
+WIDTH = 560
+INFRA, ENGINEERING = "infrastructure", "engineering"
+# d3's SI prefix says G for 10^9; token volumes are spoken of in billions (B).
+SI_BILLIONS = "replace(format(datum.value, '~s'), 'G', 'B')"
+PALETTE = {"domain": [INFRA, ENGINEERING], "range": ["#2b6cb0", "#dd8a2b"]}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of one workload: its Vega-Lite spec, or why there is none."""
+
+    key: str
+    title: str
+    workload: str
+    spec: dict[str, Any] | None
+    reason: str | None = None
+    index: int = 0  # the workload's position: keeps file names unique when two names slug alike
+
+    @property
+    def slug(self) -> str:
+        return f"{self.index + 1:02d}-{_slug(self.workload)}-{self.key}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "workload"
+
+
+def _alt():  # type: ignore[no-untyped-def]
+    try:
+        import altair as alt
+    except ImportError as e:  # pragma: no cover - exercised only without the charts extra
+        raise RuntimeError("charts need the 'charts' extra: pip install 'wheretorun[charts]'") from e
+    return alt
+
+
+def _label(o: Option) -> str:
+    where = o.platform + (f" ({o.instance_type})" if o.instance_type else "")
+    return f"{o.layer}: {where}"
+
+
+def cost_per_option(w: WorkloadReport) -> dict[str, Any] | None:
+    """Stacked bars: monthly infrastructure + engineering cost of every feasible option, both layers."""
+    alt = _alt()
+    chosen = {id(o) for o in (w.chosen, w.chosen_model) if o is not None}
+    rows = []
+    for o in [*w.options, *w.model_options]:
+        if not o.feasible or o.monthly_cost_usd is None:
+            continue
+        label = _label(o) + ("  [chosen]" if id(o) in chosen else "")
+        mc = o.monthly_cost_usd
+        rows += [
+            {"option": label, "part": INFRA, "usd": float(mc.infra), "total": float(mc.total)},
+            {"option": label, "part": ENGINEERING, "usd": float(mc.ops), "total": float(mc.total)},
+        ]
+    if not rows:
+        return None
+    order = [r["option"] for r in sorted(rows[::2], key=lambda r: r["total"])]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("sum(usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
+            color=alt.Color("part:N", scale=alt.Scale(**PALETTE), title="cost"),
+            order=alt.Order("part:N", sort="descending"),
+            tooltip=[
+                alt.Tooltip("option:N"),
+                alt.Tooltip("part:N"),
+                alt.Tooltip("usd:Q", format="$,.2f"),
+                alt.Tooltip("total:Q", format="$,.2f"),
+            ],
+        )
+        .properties(width=WIDTH, title=f"{w.name}: monthly cost per option (infrastructure + engineering)")
+    )
+    return chart.to_dict()
+
+
+def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
+    """Total monthly cost against monthly token volume, with the break-even and today's volume marked."""
+    alt = _alt()
+    curve = w.extras.get("breakeven_curve") or []
+    if not curve:
+        return None
+    rows = [
+        {
+            "tokens": float(p["tokens_per_month"]),
+            "platform": str(p["platform"]),
+            "usd": float(p["monthly_usd"]),
+        }
+        for p in curve
+        if float(p["tokens_per_month"]) > 0
+    ]
+    if not rows:
+        return None
+    lines = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "tokens:Q",
+                scale=alt.Scale(type="log"),
+                title="tokens per month (log scale; M = million, B = billion)",
+                axis=alt.Axis(labelExpr=SI_BILLIONS),
+            ),
+            y=alt.Y(
+                "usd:Q",
+                scale=alt.Scale(type="log"),
+                title="USD per month, total (log scale)",
+                axis=alt.Axis(format="$,.0f"),
+            ),
+            color=alt.Color("platform:N", title="platform"),
+            tooltip=[
+                alt.Tooltip("platform:N"),
+                alt.Tooltip("tokens:Q", format=",.0f"),
+                alt.Tooltip("usd:Q", format="$,.2f"),
+            ],
+        )
+    )
+    marks = []
+    be = w.breakeven
+    if be is not None and be.current_tokens_per_month:
+        marks.append({"tokens": float(be.current_tokens_per_month), "what": "your volume"})
+    if be is not None and be.tokens_per_month:
+        marks.append({"tokens": float(be.tokens_per_month), "what": "break-even"})
+    layers = [lines]
+    if marks:
+        base = alt.Chart(alt.Data(values=marks))
+        layers.append(
+            base.mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+                x="tokens:Q",
+                color=alt.value("#444"),
+                tooltip=[alt.Tooltip("what:N"), alt.Tooltip("tokens:Q", format=",.0f")],
+            )
+        )
+        layers.append(
+            base.mark_text(align="left", dx=4, dy=-4, baseline="bottom", angle=0).encode(
+                x="tokens:Q", y=alt.value(12), text="what:N", color=alt.value("#444")
+            )
+        )
+    chart = alt.layer(*layers).properties(
+        width=WIDTH, height=300, title=f"{w.name}: monthly cost against token volume"
+    )
+    return chart.to_dict()
+
+
+def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
+    """Request rate against provisioned capacity over a representative week."""
+    alt = _alt()
+    data = w.extras.get("capacity_week")
+    if not data or not data.get("minutes"):
+        return None
+    unit = str(data.get("unit") or "requests/s")
+    rows = []
+    for minute, req, cap in zip(data["minutes"], data["requests"], data["capacity"], strict=True):
+        day = float(minute) / 1440.0
+        rows.append({"day": day, "series": "traffic", "value": float(req)})
+        rows.append({"day": day, "series": "provisioned capacity", "value": float(cap)})
+    title = f"{w.name}: traffic against provisioned capacity over a week"
+    if data.get("platform"):
+        title += f" ({data['platform']})"
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(interpolate="step-after", strokeWidth=1.5)
+        .encode(
+            x=alt.X("day:Q", title="day of the week", scale=alt.Scale(domain=[0, 7], nice=False)),
+            y=alt.Y("value:Q", title=unit),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=["traffic", "provisioned capacity"], range=["#2b6cb0", "#c53030"]),
+                title=None,
+            ),
+        )
+        .properties(width=WIDTH, height=260, title=title)
+    )
+    return chart.to_dict()
+
+
+def growth(w: WorkloadReport) -> dict[str, Any] | None:
+    """Monthly total cost of each option over 24 months of growth, the crossover month marked."""
+    alt = _alt()
+    data = w.extras.get("growth")
+    if not data or not data.get("points"):
+        return None
+    rows = [
+        {"month": int(p["month"]), "platform": str(p["platform"]), "usd": float(p["monthly_usd"])}
+        for p in data["points"]
+    ]
+    rate = data.get("rate_per_month")
+    title = f"{w.name}: monthly cost under growth"
+    if rate is not None:
+        title += f" ({float(rate) * 100:g}%/month)"
+    layers = [
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:Q", title="month", scale=alt.Scale(nice=False)),
+            y=alt.Y("usd:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")),
+            color=alt.Color("platform:N", title="platform"),
+            tooltip=[alt.Tooltip("platform:N"), alt.Tooltip("month:Q"), alt.Tooltip("usd:Q", format="$,.2f")],
+        )
+    ]
+    crossover = data.get("crossover_month")
+    if crossover is not None:
+        mark = alt.Chart(
+            alt.Data(values=[{"month": int(crossover), "what": f"crossover: month {crossover}"}])
+        )
+        layers.append(mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(x="month:Q"))
+        layers.append(
+            mark.mark_text(align="left", dx=4, baseline="top", color="#444").encode(
+                x="month:Q", y=alt.value(4), text="what:N"
+            )
+        )
+    return alt.layer(*layers).properties(width=WIDTH, height=280, title=title).to_dict()
+
+
+def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
+    """Monte Carlo spread: P10-P90 of each option's monthly total, P50 marked, P(cheapest) labelled."""
+    alt = _alt()
+    data = w.extras.get("uncertainty")
+    if not data or not data.get("options"):
+        return None
+    rows = [
+        {
+            "platform": str(o["platform"]),
+            "p10": float(o["p10"]),
+            "p50": float(o["p50"]),
+            "p90": float(o["p90"]),
+            "label": f"P(cheapest) {float(o.get('p_cheapest', 0)) * 100:.0f}%",
+        }
+        for o in data["options"]
+    ]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("platform:N", title=None, sort=alt.EncodingSortField("p50", order="ascending"))
+    )
+    draws = data.get("draws")
+    title = f"{w.name}: monthly cost spread (P10-P90, P50 marked)"
+    if draws:
+        title += f", {int(draws):,} draws"
+    chart = alt.layer(
+        base.mark_rule(strokeWidth=6, color="#90cdf4").encode(
+            x=alt.X("p10:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")), x2="p90:Q"
+        ),
+        base.mark_tick(thickness=3, size=18, color="#2b6cb0").encode(
+            x="p50:Q",
+            tooltip=[
+                alt.Tooltip("platform:N"),
+                alt.Tooltip("p10:Q", format="$,.2f"),
+                alt.Tooltip("p50:Q", format="$,.2f"),
+                alt.Tooltip("p90:Q", format="$,.2f"),
+            ],
+        ),
+        base.mark_text(align="left", dx=8, color="#333").encode(x="p90:Q", text="label:N"),
+    ).properties(width=WIDTH - 120, title=title)
+    return chart.to_dict()
+
+
+CHARTS: tuple[tuple[str, str, Callable[[WorkloadReport], dict[str, Any] | None]], ...] = (
+    ("cost-per-option", "Cost per option (infrastructure + engineering)", cost_per_option),
+    ("cost-vs-volume", "Cost against monthly volume, break-even marked", cost_vs_volume),
+    ("capacity-week", "Traffic against provisioned capacity over a week", capacity_week),
+    ("growth", "24-month growth and the crossover month", growth),
+    ("uncertainty", "Monte Carlo cost spread", uncertainty),
+)
+
+
+def charts_for(report: Report) -> list[Chart]:
+    """Every chart of every workload, in a fixed order; missing data gives ``spec=None`` with the reason."""
+    out = []
+    for i, w in enumerate(report.workloads):
+        for key, title, build in CHARTS:
+            spec = build(w)
+            out.append(Chart(key, title, w.name, spec, None if spec is not None else NOT_COMPUTED, i))
+    return out
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """SVG text of a Vega-Lite spec, rendered offline, scalable (a viewBox is ensured)."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec)
+    m = re.match(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg)
+    if m and "viewBox" not in svg[: svg.index(">")]:
+        svg = svg.replace("<svg", f'<svg viewBox="0 0 {m.group(1)} {m.group(2)}"', 1)
+    return svg
+
+
+def to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(spec, scale=scale)
+
+
+def write_charts(report: Report, directory: str | Path) -> list[Path]:
+    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for chart in charts_for(report):
+        if chart.spec is None:
+            continue
+        svg_path = out / f"{chart.slug}.svg"
+        svg_path.write_text(to_svg(chart.spec), encoding="utf-8")
+        png_path = out / f"{chart.slug}.png"
+        png_path.write_bytes(to_png(chart.spec))
+        written += [svg_path, png_path]
+    return written
+
+
+__all__ = ["CHARTS", "NOT_COMPUTED", "Chart", "charts_for", "to_png", "to_svg", "write_charts"]
