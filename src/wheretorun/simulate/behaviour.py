@@ -1,0 +1,51 @@
+"""The simulator's constants, read from ``data/behaviour.yml`` (each with its source and date).
+
+Loaded lazily and validated strictly: a missing source, a wrong unit or a negative value fails
+the test suite, not a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+DATA = Path(__file__).parent / "data" / "behaviour.yml"
+
+
+class BehaviourEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    value: float = Field(ge=0)
+    unit: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    as_of: dt.date
+    verified: bool = True
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    behaviour: list[BehaviourEntry]
+
+
+@cache
+def behaviours() -> dict[str, BehaviourEntry]:
+    data = _File.model_validate(yaml.safe_load(DATA.read_text(encoding="utf-8")))
+    out = {e.key: e for e in data.behaviour}
+    if len(out) != len(data.behaviour):
+        raise ValueError(f"{DATA}: duplicate keys")
+    return out
+
+
+def value(key: str) -> float:
+    """The figure of ``key`` (KeyError names the file when it is missing)."""
+    try:
+        return behaviours()[key].value
+    except KeyError:
+        raise KeyError(f"{key} is not in {DATA}") from None

@@ -1,0 +1,551 @@
+"""Minute-by-minute capacity of each platform over a traffic series, vectorised with NumPy.
+
+No Python loop runs per request or per minute: scaling rules are rolling maxima and minima over
+windows of minutes, queues are Lindley's recursion solved with cumulative sums
+(q[t] = S[t] - min(0, min_{s<=t} S[s]) for S = cumsum(arrivals - capacity)), and idle gaps of
+sparse traffic are Poisson probabilities (exp(-expected arrivals in the gap)).
+
+The model is a fluid one at 1-minute resolution: arrivals and capacity are expected values per
+minute, queueing *inside* a minute is not modelled, so a fleet that keeps up minute by minute shows
+no queueing delay. docs/simulation.md describes each platform's model and its sources.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import behaviour
+
+#: z of the 99th percentile of a normal: instantaneous concurrency ~ mean + z x sqrt(mean) (Poisson).
+Z99 = 2.326
+
+
+def _rolling(x: np.ndarray, window: int, ufunc: np.ufunc) -> np.ndarray:
+    """ufunc-reduce of x[t-window+1 .. t] for every t in O(n log window) (a sparse table).
+
+    m_k[t] reduces the 2^k minutes ending at t (m_{k+1}[t] = op(m_k[t], m_k[t - 2^k])); a window
+    of w minutes is the overlap of two 2^k windows with 2^k <= w. x[0] stands in for the minutes
+    before the horizon (the fleet starts in steady state).
+    """
+    n = x.size
+    if window <= 1 or n == 0:
+        return x
+    pad = window - 1
+    buf = np.concatenate([np.full(pad, x[0]), x])
+    m = buf
+    span = 1
+    while span * 2 <= window:
+        nxt = np.empty_like(m)
+        nxt[:span] = m[:span]
+        ufunc(m[span:], m[:-span], out=nxt[span:])
+        m = nxt
+        span *= 2
+    # window = op(m[t], m[t - (window - span)])
+    shift = window - span
+    out = m[pad:].copy()
+    if shift:
+        ufunc(out, m[pad - shift : pad - shift + n], out=out)
+    return out
+
+
+def rolling_max(x: np.ndarray, window: int) -> np.ndarray:
+    """max(x[t-window+1 .. t]) (x[0] repeated before the start)."""
+    return _rolling(np.asarray(x, dtype=np.float64), window, np.maximum)
+
+
+def rolling_min(x: np.ndarray, window: int) -> np.ndarray:
+    """min(x[t-window+1 .. t]) (x[0] repeated before the start)."""
+    return _rolling(np.asarray(x, dtype=np.float64), window, np.minimum)
+
+
+def rolling_sum_before(x: np.ndarray, window: int) -> np.ndarray:
+    """sum(x[t-window .. t-1]): what arrived in the ``window`` minutes before minute t."""
+    n = x.size
+    c = np.empty(n + 1)
+    c[0] = 0.0
+    np.cumsum(x, out=c[1:])
+    out = c[:n].copy()
+    if window < n:
+        out[window:] -= c[: n - window]
+    return out
+
+
+def lindley(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Backlog at the end of each minute of a FIFO queue served at ``capacity`` per minute."""
+    s = np.cumsum(arrivals - capacity)
+    return s - np.minimum(np.minimum.accumulate(s), 0.0)
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, zero_weight: float) -> float:
+    """Quantile ``q`` of a distribution: ``zero_weight`` at 0 plus ``values`` with ``weights``."""
+    total = zero_weight + float(weights.sum())
+    if total <= 0:
+        return 0.0
+    rank = q * total
+    if rank <= zero_weight:
+        return 0.0
+    order = np.argsort(values, kind="stable")
+    cw = zero_weight + np.cumsum(weights[order])
+    i = int(np.searchsorted(cw, rank, side="left"))
+    return float(values[order][min(i, values.size - 1)])
+
+
+# ---- self-hosted fleets: Fargate tasks, ECS/EKS on EC2 (CPU or GPU), SageMaker endpoints ----------
+@dataclass
+class FleetSim:
+    """What a scaled fleet did over the horizon (totals over the horizon, not per month)."""
+
+    minutes: int
+    replica_hours: float
+    peak_replicas: int
+    mean_replicas: float
+    min_replicas: int
+    utilisation: float
+    idle_replica_hours: float
+    requests: float
+    served: float
+    backlog_end: float  # still queued when the horizon ends (served after it)
+    queued: float  # requests that waited past the minute they arrived in
+    mean_wait_s: float  # over the queued requests
+    cold_waits: float  # requests that arrived to a fleet scaled to zero and waited for a node
+    spot_interruptions: float
+    p50_s: float
+    p99_s: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def throttled(self) -> float:
+        return 0.0
+
+
+@dataclass
+class Schedule:
+    """Replicas per minute an autoscaled fleet has launched (billed) and serving (started)."""
+
+    launched: np.ndarray
+    serving: np.ndarray
+    cold_waits: float  # expected requests that find the fleet at zero
+    lag_min: int
+    cap: float  # requests one replica serves in a minute at 100%
+    spot_loss: np.ndarray | None = None
+    spot_interruptions: float = 0.0
+
+    def with_floor(self, floor: int) -> Schedule:
+        """The same fleet with ``floor`` replicas kept warm all month (max commutes with the rolling windows)."""
+        if floor <= 0:
+            return self
+        return Schedule(
+            np.maximum(self.launched, floor),
+            np.maximum(self.serving, floor),
+            0.0,
+            self.lag_min,
+            self.cap,
+            self.spot_loss,
+            self.spot_interruptions,
+        )
+
+
+def fleet_schedule(
+    arrivals: np.ndarray,
+    per_replica_rps: float,
+    start_s: float,
+    min_replicas: int,
+    target_utilisation: float,
+    *,
+    max_replicas: int | None = None,
+    spot_interruptions_per_month: float = 0.0,
+    seed: int = 0,
+) -> Schedule:
+    """Target-tracking autoscaling of replicas that each serve ``per_replica_rps``.
+
+    - desired replicas in minute t: ceil(requests / (per-replica capacity x target utilisation)),
+      within [min_replicas, max_replicas];
+    - scale-out happens once demand has stayed above the fleet for the alarm's datapoints (3 x 1
+      minute), scale-in once it stayed below for 15 (behaviour.yml, autoscaling/*);
+    - a new replica is billed from launch and serves ``start_s`` later (Fargate task start, GPU node
+      provisioning + image pull + model load);
+    - ``min_replicas = 0`` scales to zero after 15 idle minutes; the first request after that waits
+      for a node;
+    - Spot: interruptions at ``spot_interruptions_per_month`` per instance-month take a replica out
+      until its replacement serves (start time minus the 2-minute notice).
+    """
+    if per_replica_rps <= 0:
+        raise ValueError("per_replica_rps must be positive")
+    if not 0 < target_utilisation <= 1:
+        raise ValueError("target_utilisation must be in (0, 1]")
+    a = np.asarray(arrivals, dtype=np.float64)
+    n = a.size
+    cap = per_replica_rps * 60.0
+    lag = max(0, math.ceil(start_s / 60 - 1e-9))
+    out_points = int(behaviour.value("autoscaling/scale-out-datapoints"))
+    in_points = int(behaviour.value("autoscaling/scale-in-datapoints"))
+    floor = max(0, int(min_replicas))
+    desired = np.ceil(a / (cap * target_utilisation) - 1e-9)
+    np.maximum(desired, floor, out=desired)
+    if max_replicas is not None:
+        np.minimum(desired, max_replicas, out=desired)
+    # the alarm fires when every one of the last `out_points` datapoints asks for more, and acts on
+    # the previous minute's datapoints; scale-in waits until `in_points` datapoints ask for less
+    sustained = rolling_min(desired, out_points)
+    target = np.concatenate([sustained[:1], sustained[:-1]])
+    launched = rolling_max(target, in_points)
+    cold_waits = 0.0
+    if floor == 0:
+        # sparse traffic: the fleet is at zero unless a request arrived in the scale-in window
+        before = rolling_sum_before(a, in_points)
+        p_on = -np.expm1(-(before + a))
+        launched = np.where(launched <= 1, np.minimum(launched, p_on), launched)
+        cold_waits = float((np.exp(-before) * -np.expm1(-a)).sum())
+    serving = rolling_min(launched, lag + 1)
+    sched = Schedule(launched, serving, cold_waits, lag, cap)
+    if spot_interruptions_per_month > 0 and n:
+        total = float(launched.sum())
+        rng = np.random.default_rng(seed)
+        count = float(rng.poisson(spot_interruptions_per_month * total / 60 / 730)) if total else 0.0
+        if count:
+            at = rng.choice(n, size=int(count), p=launched / total)
+            down = max(1, math.ceil((start_s - behaviour.value("spot/notice-s")) / 60))
+            loss = np.zeros(n + down + 1)
+            np.add.at(loss, at, 1.0)
+            np.add.at(loss, at + down, -1.0)
+            sched.spot_loss = np.cumsum(loss)[:n]
+            sched.spot_interruptions = count
+    return sched
+
+
+def run_queue(
+    arrivals: np.ndarray,
+    sched: Schedule,
+    *,
+    service_s: float,
+    service_p99_s: float | None = None,
+    min_replicas: int = 0,
+) -> FleetSim:
+    """Serve ``arrivals`` with the schedule's serving replicas; requests beyond capacity queue (FIFO)."""
+    a = np.asarray(arrivals, dtype=np.float64)
+    n = a.size
+    cap = sched.cap
+    service_p99_s = service_s if service_p99_s is None else service_p99_s
+    serving = sched.serving
+    if sched.spot_loss is not None:
+        serving = np.maximum(serving - sched.spot_loss, 0.0)
+    capacity = serving * cap
+    q = lindley(a, capacity)
+    backlog_end = float(q[-1]) if n else 0.0
+    total = float(a.sum())
+    served = total - backlog_end
+    mask = np.flatnonzero(q > 1e-12)
+    qm = q[mask]
+    weights = np.minimum(a[mask], qm)  # requests of the minute still waiting at its end (FIFO)
+    queued = float(weights.sum())
+    mean_wait = float(qm.sum()) * 60 / queued if queued > 1e-9 else 0.0
+    values = 60.0 * qm / np.maximum(capacity[mask], cap)
+    if sched.cold_waits > 0:
+        values = np.append(values, sched.lag_min * 60.0)
+        weights = np.append(weights, sched.cold_waits)
+    undelayed = max(0.0, total - float(weights.sum()))
+    w50 = _weighted_quantile(values, weights, 0.50, undelayed)
+    w99 = _weighted_quantile(values, weights, 0.99, undelayed)
+    replica_minutes = float(sched.launched.sum())
+    replica_hours = replica_minutes / 60
+    work_hours = served / cap / 60
+    return FleetSim(
+        minutes=n,
+        replica_hours=replica_hours,
+        peak_replicas=int(math.ceil(float(sched.launched.max(initial=0)) - 1e-9)),
+        mean_replicas=replica_minutes / n if n else 0.0,
+        min_replicas=min_replicas,
+        utilisation=min(1.0, work_hours / replica_hours) if replica_hours else 0.0,
+        idle_replica_hours=max(0.0, replica_hours - work_hours),
+        requests=total,
+        served=served,
+        backlog_end=backlog_end,
+        queued=queued,
+        mean_wait_s=mean_wait,
+        cold_waits=sched.cold_waits,
+        spot_interruptions=sched.spot_interruptions,
+        p50_s=service_s + w50,
+        p99_s=max(service_p99_s, service_s + w99),
+    )
+
+
+def simulate_fleet(
+    arrivals: np.ndarray,
+    per_replica_rps: float,
+    start_s: float,
+    min_replicas: int,
+    target_utilisation: float,
+    *,
+    service_s: float,
+    service_p99_s: float | None = None,
+    max_replicas: int | None = None,
+    spot_interruptions_per_month: float = 0.0,
+    seed: int = 0,
+) -> FleetSim:
+    """``fleet_schedule`` then ``run_queue``: one autoscaled fleet over the traffic."""
+    sched = fleet_schedule(
+        arrivals,
+        per_replica_rps,
+        start_s,
+        min_replicas,
+        target_utilisation,
+        max_replicas=max_replicas,
+        spot_interruptions_per_month=spot_interruptions_per_month,
+        seed=seed,
+    )
+    return run_queue(
+        arrivals,
+        sched,
+        service_s=service_s,
+        service_p99_s=service_p99_s,
+        min_replicas=max(0, int(min_replicas)),
+    )
+
+
+def fleet_for_p99(
+    arrivals: np.ndarray,
+    sched: Schedule,
+    p99_target_s: float,
+    *,
+    service_s: float,
+    service_p99_s: float | None,
+    min_replicas: int,
+    max_floor: int,
+) -> tuple[int, FleetSim, FleetSim]:
+    """(warm floor, fleet with it, autoscaled fleet): the fewest replicas kept warm all month so that
+    p99 latency meets ``p99_target_s`` (bisection; p99 falls as the floor rises). Floor 0 when
+    autoscaling alone meets it; ``max_floor`` when nothing up to it does."""
+
+    def run(f: int) -> FleetSim:
+        return run_queue(
+            arrivals,
+            sched.with_floor(f),
+            service_s=service_s,
+            service_p99_s=service_p99_s,
+            min_replicas=min_replicas,
+        )
+
+    auto = run(0)
+    if auto.p99_s <= p99_target_s:
+        return 0, auto, auto
+    lo, hi = max(min_replicas, 0), max(max_floor, min_replicas, 1)
+    best = run(hi)
+    if best.p99_s > p99_target_s:
+        return hi, best, auto
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        s = run(mid)
+        if s.p99_s <= p99_target_s:
+            hi, best = mid, s
+        else:
+            lo = mid
+    return hi, best, auto
+
+
+def constant_fleet(
+    arrivals_total: float,
+    minutes: int,
+    replicas: int,
+    per_replica_rps: float,
+    *,
+    service_s: float,
+    service_p99_s: float | None = None,
+) -> FleetSim:
+    """Fast path: a fleet whose minimum already covers the busiest minute never scales or queues."""
+    hours = replicas * minutes / 60
+    work_hours = arrivals_total / per_replica_rps / 3600
+    return FleetSim(
+        minutes=minutes,
+        replica_hours=hours,
+        peak_replicas=replicas,
+        mean_replicas=float(replicas),
+        min_replicas=replicas,
+        utilisation=min(1.0, work_hours / hours) if hours else 0.0,
+        idle_replica_hours=max(0.0, hours - work_hours),
+        requests=arrivals_total,
+        served=arrivals_total,
+        backlog_end=0.0,
+        queued=0.0,
+        mean_wait_s=0.0,
+        cold_waits=0.0,
+        spot_interruptions=0.0,
+        p50_s=service_s,
+        p99_s=service_s if service_p99_s is None else service_p99_s,
+    )
+
+
+# ---- Lambda --------------------------------------------------------------------------------------
+@dataclass
+class LambdaSim:
+    minutes: int
+    invocations: float  # requests that arrived
+    served: float
+    throttled: float  # rejected (synchronous callers get 429 TooManyRequestsException)
+    backlog_end: float  # asynchronous events still queued at the end (Lambda retries them)
+    queued: float
+    cold_starts: float
+    peak_concurrency: float
+    mean_concurrency: float
+    provisioned_concurrency: int
+    cold_share: float
+    p50_s: float
+    p99_s: float
+    notes: list[str] = field(default_factory=list)
+
+
+def simulate_lambda(
+    arrivals: np.ndarray,
+    duration_s: float,
+    *,
+    duration_p99_s: float | None = None,
+    cold_start_s: float,
+    concurrency_limit: float,
+    provisioned_concurrency: int = 0,
+    synchronous: bool = True,
+    warm_idle_min: float | None = None,
+) -> LambdaSim:
+    """Execution environments, cold starts and throttles of one function, minute by minute.
+
+    - concurrency in minute t = arrivals/60 x duration (Little's law); environments needed =
+      concurrency + 2.33 sqrt(concurrency) (Poisson arrivals, 99th percentile), rounded up;
+    - an environment stays warm ``warm_idle_min`` after its last use (behaviour.yml,
+      lambda/warm-idle-min): a minute needing more environments than were busy in the previous
+      window starts the difference cold; sparse traffic also starts cold after an idle gap, with
+      probability exp(-expected arrivals in the window before);
+    - provisioned concurrency keeps that many environments initialised (no cold start below it);
+    - above ``concurrency_limit`` synchronous requests are throttled; asynchronous events (event and
+      queue triggers) wait in Lambda's internal queue and are retried, served at the limit's rate.
+    """
+    a = np.asarray(arrivals, dtype=np.float64)
+    n = a.size
+    p99 = duration_s if duration_p99_s is None else duration_p99_s
+    warm_min = int(round(behaviour.value("lambda/warm-idle-min") if warm_idle_min is None else warm_idle_min))
+    conc = a * (duration_s / 60.0)
+    envs = np.ceil(conc + Z99 * np.sqrt(conc) - 1e-9)
+    pc = max(0, int(provisioned_concurrency))
+    warm_before = np.concatenate([envs[:1], rolling_max(envs, warm_min)[:-1]]) if n else envs
+    warm_before = np.maximum(warm_before, pc)
+    scale_up = np.maximum(envs - warm_before, 0.0)
+    if pc >= 1:
+        idle = np.zeros(n)
+    else:
+        idle = np.exp(-rolling_sum_before(a, warm_min)) * -np.expm1(-a)
+        idle[0] = 0.0  # the horizon starts warm (steady state), like the fleets
+    cold = float(np.maximum(scale_up, idle).sum())
+    total = float(a.sum())
+    notes: list[str] = []
+    limit = float(concurrency_limit)
+    over = conc > limit
+    throttled = 0.0
+    backlog_end = 0.0
+    queued = 0.0
+    extra_wait = 0.0
+    if over.any():
+        if synchronous:
+            throttled = float((a[over] * (1.0 - limit / conc[over])).sum())
+            notes.append(
+                f"{int(over.sum()):,} minute(s) need more than the {limit:,.0f} concurrent executions quota: "
+                f"{throttled:,.0f} requests throttled (HTTP 429); ask AWS to raise the quota"
+            )
+        else:
+            rate = limit / duration_s * 60.0
+            q = lindley(a, np.full(n, rate))
+            backlog_end = float(q[-1])
+            queued = float(np.minimum(a, q).sum())
+            extra_wait = float(q.max()) / rate * 60.0
+            notes.append(
+                f"{int(over.sum()):,} minute(s) above the {limit:,.0f} concurrency quota: events queue in Lambda "
+                f"(up to {extra_wait:,.0f} s behind); Lambda retries asynchronous events for up to 6 hours"
+            )
+    jump = np.diff(envs, prepend=envs[:1])
+    rate_cap = behaviour.value("lambda/scale-rate-per-min")
+    if (jump > rate_cap).any():
+        notes.append(
+            f"{int((jump > rate_cap).sum()):,} minute(s) add more than {rate_cap:,.0f} environments, Lambda's scaling "
+            "rate per function (1,000 every 10 s): the burst is throttled or delayed while it scales"
+        )
+    served = total - throttled - backlog_end
+    share = cold / total if total else 0.0
+    p50 = duration_s + (cold_start_s if share > 0.5 else 0.0)
+    p99_s = (
+        p99
+        + (cold_start_s if share >= 0.01 else 0.0)
+        + (extra_wait if queued / max(total, 1e-12) >= 0.01 else 0.0)
+    )
+    return LambdaSim(
+        minutes=n,
+        invocations=total,
+        served=served,
+        throttled=throttled,
+        backlog_end=backlog_end,
+        queued=queued,
+        cold_starts=cold,
+        peak_concurrency=float(conc.max(initial=0)),
+        mean_concurrency=float(conc.mean()) if n else 0.0,
+        provisioned_concurrency=pc,
+        cold_share=share,
+        p50_s=p50,
+        p99_s=p99_s,
+        notes=notes,
+    )
+
+
+# ---- Bedrock on-demand quotas --------------------------------------------------------------------
+@dataclass
+class QuotaSim:
+    minutes: int
+    requests: float
+    minutes_over: int
+    share_of_minutes_over: float
+    throttled: float  # requests beyond the quota in the minutes over it
+    peak_requests_per_min: float
+    peak_tokens_per_min: float
+    rpm_quota: float
+    tpm_quota: float
+    notes: list[str] = field(default_factory=list)
+
+
+def simulate_quota(
+    arrivals: np.ndarray,
+    tokens_per_request: float,
+    *,
+    rpm_quota: float | None = None,
+    tpm_quota: float | None = None,
+) -> QuotaSim:
+    """Minutes in which one model's on-demand requests or tokens per minute exceed the account quota.
+
+    A risk, not a cost: Bedrock bills tokens whatever the shape, but requests over the quota get
+    ThrottlingException. Tokens counted are input + output; Bedrock reserves input + max_tokens at
+    the start of a request, so the real headroom is smaller when max_tokens is left high.
+    """
+    a = np.asarray(arrivals, dtype=np.float64)
+    rpm = behaviour.value("bedrock/requests-per-minute") if rpm_quota is None else rpm_quota
+    tpm = behaviour.value("bedrock/tokens-per-minute") if tpm_quota is None else tpm_quota
+    allowed = rpm if tokens_per_request <= 0 else min(rpm, tpm / tokens_per_request)
+    excess = np.maximum(a - allowed, 0.0)
+    over = int((excess > 1e-9).sum())
+    n = a.size
+    notes = []
+    peak = float(a.max(initial=0))
+    if over:
+        notes.append(
+            f"{over:,} of {n:,} minutes ({over / n:.2%}) exceed the on-demand quota ({rpm:,.0f} requests/min, "
+            f"{tpm:,.0f} tokens/min assumed): {float(excess.sum()):,.0f} requests would be throttled; request "
+            f"at least {peak:,.0f} requests/min and {peak * tokens_per_request:,.0f} tokens/min in Service Quotas, "
+            "or use cross-Region inference"
+        )
+    return QuotaSim(
+        minutes=n,
+        requests=float(a.sum()),
+        minutes_over=over,
+        share_of_minutes_over=over / n if n else 0.0,
+        throttled=float(excess.sum()),
+        peak_requests_per_min=peak,
+        peak_tokens_per_min=peak * tokens_per_request,
+        rpm_quota=rpm,
+        tpm_quota=tpm,
+        notes=notes,
+    )
