@@ -1,0 +1,475 @@
+"""The web shell: a REST API and one page over the same library the CLI uses.
+
+``POST /v1/recommend`` answers exactly what ``recommend --format json`` prints (the contract JSON,
+``Report.to_json_dict()``). Invalid input gets the CLI's problems (field path and message) as a
+422; malformed JSON a 400; bodies over ``MAX_BODY_BYTES`` a 413 before they are read in full;
+anything unexpected a 500 without a stack trace. Every asset the page needs ships in
+``web/static``: the app works with no internet (the OpenAPI page too: FastAPI's default /docs
+loads Swagger UI from a CDN, so a local page renders /openapi.json instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib.resources import files
+from typing import Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import InputError, Problem
+from ..spec.loader import decode_bytes, parse_text, path_from_loc, validate_data
+from ..spec.models import WorkloadFile
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_WORKLOADS = 50  # per request: each is priced on every platform and charted; a CLI run has no cap
+BODY = "<request body>"
+STATIC = files("wheretorun.web") / "static"
+
+# The page and the docs load only what this server serves; inline SVG needs inline style attributes.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MalformedBody(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _error(status: int, error: str, problems: list[dict[str, str]] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "problems": problems or []}, status_code=status)
+
+
+def _too_large(size: int | None) -> JSONResponse:
+    got = f"{size:,} bytes" if size is not None else f"more than {MAX_BODY_BYTES:,} bytes"
+    msg = f"the request body is {got}; the limit is {MAX_BODY_BYTES:,} bytes"
+    return _error(413, "request body too large", [Problem(BODY, "", msg).as_dict()])
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes``: by Content-Length before reading, else while reading.
+
+    The body is buffered (at most ``max_bytes``) and replayed to the app, so a chunked upload
+    with no Content-Length cannot grow memory without bound.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _error(400, "invalid Content-Length header")(scope, receive, send)
+                return
+            if declared > self.max_bytes:
+                await _too_large(declared)(scope, receive, send)
+                return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_bytes:
+                await _too_large(None)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        raise MalformedBody("the request body is empty; send the workload file as JSON")
+    text = decode_bytes(raw, BODY)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise MalformedBody(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise MalformedBody("refused: the JSON nests too deeply") from None
+
+
+def _workload_file(data: Any) -> WorkloadFile:
+    wf = validate_data(data, BODY)  # the CLI's validation, so the same paths and messages
+    problems = []
+    if len(wf.workloads) > MAX_WORKLOADS:
+        problems.append(
+            Problem(
+                BODY,
+                "workloads",
+                f"{len(wf.workloads):,} workloads; the web API takes at most {MAX_WORKLOADS} per request "
+                "(the CLI has no such limit)",
+            )
+        )
+    for i, w in enumerate(wf.workloads):
+        if w.traffic_profile is not None:
+            problems.append(
+                Problem(
+                    BODY,
+                    f"workloads[{i}].traffic_profile",
+                    "the web API cannot read files on the server; omit traffic_profile (use traffic and "
+                    "peak_to_mean) or run `wheretorun recommend FILE` where the CSV is",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return wf
+
+
+def _recommend(wf: WorkloadFile):  # type: ignore[no-untyped-def]
+    from ..decide import recommend
+
+    return recommend(wf, file=BODY)
+
+
+def _workload_schema() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The workload file's JSON Schema as an OpenAPI component plus its nested definitions."""
+    schema = WorkloadFile.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return schema, defs
+
+
+def _body(ref: str = "WorkloadFile") -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "The workload file as JSON (the same fields as the YAML file).",
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+        }
+    }
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "problems"],
+    "properties": {
+        "error": {"type": "string"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file", "path", "message"],
+                "properties": {
+                    "file": {"type": "string"},
+                    "path": {"type": "string", "description": "Field path such as workloads[0].duration_s"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+ERRORS = {
+    str(code): {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for code, text in (
+        (400, "Malformed JSON or an empty body."),
+        (413, f"Body over {MAX_BODY_BYTES:,} bytes."),
+        (422, "Invalid input: one problem per field, as the CLI prints them."),
+    )
+}
+
+
+def _static(name: str, media_type: str) -> Response:
+    return Response(
+        (STATIC / name).read_bytes(), media_type=media_type, headers={"Content-Security-Policy": CSP}
+    )
+
+
+def create_app() -> FastAPI:
+    from .. import __version__
+
+    app = FastAPI(
+        title="wheretorun",
+        version=__version__,
+        summary="Where should each part of your AI system run on AWS, and what will it really cost?",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+
+    # ---------------------------------------------------------------- errors
+    @app.exception_handler(InputError)
+    async def _input_error(_: Request, e: InputError) -> JSONResponse:
+        return _error(422, "invalid input", [p.as_dict() for p in e.problems])
+
+    @app.exception_handler(MalformedBody)
+    async def _malformed(_: Request, e: MalformedBody) -> JSONResponse:
+        return _error(400, "malformed request body", [Problem(BODY, "", e.message).as_dict()])
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_params(_: Request, e: RequestValidationError) -> JSONResponse:
+        problems = [
+            Problem("<request>", path_from_loc(tuple(err["loc"])), str(err["msg"])).as_dict()
+            for err in e.errors()
+        ]
+        return _error(422, "invalid request parameters", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, e: StarletteHTTPException) -> JSONResponse:
+        return _error(e.status_code, str(e.detail))
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, e: Exception) -> JSONResponse:
+        # No stack trace leaves the server; the type names what broke for a bug report.
+        return _error(
+            500, f"internal error ({type(e).__name__}); please report it with the input that caused it"
+        )
+
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
+    # ---------------------------------------------------------------- API
+    @app.post(
+        "/v1/recommend",
+        summary="Recommend where each workload runs (the JSON of `recommend --format json`)",
+        openapi_extra=_body(),
+        responses={"200": {"description": "The contract JSON of `recommend --format json`."}, **ERRORS},
+    )
+    async def recommend_endpoint(request: Request) -> JSONResponse:
+        data = await _json_body(request)
+
+        def run() -> dict[str, Any]:
+            return _recommend(_workload_file(data)).to_json_dict()
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    @app.post(
+        "/v1/render",
+        summary="The decision record (Markdown) or the self-contained HTML report, as a download",
+        openapi_extra=_body(),
+        responses={
+            "200": {
+                "description": "The document.",
+                "content": {
+                    "text/markdown": {"schema": {"type": "string"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            },
+            **ERRORS,
+        },
+    )
+    async def render_endpoint(
+        request: Request,
+        format: Literal["markdown", "html"] = Query("markdown", description="markdown or html"),
+    ) -> Response:
+        data = await _json_body(request)
+
+        def run() -> Response:
+            from ..report import render
+
+            report = _recommend(_workload_file(data))
+            text = render(report, format)
+            ext, media = ("md", "text/markdown") if format == "markdown" else ("html", "text/html")
+            name = f"wheretorun-decision-{dt.date.today().isoformat()}.{ext}"
+            return Response(
+                text,
+                media_type=f"{media}; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
+
+        return await run_in_threadpool(run)
+
+    @app.post(
+        "/v1/view",
+        summary="For the page: the contract JSON plus the report body (HTML with inline SVG charts)",
+        openapi_extra=_body(),
+        responses={"200": {"description": "{report, html}"}, **ERRORS},
+    )
+    async def view_endpoint(request: Request) -> JSONResponse:
+        data = await _json_body(request)
+
+        def run() -> dict[str, Any]:
+            from ..report.html import render_fragment
+
+            report = _recommend(_workload_file(data))
+            return {"report": report.to_json_dict(), "html": render_fragment(report)}
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    @app.post(
+        "/v1/parse",
+        summary="Parse a workload file (YAML or JSON text) into JSON, validated",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/yaml": {"schema": {"type": "string"}},
+                },
+            }
+        },
+        responses={"200": {"description": "{workload: the file as JSON}"}, **ERRORS},
+    )
+    async def parse_endpoint(request: Request) -> JSONResponse:
+        raw = await request.body()
+
+        def run() -> dict[str, Any]:
+            data = parse_text(decode_bytes(raw, BODY), BODY)
+            _workload_file(data)
+            return {"workload": data}
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    @app.get("/v1/catalog", summary="The price catalog in use (as `prices show --json`), or its models")
+    def catalog_endpoint(
+        region: str = Query("us-east-1", max_length=40, description="AWS region"),
+        service: str | None = Query(
+            None, max_length=60, description="One service (lambda, ec2, ...) or 'models'"
+        ),
+    ) -> JSONResponse:
+        return JSONResponse(catalog_doc(region, service))
+
+    @app.get("/v1/schema", summary="JSON Schema of the workload file (as `wheretorun schema`)")
+    def schema_endpoint() -> JSONResponse:
+        from ..spec import json_schema
+
+        return JSONResponse(json_schema())
+
+    @app.get("/v1/choices", summary="Allowed values for the page's form (from the spec and the catalog)")
+    def choices_endpoint() -> JSONResponse:
+        return JSONResponse(choices())
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # ---------------------------------------------------------------- page
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return _static("index.html", "text/html; charset=utf-8")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return _static("docs.html", "text/html; charset=utf-8")
+
+    @app.get("/report.css", include_in_schema=False)
+    def report_css() -> PlainTextResponse:
+        from ..report.html import REPORT_CSS
+
+        return PlainTextResponse(REPORT_CSS, media_type="text/css")
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            wf, defs = _workload_schema()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(defs)
+            components["WorkloadFile"] = wf
+            components["Error"] = ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
+    """The same document as ``wheretorun prices show --json [--service S] [--region R]``."""
+    from ..catalog.store import SUPPORTED_REGIONS, load_catalog
+    from ..cli.prices import MODELS, _model_rows, _price_row, today
+    from ..errors import did_you_mean
+
+    if region not in SUPPORTED_REGIONS:
+        raise InputError(
+            [
+                Problem(
+                    "<request>",
+                    "query.region",
+                    f"region '{region}' is not in the catalog{did_you_mean(region, SUPPORTED_REGIONS)}; "
+                    f"allowed: {', '.join(SUPPORTED_REGIONS)}",
+                )
+            ]
+        )
+    catalog = load_catalog(region)
+    known = [*catalog.services(), MODELS]
+    if service is not None and service not in known:
+        raise InputError(
+            [
+                Problem(
+                    "<request>",
+                    "query.service",
+                    f"unknown service '{service}'{did_you_mean(service, known)}; known: {', '.join(known)}",
+                )
+            ]
+        )
+    if service == MODELS:
+        return {"region": region, "models": _model_rows(catalog)}
+    day = today()
+    rows = [
+        _price_row(catalog, e, day)
+        for k, e in sorted(catalog.prices.items())
+        if service is None or k.split("/")[0] == service
+    ]
+    from ..catalog.store import STALE_AFTER_DAYS
+
+    return {
+        "region": region,
+        "today": day.isoformat(),
+        "catalog_as_of": catalog.as_of.isoformat(),
+        "stale_after_days": STALE_AFTER_DAYS,
+        "stale_count": sum(1 for r in rows if r["age_days"] > STALE_AFTER_DAYS),
+        "overrides": catalog.applied_overrides(),
+        "prices": rows,
+    }
+
+
+def choices() -> dict[str, Any]:
+    """Allowed values of the form's selects, read from the spec's types and the catalog."""
+    from typing import get_args
+
+    from ..catalog.store import SUPPORTED_REGIONS, load_catalog
+    from ..spec import models as m
+
+    return {
+        "regions": list(SUPPORTED_REGIONS),
+        "roles": list(get_args(m.Role)),
+        "ops_capacity": list(get_args(m.OpsCapacity)),
+        "weights": list(get_args(m.Weights)),
+        "precision": list(get_args(m.Precision)),
+        "traffic": list(get_args(m.Traffic)),
+        "gpu": list(get_args(m.GpuNeed)),
+        "trigger": list(get_args(m.Trigger)),
+        "models": load_catalog().model_ids(),
+    }
+
+
+app = create_app()
