@@ -8,5 +8,6 @@ from .app import app, main
 from . import recommend as _recommend  # noqa: E402,F401  isort: skip
 from . import prices as _prices  # noqa: E402,F401  isort: skip
 from . import serve as _serve  # noqa: E402,F401  isort: skip
+from . import size as _size  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,10 +1,10 @@
-"""Model memory: weights + KV cache + runtime overhead, in decimal GB.
+"""Model memory: weights + KV cache + runtime overhead, in decimal GB (1 GB = 1e9 bytes).
 
-Weights = parameters x bytes per parameter (HF "Llama 3.1" blog table: 8B is 16 GB in FP16, 8 GB
-in FP8, 4 GB in INT4). KV cache per token = 2 (K and V) x layers x KV heads x head dim x bytes
-(reproduces the same blog's 0.125 GB per 1k tokens for Llama-3.1-8B). Runtime overhead (CUDA
-context, activations, CUDA graphs) is not in either figure; we add a fixed part plus a fraction
-of the weights, stated in ``Footprint.overhead_gb``.
+Weights = parameters x bytes per parameter (HF "Llama 3.1" blog, huggingface/blog ``llama31.md`` @0551785:
+8B is 16 GB in FP16, 8 GB in FP8, 4 GB in INT4). KV cache per token = 2 (K and V) x layers x KV heads x
+head dim x bytes (reproduces the same blog's 0.125 GB per 1k tokens for Llama-3.1-8B and 0.313 GB for
+70B). Neither figure includes the runtime's own memory (CUDA context, activations, CUDA graphs, sampler
+buffers); ``Footprint.overhead_gb`` states what we add for it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,16 @@ from dataclasses import dataclass
 
 from ..catalog.models import ArchitectureCard
 
+PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
-#: KV cache is kept in 16-bit unless the engine quantises it; fp8 weights commonly pair with fp8 KV.
+#: The KV cache stays 16-bit unless the engine quantises it; FP8 weights commonly pair with an FP8 KV
+#: cache (TensorRT-LLM ``--fp8_kv_cache``, vLLM ``--kv-cache-dtype fp8``). INT8/INT4 are weight-only.
 KV_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 2.0, "int4": 2.0}
-OVERHEAD_FIXED_GB = 1.0  # CUDA context and allocator reserve per accelerator-group (engines' measured floor)
-OVERHEAD_FRACTION = 0.10  # activations and CUDA graphs, as a fraction of the weights
+#: Per accelerator: CUDA/Neuron context, NCCL buffers and captured graphs (~1 GB on every device;
+#: vLLM's profiling run reports 0.5-1.5 GB of "non-torch" memory per GPU).
+OVERHEAD_PER_DEVICE_GB = 1.0
+#: Activations, logits and sampler buffers scale with the model: 5 % of the weights.
+OVERHEAD_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,23 @@ class Architecture:
     hidden_size: int
     estimated: bool
     source: str
+    attention_heads: int = 0  # 0 = unknown (estimated shapes): TP divisibility then uses kv_heads
+    max_context_tokens: int | None = None
+    model_id: str | None = None
 
     @property
     def kv_bytes_per_token_fp16(self) -> int:
         return 2 * self.layers * self.kv_heads * self.head_dim * 2
+
+    def kv_bytes_per_token(self, precision: str) -> float:
+        return 2 * self.layers * self.kv_heads * self.head_dim * KV_BYTES[precision]
+
+    def weight_bytes(self, precision: str) -> float:
+        return self.params_b * 1e9 * BYTES_PER_PARAM[precision]
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b < self.params_b
 
 
 def architecture_from_card(card: ArchitectureCard) -> Architecture:
@@ -49,13 +67,16 @@ def architecture_from_card(card: ArchitectureCard) -> Architecture:
         hidden_size=card.hidden_size,
         estimated=False,
         source=card.source,
+        attention_heads=card.attention_heads,
+        max_context_tokens=card.max_context_tokens,
+        model_id=card.id,
     )
 
 
 def estimate_architecture(params_b: float) -> Architecture:
     """A Llama-like dense shape for a model known only by its size.
 
-    Fitted to Llama-3.x/Qwen2.5 configs: layers grow roughly with params^0.3 and modern models use
+    Fitted to Llama-3.x/Qwen2.5 configs: layers grow roughly with params^0.33 and modern models use
     grouped-query attention with 8 KV heads of dim 128 (1B-class: dim 64). Marked ``estimated``.
     """
     layers = max(12, round(16 * (params_b**0.33)))
@@ -81,15 +102,48 @@ class Footprint:
     kv_bytes_per_token: float
     context_tokens: int
     concurrent_sequences: int
+    kv_tokens: int = 0  # tokens the KV cache is sized for (paged: not context x sequences)
 
     @property
     def total_gb(self) -> float:
         return self.weights_gb + self.kv_cache_gb + self.overhead_gb
 
 
-def footprint(arch: Architecture, precision: str, context_tokens: int, concurrent_sequences: int = 1) -> Footprint:
-    weights_gb = arch.params_b * 1e9 * BYTES_PER_PARAM[precision] / 1e9
-    kv_per_token = 2 * arch.layers * arch.kv_heads * arch.head_dim * KV_BYTES[precision]
-    kv_gb = kv_per_token * context_tokens * concurrent_sequences / 1e9
-    overhead = OVERHEAD_FIXED_GB + OVERHEAD_FRACTION * weights_gb
-    return Footprint(weights_gb, kv_gb, overhead, kv_per_token, context_tokens, concurrent_sequences)
+def overhead_gb(weights_gb: float, devices: int = 1) -> float:
+    return OVERHEAD_PER_DEVICE_GB * devices + OVERHEAD_FRACTION * weights_gb
+
+
+def kv_tokens_needed(context_tokens: int, concurrent_sequences: int, avg_sequence_tokens: int | None) -> int:
+    """Tokens of KV cache to hold: paged attention stores what sequences actually use.
+
+    With an average sequence of ``avg_sequence_tokens`` (input + output) the batch needs
+    ``sequences x average`` tokens, but never less than one sequence at full context (a request
+    at the context limit must be admitted). Without an average every sequence is at full context.
+    """
+    avg = context_tokens if avg_sequence_tokens is None else min(avg_sequence_tokens, context_tokens)
+    return max(concurrent_sequences * avg, context_tokens if concurrent_sequences > 0 else 0)
+
+
+def footprint(
+    arch: Architecture,
+    precision: str,
+    context_tokens: int,
+    concurrent_sequences: int = 1,
+    *,
+    avg_sequence_tokens: int | None = None,
+    devices: int = 1,
+) -> Footprint:
+    """Memory to serve ``concurrent_sequences`` on ``devices`` accelerators (tensor parallel)."""
+    weights_gb = arch.weight_bytes(precision) / 1e9
+    kv_per_token = arch.kv_bytes_per_token(precision)
+    tokens = kv_tokens_needed(context_tokens, concurrent_sequences, avg_sequence_tokens)
+    kv_gb = kv_per_token * tokens / 1e9
+    return Footprint(
+        weights_gb=weights_gb,
+        kv_cache_gb=kv_gb,
+        overhead_gb=overhead_gb(weights_gb, devices),
+        kv_bytes_per_token=kv_per_token,
+        context_tokens=context_tokens,
+        concurrent_sequences=concurrent_sequences,
+        kv_tokens=tokens,
+    )

@@ -1,0 +1,70 @@
+"""Efficiency factors of the throughput roofline, read from ``sizing/data/efficiency.yml``.
+
+The factors are data, not code: they were fitted to the published measurements in
+``sizing/data/measurements.yml`` (method and error in docs/sizing.md) and each accelerator says
+whether its factors were fitted or inherited from a sibling part that has measurements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DATA_DIR = Path(__file__).parent / "data"
+
+Fraction = Annotated[float, Field(gt=0, le=1)]
+Interconnect = Literal["nvlink3", "nvlink4", "pcie4", "neuronlink2"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class AcceleratorEfficiency(_Strict):
+    mbu: Fraction = Field(..., description="Model bandwidth utilisation of a decode step.")
+    mfu: Fraction = Field(..., description="Tensor-core utilisation of a compute-bound decode step.")
+    prefill_mfu: Fraction = Field(..., description="Tensor-core utilisation while processing the prompt.")
+    interconnect: Interconnect = Field(..., description="Default link between accelerators of one instance.")
+    basis: str = Field(..., min_length=8, description="Fitted (which rows) or inherited (from which part).")
+
+
+class InterconnectCost(_Strict):
+    tp_layer_s: Annotated[float, Field(ge=0)] = Field(
+        ..., description="Fixed seconds per transformer layer per forward pass for its two all-reduces."
+    )
+    bandwidth_gb_s: Annotated[float, Field(gt=0)] = Field(
+        ..., description="Per-direction bandwidth between two accelerators of one instance, GB/s."
+    )
+    basis: str = Field(..., min_length=8)
+
+
+class EfficiencyFile(_Strict):
+    source: str = Field(..., min_length=8)
+    as_of: dt.date
+    step_overhead_s: Annotated[float, Field(ge=0)] = Field(
+        ..., description="Fixed cost of one decode step: scheduler, sampling, kernel launches."
+    )
+    accelerators: dict[str, AcceleratorEfficiency]
+    interconnects: dict[Interconnect, InterconnectCost]
+    families: dict[str, Interconnect] = Field(..., description="Instance family -> accelerator link.")
+
+    @model_validator(mode="after")
+    def _links_defined(self) -> EfficiencyFile:
+        used = {a.interconnect for a in self.accelerators.values()} | set(self.families.values())
+        missing = used - set(self.interconnects)
+        if missing:
+            raise ValueError(f"interconnects {sorted(missing)} are used but have no cost")
+        return self
+
+
+@functools.cache
+def load_efficiency(path: str | None = None) -> EfficiencyFile:
+    """The shipped factors (cached); ``path`` loads another file (tests, what-if fits)."""
+    file = Path(path) if path else DATA_DIR / "efficiency.yml"
+    with file.open(encoding="utf-8") as fh:
+        return EfficiencyFile.model_validate(yaml.safe_load(fh))
