@@ -1,0 +1,160 @@
+"""Re-price a report's options under other inputs, vectorised: the core of growth and Monte Carlo.
+
+An option's monthly cost is split by what drives it (``CostComponent.scales_with``):
+
+- lines proportional to ``volume`` scale with the volume multiplier v; lines proportional to
+  ``volume`` and ``tokens`` with v x t (t = tokens-per-request multiplier);
+- lines proportional to ``engineer_rate`` (engineering time) scale with rate / the file's rate;
+- a self-hosted fleet (``Option.extras`` has ``per_replica_rps`` and ``hourly_usd``) steps up in
+  whole replicas: its peak need is peak requests/s x m / (per-replica requests/s x target
+  utilisation), m = v (x t for a GPU model server) / throughput multiplier, and its replica-hours
+  scale with max(min_replicas, ceil(need)) relative to today's; on Spot its hourly price scales
+  with (1 - discount) / (1 - today's discount);
+- batch fleets (their instance lines scale with ``volume``) also follow m;
+- everything else is fixed (load balancer hours, setup amortisation, ...).
+
+At today's inputs every option re-prices to its report total exactly (the multipliers are 1).
+Money here is float64 (a projection, not an invoice); figures are rounded to cents when shown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..report.model import Option, WorkloadReport
+from ..spec.models import WorkloadFile
+
+
+@dataclass
+class OptionModel:
+    key: str
+    platform: str
+    instance_type: str | None
+    layer: str
+    base_total: float
+    fixed: float
+    volume: float  # x v
+    volume_tokens: float  # x v t
+    ops_rate: float  # x rate / base rate
+    batch_fleet: float  # x m (volume-scaled fleet lines)
+    fleet: float  # replica-hours x hourly today (always-on/autoscaled fleets)
+    peak_need: float  # replicas needed at peak today, before rounding up (at target utilisation)
+    min_replicas: int
+    uses_gpu: bool
+    spot_pct: float | None  # today's Spot discount when the option is priced on Spot
+    base_rate: float
+
+    def cost(
+        self,
+        v: np.ndarray | float = 1.0,
+        t: np.ndarray | float = 1.0,
+        theta: np.ndarray | float = 1.0,
+        spot_pct: np.ndarray | float | None = None,
+        rate: np.ndarray | float | None = None,
+    ) -> np.ndarray:
+        """Monthly total (USD) at volume x v, tokens x t, throughput x theta, Spot discount, engineer rate."""
+        v = np.asarray(v, dtype=np.float64)
+        t = np.asarray(t, dtype=np.float64)
+        theta = np.asarray(theta, dtype=np.float64)
+        load = v * (t if self.uses_gpu else 1.0) / theta
+        total = self.fixed + self.volume * v + self.volume_tokens * v * t + self.batch_fleet * load
+        if rate is not None and self.base_rate > 0:
+            total = total + self.ops_rate * (np.asarray(rate, dtype=np.float64) / self.base_rate)
+        else:
+            total = total + self.ops_rate
+        if self.fleet:
+            total = total + self.fleet * self.fleet_factor(load) * self.spot_factor(spot_pct)
+        return np.broadcast_to(total, np.broadcast(v, t, theta).shape).astype(np.float64)
+
+    def fleet_factor(self, load: np.ndarray) -> np.ndarray:
+        """Replica-hours relative to today's when the load is x ``load`` (whole replicas)."""
+        today = max(self.min_replicas, math.ceil(self.peak_need - 1e-9), 1)
+        need = np.maximum(np.ceil(self.peak_need * load - 1e-9), max(self.min_replicas, 1))
+        return need / today
+
+    def spot_factor(self, spot_pct: np.ndarray | float | None) -> np.ndarray | float:
+        if spot_pct is None or self.spot_pct is None or self.spot_pct >= 100:
+            return 1.0
+        return (100.0 - np.asarray(spot_pct, dtype=np.float64)) / (100.0 - self.spot_pct)
+
+
+def option_key(o: Option) -> str:
+    return f"{o.platform} ({o.instance_type})" if o.instance_type else o.platform
+
+
+def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel | None:
+    """The re-pricing model of one feasible option (None for an infeasible or unpriced one)."""
+    if not o.feasible or o.monthly_cost_usd is None:
+        return None
+    fixed = volume = volume_tokens = ops_rate = batch_fleet = 0.0
+    ex = o.extras or {}
+    self_hosted = ex.get("per_replica_rps") is not None and ex.get("hourly_usd") is not None
+    spot = any("spot" in c.name.lower() for c in o.cost_components)
+    for c in o.cost_components:
+        m = float(c.monthly_usd)
+        sw = set(c.scales_with)
+        if "engineer_rate" in sw or (c.kind == "ops" and not sw):
+            ops_rate += m
+        elif "volume" in sw and "tokens" in sw:
+            volume_tokens += m
+        elif "volume" in sw and self_hosted and c.name.lower().startswith("instance usage"):
+            batch_fleet += m
+        elif "volume" in sw:
+            volume += m
+        else:
+            fixed += m
+    fleet = 0.0
+    peak_need = 0.0
+    min_replicas = int(ex.get("min_replicas") or 0)
+    if self_hosted and ex.get("replica_hours") and not batch_fleet:
+        fleet = float(ex["replica_hours"]) * float(ex["hourly_usd"])
+        fleet = min(fleet, fixed)  # the fleet's instance lines are among the fixed ones
+        fixed -= fleet
+        rps = float(ex["per_replica_rps"])
+        peak_rps = float(wr.usage.get("peak_requests_per_s") or 0.0)
+        if ex.get("peak_demand_replicas") is not None:
+            peak_need = float(ex["peak_demand_replicas"]) / wf.preferences.target_utilisation
+        elif rps > 0:
+            peak_need = peak_rps / (rps * wf.preferences.target_utilisation)
+        if peak_need <= 0:
+            peak_need = float(ex.get("peak_replicas") or 0)
+    return OptionModel(
+        key=option_key(o),
+        platform=o.platform,
+        instance_type=o.instance_type,
+        layer=o.layer,
+        base_total=float(o.monthly_cost_usd.total),
+        fixed=fixed,
+        volume=volume,
+        volume_tokens=volume_tokens,
+        ops_rate=ops_rate,
+        batch_fleet=batch_fleet,
+        fleet=fleet,
+        peak_need=peak_need,
+        min_replicas=min_replicas,
+        uses_gpu=bool(ex.get("uses_gpu")),
+        spot_pct=float(ex["spot_discount_pct"]) if spot and ex.get("spot_discount_pct") is not None else None,
+        base_rate=float(wf.team.engineer_hourly_usd),
+    )
+
+
+def layers(wr: WorkloadReport, wf: WorkloadFile) -> list[tuple[str, str | None, list[OptionModel]]]:
+    """[(layer, recommended option key, option models)] for the workload's layers with a priced option."""
+    out = []
+    groups = [(wr.options, wr.recommendation.platform, wr.recommendation.instance_type)]
+    if wr.model_options:
+        groups.append(
+            (wr.model_options, wr.recommendation.model_platform, wr.recommendation.model_instance_type)
+        )
+    for opts, pid, itype in groups:
+        models = [m for m in (model_option(o, wr, wf) for o in opts) if m is not None]
+        if not models:
+            continue
+        rec = next((m.key for m in models if m.platform == pid and m.instance_type == itype), None)
+        if rec is None:
+            rec = next((m.key for m in models if m.platform == pid), None)
+        out.append((models[0].layer, rec, models))
+    return out
