@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +31,14 @@ from ..spec.models import WorkloadFile
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_WORKLOADS = 50  # per request: each is priced on every platform and charted; a CLI run has no cap
 BODY = "<request body>"
+FileName = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="The name problems and the report give the workload file (as the CLI gives its path).",
+    ),
+]
 STATIC = files("wheretorun.web") / "static"
 
 # The page and the docs load only what this server serves; inline SVG needs inline style attributes.
@@ -45,8 +53,9 @@ class BodyTooLarge(Exception):
 
 
 class MalformedBody(Exception):
-    def __init__(self, message: str):
+    def __init__(self, file: str, message: str):
         super().__init__(message)
+        self.file = file
         self.message = message
 
 
@@ -112,26 +121,26 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, name: str) -> Any:
     raw = await request.body()
     if not raw.strip():
-        raise MalformedBody("the request body is empty; send the workload file as JSON")
-    text = decode_bytes(raw, BODY)
+        raise MalformedBody(name, "the request body is empty; send the workload file as JSON")
+    text = decode_bytes(raw, name)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise MalformedBody(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        raise MalformedBody(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
-        raise MalformedBody("refused: the JSON nests too deeply") from None
+        raise MalformedBody(name, "refused: the JSON nests too deeply") from None
 
 
-def _workload_file(data: Any) -> WorkloadFile:
-    wf = validate_data(data, BODY)  # the CLI's validation, so the same paths and messages
+def _workload_file(data: Any, name: str) -> WorkloadFile:
+    wf = validate_data(data, name)  # the CLI's validation, so the same paths and messages
     problems = []
     if len(wf.workloads) > MAX_WORKLOADS:
         problems.append(
             Problem(
-                BODY,
+                name,
                 "workloads",
                 f"{len(wf.workloads):,} workloads; the web API takes at most {MAX_WORKLOADS} per request "
                 "(the CLI has no such limit)",
@@ -141,7 +150,7 @@ def _workload_file(data: Any) -> WorkloadFile:
         if w.traffic_profile is not None:
             problems.append(
                 Problem(
-                    BODY,
+                    name,
                     f"workloads[{i}].traffic_profile",
                     "the web API cannot read files on the server; omit traffic_profile (use traffic and "
                     "peak_to_mean) or run `wheretorun recommend FILE` where the CSV is",
@@ -152,10 +161,10 @@ def _workload_file(data: Any) -> WorkloadFile:
     return wf
 
 
-def _recommend(wf: WorkloadFile):  # type: ignore[no-untyped-def]
+def _recommend(wf: WorkloadFile, name: str):  # type: ignore[no-untyped-def]
     from ..decide import recommend
 
-    return recommend(wf, file=BODY)
+    return recommend(wf, file=name)
 
 
 def _workload_schema() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -232,7 +241,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(MalformedBody)
     async def _malformed(_: Request, e: MalformedBody) -> JSONResponse:
-        return _error(400, "malformed request body", [Problem(BODY, "", e.message).as_dict()])
+        return _error(400, "malformed request body", [Problem(e.file, "", e.message).as_dict()])
 
     @app.exception_handler(RequestValidationError)
     async def _bad_params(_: Request, e: RequestValidationError) -> JSONResponse:
@@ -262,11 +271,11 @@ def create_app() -> FastAPI:
         openapi_extra=_body(),
         responses={"200": {"description": "The contract JSON of `recommend --format json`."}, **ERRORS},
     )
-    async def recommend_endpoint(request: Request) -> JSONResponse:
-        data = await _json_body(request)
+    async def recommend_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
+        data = await _json_body(request, file)
 
         def run() -> dict[str, Any]:
-            return _recommend(_workload_file(data)).to_json_dict()
+            return _recommend(_workload_file(data, file), file).to_json_dict()
 
         return JSONResponse(await run_in_threadpool(run))
 
@@ -288,13 +297,14 @@ def create_app() -> FastAPI:
     async def render_endpoint(
         request: Request,
         format: Literal["markdown", "html"] = Query("markdown", description="markdown or html"),
+        file: FileName = BODY,
     ) -> Response:
-        data = await _json_body(request)
+        data = await _json_body(request, file)
 
         def run() -> Response:
             from ..report import render
 
-            report = _recommend(_workload_file(data))
+            report = _recommend(_workload_file(data, file), file)
             text = render(report, format)
             ext, media = ("md", "text/markdown") if format == "markdown" else ("html", "text/html")
             name = f"wheretorun-decision-{dt.date.today().isoformat()}.{ext}"
@@ -312,13 +322,13 @@ def create_app() -> FastAPI:
         openapi_extra=_body(),
         responses={"200": {"description": "{report, html}"}, **ERRORS},
     )
-    async def view_endpoint(request: Request) -> JSONResponse:
-        data = await _json_body(request)
+    async def view_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
+        data = await _json_body(request, file)
 
         def run() -> dict[str, Any]:
             from ..report.html import render_fragment
 
-            report = _recommend(_workload_file(data))
+            report = _recommend(_workload_file(data, file), file)
             return {"report": report.to_json_dict(), "html": render_fragment(report)}
 
         return JSONResponse(await run_in_threadpool(run))
@@ -337,12 +347,12 @@ def create_app() -> FastAPI:
         },
         responses={"200": {"description": "{workload: the file as JSON}"}, **ERRORS},
     )
-    async def parse_endpoint(request: Request) -> JSONResponse:
+    async def parse_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
         raw = await request.body()
 
         def run() -> dict[str, Any]:
-            data = parse_text(decode_bytes(raw, BODY), BODY)
-            _workload_file(data)
+            data = parse_text(decode_bytes(raw, file), file)
+            _workload_file(data, file)
             return {"workload": data}
 
         return JSONResponse(await run_in_threadpool(run))

@@ -1,0 +1,126 @@
+"""The HTML report is one self-contained file with the record's content and its charts inline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from wheretorun.report.charts import NOT_COMPUTED, charts_for, write_charts
+from wheretorun.report.html import render_fragment, render_html
+from wheretorun.report.model import Report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DAY = dt.date(2026, 11, 22)
+URL_ATTRS = {"src", "href", "srcset", "data", "action", "poster", "xlink:href"}
+
+
+def load(name: str) -> Report:
+    return Report.model_validate(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
+
+
+class Resources(HTMLParser):
+    """Every tag, and every attribute that makes a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.urls: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in URL_ATTRS and value:
+                self.urls.append((tag, name, value))
+
+
+def external_references(html: str) -> list[str]:
+    """What a browser would fetch from the network: URL attributes, CSS url() and @import."""
+    p = Resources()
+    p.feed(html)
+    found = [f"{t} {n}={v}" for t, n, v in p.urls if not v.startswith(("#", "data:"))]
+    found += re.findall(r"url\(\s*['\"]?(?!data:|#)[^)]*\)", html)
+    found += re.findall(r"@import", html)
+    return found
+
+
+@pytest.fixture(scope="module")
+def extras_html() -> str:
+    return render_html(load("ai-product-extras.json"), today=DAY)
+
+
+def test_self_contained_no_network_at_view_time(extras_html: str) -> None:
+    assert external_references(extras_html) == []
+    p = Resources()
+    p.feed(extras_html)
+    assert "script" not in p.tags and "link" not in p.tags and "iframe" not in p.tags
+    assert "<style>" in extras_html and '<meta name="viewport"' in extras_html
+
+
+def test_the_detector_catches_a_cdn() -> None:
+    assert external_references('<script src="https://cdn.example/x.js"></script>') != []
+    assert external_references("<style>@import 'x.css'</style>") != []
+
+
+def test_every_chart_is_inline_svg_with_marks(extras_html: str) -> None:
+    figures = re.findall(r'<figure class="chart" data-chart="([a-z-]+)">(.*?)</figure>', extras_html, re.S)
+    drawn = {key for key, body in figures if "<svg" in body}
+    assert {"cost-per-option", "cost-vs-volume", "capacity-week", "growth", "uncertainty"} <= drawn
+    for _, body in figures:
+        if "<svg" in body:
+            assert re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', body), "a chart without marks"
+
+
+def test_missing_analyses_say_so() -> None:
+    html = render_html(load("ai-product.json"), today=DAY)
+    assert f"Traffic against provisioned capacity over a week: {NOT_COMPUTED}." in html
+    assert f"Monte Carlo cost spread: {NOT_COMPUTED}." in html
+
+
+def test_report_carries_the_record(extras_html: str) -> None:
+    for text in (
+        "Where the workloads of ai-product run on AWS",
+        "Options considered",
+        "Why: question by question",
+        "When to revisit",
+        "$17,212.83",
+        "20,000,000 x GB-seconds",
+        "$0.0000166667",
+        "The cheapest option changes in month 9.",
+    ):
+        assert text in extras_html, text
+
+
+def test_names_are_escaped_not_executed() -> None:
+    report = load("ai-product.json")
+    report.workloads[0].name = '<script>alert("x")</script>'
+    html = render_fragment(report, today=DAY)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_charts_for_says_why_a_chart_is_missing() -> None:
+    charts = charts_for(load("ai-product.json"))
+    assert len(charts) == 4 * 5
+    agent = {c.key: c for c in charts if c.workload == "support-agent"}
+    assert agent["cost-per-option"].spec is not None
+    assert agent["capacity-week"].spec is None and agent["capacity-week"].reason == NOT_COMPUTED
+
+
+def test_write_charts_writes_svg_and_png(tmp_path: Path) -> None:
+    report = load("ai-product-extras.json")
+    report.workloads = [w for w in report.workloads if w.name == "summariser"]
+    paths = write_charts(report, tmp_path / "charts")
+    names = sorted(p.name for p in paths)
+    assert names == sorted(
+        f"01-summariser-{key}.{ext}"
+        for key in ("cost-per-option", "cost-vs-volume", "capacity-week", "growth", "uncertainty")
+        for ext in ("svg", "png")
+    )
+    for p in paths:
+        data = p.read_bytes()
+        assert data.startswith(b"\x89PNG") if p.suffix == ".png" else data.startswith(b"<svg")
