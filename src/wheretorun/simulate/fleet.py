@@ -434,7 +434,8 @@ def simulate_lambda(
     else:
         idle = np.exp(-rolling_sum_before(a, warm_min)) * -np.expm1(-a)
         idle[0] = 0.0  # the horizon starts warm (steady state), like the fleets
-    cold = float(np.maximum(scale_up, idle).sum())
+    # one environment or less: whether it is cold is a matter of the idle gap (Poisson), not of ceil()
+    cold = float(np.where(envs <= 1, idle, np.maximum(scale_up, idle)).sum())
     total = float(a.sum())
     notes: list[str] = []
     limit = float(concurrency_limit)

@@ -150,8 +150,13 @@ def _fit_power(log_s: np.ndarray, peak_to_mean: float) -> tuple[np.ndarray, floa
 
 
 def _batch(n: int, peak_to_mean: float) -> np.ndarray:
-    """Work submitted in one window a day starting 01:00 UTC, 24 h / peak_to_mean long (whole minutes)."""
-    window = max(1, min(MINUTES_PER_DAY, round(MINUTES_PER_DAY / peak_to_mean)))
+    """Work submitted in one window a day starting 01:00 UTC, about 24 h / peak_to_mean long.
+
+    The window is sized over the windows the horizon holds (a 730-hour month has 31 starts), so
+    max/mean = peak_to_mean to within a minute's rounding.
+    """
+    starts = max(1, -(-(n - 60) // MINUTES_PER_DAY)) if n > 60 else 1
+    window = max(1, min(MINUTES_PER_DAY, round(n / (peak_to_mean * starts))))
     minute_of_day = np.arange(n) % MINUTES_PER_DAY
     on = ((minute_of_day - 60) % MINUTES_PER_DAY) < window
     return on.astype(np.float64)
