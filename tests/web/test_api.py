@@ -1,0 +1,278 @@
+"""The REST API answers exactly as the CLI, and every class of bad request gets a clear JSON error."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from wheretorun.cli import app as cli
+from wheretorun.web import app as web
+from wheretorun.web.app import MAX_BODY_BYTES, MAX_WORKLOADS, create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+def example(name: str = "ai-product.yml") -> dict:
+    return yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def cli_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> list[str]:
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yml").write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["recommend", "bad.yml", "--format", "json"])
+    assert result.exit_code == 2, result.output
+    return [line[len("error: ") :] for line in result.stderr.splitlines() if line.startswith("error: ")]
+
+
+def api_problems(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        f"{p['file']}: {p['path']}: {p['message']}" if p["path"] else f"{p['file']}: {p['message']}"
+        for p in response.json()["problems"]
+    ]
+
+
+@pytest.mark.parametrize("name", ["ai-product.yml", "hybrid-api.yml", "compliance-in-vpc.yml"])
+def test_recommend_is_exactly_the_cli_json(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(EXAMPLES)
+    result = runner.invoke(cli, ["recommend", name, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    r = client.post("/v1/recommend", params={"file": name}, json=example(name))
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negative duration and a typo'd key: two problems, each with its field path
+        "workloads:\n  - name: a\n    role: glue\n    requests_per_month: 10\n    duration_s: -1\n    memry_gb: 2\n",
+        # an unknown enum value lists the allowed ones
+        "workloads:\n  - name: a\n    role: glue\n    requests_per_month: 10\n    traffic: bursty\n",
+        # neither volume given
+        "workloads:\n  - name: a\n    role: glue\n",
+        # not a mapping at the top level
+        "- 1\n- 2\n",
+        # an unknown model id (found by the engine, not the schema)
+        "workloads:\n  - name: a\n    role: inference\n    requests_per_month: 10\n    model: {id: lama-3.1-8b}\n",
+    ],
+)
+def test_invalid_input_gets_the_cli_problems(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    expected = cli_problems(tmp_path, monkeypatch, text)
+    r = client.post("/v1/recommend", params={"file": "bad.yml"}, json=yaml.safe_load(text))
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid input"
+    assert api_problems(r) == expected
+
+
+def test_yaml_errors_through_parse_match_the_cli(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "workloads:\n  - name: a\n    role: [glue\n"
+    expected = cli_problems(tmp_path, monkeypatch, text)
+    r = client.post("/v1/parse", params={"file": "bad.yml"}, content=text.encode())
+    assert r.status_code == 422
+    assert api_problems(r) == expected
+    assert "line" in expected[0] and "column" in expected[0]
+
+
+def test_parse_turns_yaml_into_the_json_recommend_takes(client: TestClient) -> None:
+    text = (EXAMPLES / "ai-product.yml").read_text(encoding="utf-8")
+    r = client.post("/v1/parse", content=text.encode(), headers={"content-type": "application/yaml"})
+    assert r.status_code == 200
+    assert r.json()["workload"] == example()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "the request body is empty"),
+        (b"   ", "the request body is empty"),
+        (b'{"workloads": [', "invalid JSON at line 1, column 16"),
+        (b"{'single': 'quotes'}", "invalid JSON at line 1, column 2"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+    ],
+)
+def test_malformed_json_is_400(client: TestClient, body: bytes, message: str) -> None:
+    r = client.post("/v1/recommend", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"] == "malformed request body"
+    assert message in r.json()["problems"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"workloads": "\xff"}', "not valid UTF-8"),
+        (b'{"a": 1}\x00\x00', "binary file"),
+        (b'{"workloads": [{"name": "a", "role": "glue", "requests_per_month": NaN}]}', "finite number"),
+    ],
+)
+def test_undecodable_or_non_finite_input_is_422(client: TestClient, body: bytes, message: str) -> None:
+    r = client.post("/v1/recommend", content=body)
+    assert r.status_code == 422
+    assert message in r.json()["problems"][0]["message"]
+
+
+def test_oversized_body_is_refused_by_content_length(client: TestClient) -> None:
+    r = client.post("/v1/recommend", content=b" " * (MAX_BODY_BYTES + 1))
+    assert r.status_code == 413
+    assert f"the limit is {MAX_BODY_BYTES:,} bytes" in r.json()["problems"][0]["message"]
+
+
+def test_oversized_chunked_body_is_refused_while_reading(client: TestClient) -> None:
+    sent = 0
+
+    def chunks():  # no Content-Length: the server must count
+        nonlocal sent
+        for _ in range(100):
+            sent += 1
+            yield b" " * (256 * 1024)
+
+    r = client.post("/v1/recommend", content=chunks())
+    assert r.status_code == 413
+    assert "more than" in r.json()["problems"][0]["message"]
+
+
+def test_bad_content_length_is_400(client: TestClient) -> None:
+    r = client.post("/v1/recommend", content=b"{}", headers={"content-length": "lots"})
+    assert r.status_code == 400
+
+
+def test_traffic_profile_files_are_not_read_on_the_server(client: TestClient) -> None:
+    wf = {
+        "workloads": [
+            {"name": "a", "role": "glue", "requests_per_month": 10, "traffic_profile": "/etc/passwd"}
+        ]
+    }
+    r = client.post("/v1/recommend", json=wf)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["path"] == "workloads[0].traffic_profile"
+
+
+def test_too_many_workloads_per_request(client: TestClient) -> None:
+    w = {"role": "glue", "requests_per_month": 10}
+    wf = {"workloads": [{"name": f"w{i}", **w} for i in range(MAX_WORKLOADS + 1)]}
+    r = client.post("/v1/recommend", json=wf)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["path"] == "workloads"
+
+
+def test_internal_errors_are_500_without_a_stack_trace(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object) -> None:
+        raise RuntimeError("secret detail at /srv/app/engine.py line 12")
+
+    monkeypatch.setattr(web, "_recommend", boom)
+    r = client.post("/v1/recommend", json=example())
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": "internal error (RuntimeError); please report it with the input that caused it",
+        "problems": [],
+    }
+    assert "Traceback" not in r.text and "secret" not in r.text
+
+
+def test_unknown_route_and_method_are_json(client: TestClient) -> None:
+    assert client.get("/v1/nope").json() == {"error": "Not Found", "problems": []}
+    r = client.get("/v1/recommend")
+    assert r.status_code == 405 and r.json()["error"] == "Method Not Allowed"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media", "start"),
+    [("markdown", "text/markdown", "# Where"), ("html", "text/html", "<!doctype html>")],
+)
+def test_render_downloads(client: TestClient, fmt: str, media: str, start: str) -> None:
+    r = client.post("/v1/render", params={"format": fmt, "file": "ai-product.yml"}, json=example())
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith(media)
+    assert r.headers["content-disposition"].startswith("attachment; filename=")
+    assert r.text.startswith(start)
+    assert "Where the workloads of ai-product run on AWS" in r.text
+
+
+def test_render_unknown_format_is_422(client: TestClient) -> None:
+    r = client.post("/v1/render", params={"format": "pdf"}, json=example())
+    assert r.status_code == 422
+    assert r.json()["problems"] == [
+        {"file": "<request>", "path": "query.format", "message": "Input should be 'markdown' or 'html'"}
+    ]
+
+
+def test_view_gives_the_report_and_its_body(client: TestClient) -> None:
+    r = client.post("/v1/view", json=example("agent-with-bedrock.yml"))
+    assert r.status_code == 200
+    data = r.json()
+    assert data["report"]["workloads"][0]["recommendation"]["platform"]
+    assert data["html"].startswith('<div class="wtr">') and "<svg" in data["html"]
+
+
+def test_catalog_is_the_cli_prices_json(client: TestClient) -> None:
+    for args, params in (
+        ([], {}),
+        (["--service", "models"], {"service": "models"}),
+        (["--region", "eu-west-1", "--service", "lambda"], {"region": "eu-west-1", "service": "lambda"}),
+    ):
+        result = runner.invoke(cli, ["prices", "show", "--json", *args])
+        assert result.exit_code == 0, result.output
+        r = client.get("/v1/catalog", params=params)
+        assert r.status_code == 200
+        assert r.json() == json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("params", "path"), [({"region": "mars"}, "query.region"), ({"service": "lamda"}, "query.service")]
+)
+def test_catalog_bad_query_is_422_with_a_suggestion(client: TestClient, params: dict, path: str) -> None:
+    r = client.get("/v1/catalog", params=params)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["path"] == path
+    assert (
+        "allowed" in r.json()["problems"][0]["message"]
+        or "did you mean" in r.json()["problems"][0]["message"]
+    )
+
+
+def test_schema_and_choices(client: TestClient) -> None:
+    assert client.get("/v1/schema").json()["title"] == "wheretorun workload file"
+    choices = client.get("/v1/choices").json()
+    assert "us-east-1" in choices["regions"] and "orchestration" in choices["roles"]
+    assert "llama-3.1-8b" in choices["models"]
+
+
+def test_openapi_documents_the_workload_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/recommend"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/WorkloadFile"}
+    assert "Workload" in spec["components"]["schemas"]
+    assert {"400", "413", "422"} <= set(spec["paths"]["/v1/recommend"]["post"]["responses"])
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_pages_load_nothing_from_the_internet(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    for ref in re.findall(r'(?:src|href)="([^"]+)"', r.text):
+        assert ref.startswith(("/", "#", "data:")), ref
+        if ref.startswith("/static/") or ref == "/report.css":
+            assert client.get(ref).status_code == 200, ref
