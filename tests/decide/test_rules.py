@@ -96,7 +96,7 @@ def test_orchestration_and_model_layers_are_placed_separately():
             {
                 "role": "batch-inference",
                 "model": {"id": "llama-3.1-8b"},
-                "requests_per_month": 100_000,
+                "requests_per_month": 2_000_000,
                 "traffic": "batch",
                 "trigger": "schedule",
                 "input_tokens": 2000,
@@ -199,8 +199,8 @@ def test_platform_team_gets_self_hosting_when_it_is_cheaper():
     assert w.recommendation.platform in ("ecs-ec2", "eks-ec2")
     assert w.recommendation.pattern == "self-hosted-llm-on-gpu"
     # the trace says the numbers disagree with the seed's volume guideline when they do
-    q4 = answers(w)["4. What is your monthly token volume?"]
-    assert "computed totals" in q4
+    q4 = next(t for t in w.trace if t.question.startswith("4."))
+    assert "computed totals" in q4.because and "DISAGREE" not in q4.because
 
 
 def test_compliance_without_privatelink_means_self_hosting_in_the_vpc():
@@ -244,7 +244,7 @@ def test_engineering_cost_follows_the_team_rate_and_overrides():
     cheap = decide({**base, "team": {"engineer_hourly_usd": 50, "ops_capacity": "limited"}})
     dear = decide({**base, "team": {"engineer_hourly_usd": 100, "ops_capacity": "limited"}})
     lam = lambda w: next(o for o in w.options if o.platform == "lambda")  # noqa: E731
-    assert abs(lam(dear).monthly_cost_usd.ops - 2 * lam(cheap).monthly_cost_usd.ops) < Decimal("1e-20")
+    assert abs(lam(dear).monthly_cost_usd.ops - 2 * lam(cheap).monthly_cost_usd.ops) < Decimal("1e-11")
     custom = decide(
         {
             **base,

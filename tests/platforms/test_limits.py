@@ -48,7 +48,7 @@ HUGE = {**LLAMA8, "model": {"id": "llama-3.1-405b", "precision": "fp32", "contex
         (LLAMA8, "bedrock", "model", True, ""),
         # interactive API traffic is not a batch job
         (LLAMA8, "bedrock-batch", "model", False, "24 hours"),
-        (LLAMA8, "aws-batch", "model", False, "queue worker"),
+        (LLAMA8, "aws-batch", "model", False, "trigger: api"),
         (BATCH_JOB, "bedrock-batch", "model", True, ""),
         (BATCH_JOB, "aws-batch", "model", True, ""),
         # proprietary weights cannot be self-hosted

@@ -44,7 +44,16 @@ def limits(ctx: Context) -> list[Blocker]:
             )
         )
     jobs = w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
-    if not jobs and ctx.usage.duration_s < MIN_JOB_S:
+    if not jobs and w.trigger == "api" and ctx.usage.duration_p99_s <= 900:
+        out.append(
+            blocker(
+                ctx,
+                "batch/job-start-s",
+                "answers to API requests (trigger: api) that finish within 15 minutes: serve them, "
+                "or queue only the long tail",
+            )
+        )
+    elif not jobs and ctx.usage.duration_s < MIN_JOB_S:
         out.append(
             blocker(
                 ctx,

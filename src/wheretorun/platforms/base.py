@@ -93,7 +93,7 @@ def line(
         unit=ref.unit,
         quantity=q,
         unit_price_usd=price,
-        monthly_usd=q * price,
+        monthly_usd=amount(q * price),
         price_key=ref.key,
         source=ref.source,
         as_of=ref.as_of.isoformat(),
@@ -102,6 +102,16 @@ def line(
         kind=kind,
         scales_with=list(scales_with),
     )
+
+
+#: Invoice amounts are kept to 1e-12 USD: far below a cent, and fixed-point so that lines add up
+#: exactly within Decimal's 28 significant digits (a float-derived quantity times a 12-digit price
+#: can exceed them, and sums of mixed magnitudes would then round differently).
+AMOUNT_PLACES = Decimal("1e-12")
+
+
+def amount(value: Decimal) -> Decimal:
+    return value.quantize(AMOUNT_PLACES)
 
 
 def _short(n: Decimal) -> str:

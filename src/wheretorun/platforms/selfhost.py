@@ -14,9 +14,9 @@ from decimal import Decimal
 from ..catalog.models import InstanceSpec
 from ..catalog.store import PriceRef
 from ..report.model import Blocker, CostComponent
-from ..sizing import InstanceFit, fitting_instances
+from ..sizing import InstanceFit, fitting_instances, latency_s, requests_per_second
 from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, fact_blocker, line
+from .base import Context, Infeasible, amount, fact_blocker, line
 from .capacity import FleetResult, replica_fleet
 
 #: An async web handler that mostly waits on a model or an API keeps many requests in flight.
@@ -24,7 +24,8 @@ ORCHESTRATION_CONCURRENCY_PER_VCPU = 25
 #: Fine-tuning with LoRA/QLoRA keeps the base weights plus adapters, their optimizer state and
 #: activations: ~1.3x the weights (full fine-tuning needs ~16 bytes/param and is not modelled).
 TRAINING_MEMORY_FACTOR = 1.3
-SERVING_BATCH_CAPS = (32, 16, 8, 4, 2, 1)
+#: Largest batch first; smaller ones only while a latency target is missed.
+SERVING_BATCH_CAPS = (256, 64, 16, 4, 1)
 
 
 @dataclass
@@ -68,25 +69,6 @@ def instance_hourly(ctx: Context, inst: InstanceSpec, what: str) -> tuple[PriceR
     return ref, paid, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
 
 
-def request_rate(
-    fit: InstanceFit, input_tokens: int, output_tokens: int, measured_tps: float | None
-) -> tuple[float, float]:
-    """(requests/s one instance sustains, seconds one request takes) at the fit's batch.
-
-    Decode shares the batch: aggregate output tokens/s over output tokens per request; prefill is
-    compute-bound and serialised: input tokens over prefill tokens/s.
-    """
-    tp = fit.throughput
-    decode_total = measured_tps if measured_tps else tp.decode_tokens_per_s
-    per_seq = decode_total / max(fit.batch, 1) if measured_tps else tp.per_sequence_tokens_per_s
-    prefill_s = input_tokens / tp.prefill_tokens_per_s if tp.prefill_tokens_per_s else 0.0
-    decode_s_total = output_tokens / decode_total if output_tokens else 0.0
-    per_request_slot = decode_s_total + prefill_s
-    rps = 1.0 / per_request_slot if per_request_slot > 0 else 1e9
-    latency = prefill_s + (output_tokens / per_seq if output_tokens else 0.0)
-    return rps, latency
-
-
 def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
     """Every accelerator instance that holds the model, with its sustained request rate.
 
@@ -110,7 +92,15 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
     best_latency: tuple[float, str] | None = None
     for cap in SERVING_BATCH_CAPS if not training else (1,):
         fits = fitting_instances(
-            ctx.catalog, m.arch, m.precision, m.context_tokens, prefix=prefix, batch_cap=cap
+            ctx.catalog,
+            m.arch,
+            m.precision,
+            m.context_tokens,
+            prefix=prefix,
+            batch_cap=cap,
+            avg_sequence_tokens=max(1, u.input_tokens + u.output_tokens),
+            input_tokens=u.input_tokens,
+            objective="latency" if target_s is not None else "throughput",
         )
         for fit in fits:
             inst = fit.instance
@@ -122,7 +112,9 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
                 need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
                 if need > inst.total_accelerator_memory_gb * 0.9:
                     continue
-            rps, lat = request_rate(fit, u.input_tokens, u.output_tokens, u.workload.measured_tokens_per_s)
+            measured = u.workload.measured_tokens_per_s
+            rps = requests_per_second(fit, u.input_tokens, u.output_tokens, measured_tokens_per_s=measured)
+            lat = latency_s(fit, u.input_tokens, u.output_tokens, measured_tokens_per_s=measured)
             if training:
                 rps, lat = 1.0 / u.duration_s, u.duration_s
             if best_latency is None or lat < best_latency[0]:
@@ -245,7 +237,7 @@ def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[Cost
             c.model_copy(
                 update={
                     "quantity": q,
-                    "monthly_usd": q * c.unit_price_usd,
+                    "monthly_usd": amount(q * c.unit_price_usd),
                     "scales_with": ["volume"] if is_batch(ctx) else [],
                 }
             )
@@ -276,9 +268,10 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
     if replica.fit is not None:
         f = replica.fit
         notes.append(
-            f"{replica.label}: {f.tensor_parallel} x {f.instance.accelerator} holds {u.model.label if u.model else 'the model'} "
-            f"({f.footprint.weights_gb:.1f} GB weights); batch {f.batch}, ~{f.throughput.decode_tokens_per_s:,.0f} output tokens/s "
-            f"per instance ({'your measured figure' if u.workload.measured_tokens_per_s else 'roofline estimate'}), "
+            f"{replica.label}: {f.replicas} cop{'y' if f.replicas == 1 else 'ies'} of {u.model.label if u.model else 'the model'}, "
+            f"each on {f.tensor_parallel} x {f.instance.accelerator} (tensor parallel {f.tensor_parallel}; "
+            f"{f.footprint.weights_gb:.1f} GB weights); batch {f.batch} in all, ~{f.throughput.decode_tokens_per_s:,.0f} "
+            f"output tokens/s per instance ({'your measured figure' if u.workload.measured_tokens_per_s else 'calibrated roofline estimate, docs/sizing.md'}), "
             f"{replica.per_replica_rps:,.3g} requests/s"
         )
     elif replica.note:

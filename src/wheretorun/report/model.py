@@ -1,19 +1,17 @@
 """The one report object every output format is a pure function of.
 
 Its JSON form is the interface contract of ``recommend --format json`` and ``POST /v1/recommend``
-(../shared/DESIGN.md). Money is Decimal here; ``to_json_dict`` renders it as JSON numbers rounded
-to 6 decimal places (enough for a per-GB-second price), so an invoice line's quantity x unit price
-matches its amount and the lines add up to the total.
+(../shared/DESIGN.md). Money is Decimal here; ``to_json_dict`` renders it as JSON numbers at full
+double precision (never rounded to cents: a unit price like $0.0000166667 per GB-second must
+survive), so an invoice line's quantity x unit price matches its amount and lines add up.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-JSON_PLACES = Decimal("0.000001")
 
 
 class _Model(BaseModel):
@@ -172,13 +170,13 @@ class Report(_Model):
     extras: dict[str, Any] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The contract JSON: Decimals become numbers rounded to 6 places."""
+        """The contract JSON: Decimals become JSON numbers."""
         return _plain(self.model_dump(mode="python"))
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return float(value.quantize(JSON_PLACES, rounding=ROUND_HALF_UP))
+        return float(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
