@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench`` prints wheretorun beside a straightforward pure-Python baseline."""

@@ -1,0 +1,190 @@
+"""``python -m bench``: wheretorun's timings beside pure-Python baselines, against the issue's targets.
+
+Each row: best of N wall-clock runs (time.perf_counter). ``--quick`` shrinks every size (for the
+smoke test); the targets apply to the full sizes only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from . import baselines
+
+
+def best_of(fn: Callable[[], object], n: int) -> float:
+    best = float("inf")
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def year_of_traffic(minutes: int, repeat: int):  # type: ignore[no-untyped-def]
+    from wheretorun.simulate.fleet import simulate_fleet, simulate_lambda, simulate_quota
+    from wheretorun.simulate.traffic import preset
+
+    a = preset("spiky", 24e6 * minutes / 43_800, 8, minutes=minutes).per_minute
+
+    def ours() -> None:
+        simulate_lambda(a, 2.0, cold_start_s=1.0, concurrency_limit=1000)  # Lambda
+        simulate_fleet(a, 20.0, 60, 1, 0.7, service_s=2.0)  # Fargate tasks
+        simulate_fleet(a, 0.5, 300, 1, 0.7, service_s=2.0)  # GPU nodes, on-demand
+        simulate_fleet(a, 0.5, 300, 0, 0.7, service_s=2.0, spot_interruptions_per_month=0.05)  # Spot, to zero
+        simulate_quota(a, 1500)  # Bedrock quotas
+
+    lst = a.tolist()
+
+    def base() -> None:
+        baselines.lambda_loop(lst, 2.0, 1000)
+        baselines.fleet_loop(lst, 20.0, 60, 1, 0.7)
+        baselines.fleet_loop(lst, 0.5, 300, 1, 0.7)
+        baselines.fleet_loop(lst, 0.5, 300, 0, 0.7)
+        baselines.quota_loop(lst, 1500, 200, 200_000)
+
+    # same answer: replica-hours of the GPU fleet
+    ours_h = simulate_fleet(a, 0.5, 300, 1, 0.7, service_s=2.0).replica_hours
+    base_h = baselines.fleet_loop(lst, 0.5, 300, 1, 0.7)[0]
+    assert abs(ours_h - base_h) < 1e-6 * max(1.0, base_h), (ours_h, base_h)
+    return best_of(ours, repeat), best_of(base, 1)
+
+
+def monte_carlo(draws: int, repeat: int):  # type: ignore[no-untyped-def]
+    from wheretorun.report.model import (
+        CatalogInfo,
+        CostComponent,
+        MonthlyCost,
+        Option,
+        Recommendation,
+        Report,
+        WorkloadReport,
+    )
+    from wheretorun.simulate.montecarlo import analyse
+    from wheretorun.spec.models import WorkloadFile
+
+    def comp(usd: float, scales: list[str], kind: str = "infra") -> CostComponent:
+        d = Decimal(str(usd))
+        return CostComponent(
+            name="x",
+            unit="x",
+            quantity=Decimal(1),
+            unit_price_usd=d,
+            monthly_usd=d,
+            kind=kind,
+            scales_with=scales,
+        )
+
+    specs = [(50.0 * i, 100.0 * (8 - i), 60.0 * i) for i in range(8)]  # 8 options: fixed, volume, ops
+    opts = [
+        Option(
+            platform=f"p{i}",
+            feasible=True,
+            monthly_cost_usd=MonthlyCost(
+                infra=Decimal(str(f + v)), ops=Decimal(str(o)), total=Decimal(str(f + v + o))
+            ),
+            cost_components=[comp(f, []), comp(v, ["volume"]), comp(o, ["engineer_rate"], "ops")],
+        )
+        for i, (f, v, o) in enumerate(specs)
+    ]
+    wr = WorkloadReport(
+        name="w",
+        role="glue",
+        recommendation=Recommendation(platform="p0", pattern="p", summary="s"),
+        options=opts,
+        trace=[],
+    )
+    Report(
+        catalog=CatalogInfo(as_of="2026-11-01", region="us-east-1"),
+        workloads=[wr],
+        total_monthly_cost_usd=Decimal(0),
+    )
+    wf = WorkloadFile.model_validate(
+        {
+            "workloads": [{"name": "w", "role": "glue", "requests_per_month": 1}],
+            "uncertainty": {"volume": [0.5, 3], "engineer_hourly_usd": [80, 200]},
+        }
+    )
+    ranges = {"volume": (0.5, 3, 1.0), "rate": (80 / 120, 200 / 120, 1.0)}
+    ours = best_of(lambda: analyse(wr, wf, draws=draws, seed=0), repeat)
+    base = best_of(lambda: baselines.montecarlo_loop(specs, ranges, draws), 1)
+    return ours, base
+
+
+def fleet_of_workloads(n: int):  # type: ignore[no-untyped-def]
+    try:
+        from wheretorun.decide import recommend
+    except ImportError:
+        return None
+    from wheretorun.spec.models import WorkloadFile
+
+    def wf(k: int) -> WorkloadFile:
+        shapes = ("steady", "spiky", "diurnal")
+        return WorkloadFile.model_validate(
+            {
+                "workloads": [
+                    {
+                        "name": f"w{i}",
+                        "role": "glue" if i % 2 else "orchestration",
+                        "requests_per_month": 10_000 * (1 + i % 50),
+                        "traffic": shapes[i % 3],
+                        "duration_s": 0.5,
+                        "memory_gb": 0.5,
+                    }
+                    for i in range(k)
+                ]
+            }
+        )
+
+    big = wf(n)
+    one = wf(1)
+    ours = best_of(lambda: recommend(big, breakeven_curve=False), 1)
+    single = best_of(lambda: recommend(one, breakeven_curve=False), 3)
+    return ours, single * n  # baseline: n one-workload calls, timed as one call x n
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="tiny sizes (smoke test); targets are not judged")
+    p.add_argument("--skip-fleet", action="store_true", help="skip the recommend-over-10,000-workloads row")
+    args = p.parse_args(argv)
+    minutes = 1440 if args.quick else 525_600
+    draws = 200 if args.quick else 10_000
+    workloads = 5 if args.quick else 10_000
+    rows: list[tuple[str, float | None, float | None, float | None, str]] = []
+    ours, base = year_of_traffic(minutes, 1 if args.quick else 5)
+    rows.append((f"{minutes:,} minutes of traffic, all platform behaviours", ours, base, 0.200, "< 200 ms"))
+    ours, base = monte_carlo(draws, 1 if args.quick else 5)
+    rows.append((f"Monte Carlo, {draws:,} draws x 8 options", ours, base, 1.0, "< 1 s"))
+    if args.skip_fleet:
+        rows.append((f"recommend over {workloads:,} workloads", None, None, 10.0, "skipped (--skip-fleet)"))
+    else:
+        res = fleet_of_workloads(workloads)
+        if res is None:
+            rows.append((f"recommend over {workloads:,} workloads", None, None, 10.0, "not available yet"))
+        else:
+            rows.append(
+                (
+                    f"recommend over {workloads:,} workloads (baseline: 1 workload x {workloads:,})",
+                    res[0],
+                    res[1],
+                    10.0,
+                    "< 10 s",
+                )
+            )
+    print(f"{'benchmark':<66} {'wheretorun':>11} {'baseline':>11} {'ratio':>8} {'target':>10}  met?")
+    for name, o, b, target, label in rows:
+        if o is None:
+            print(f"{name:<66} {'-':>11} {'-':>11} {'-':>8} {label:>10}  -")
+            continue
+        met = "n/a (quick)" if args.quick else ("yes" if o < target else "NO")
+        ratio = f"{b / o:,.1f}x" if b and o else "-"
+        print(f"{name:<66} {o * 1000:>9.1f}ms {b * 1000:>9.1f}ms {ratio:>8} {label:>10}  {met}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""`python -m bench --quick` runs end to end and prints its table (timings are judged by the bench, not here)."""
+
+from __future__ import annotations
+
+from bench.__main__ import main
+
+
+def test_quick_bench_prints_every_row(capsys):
+    assert main(["--quick"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:2] == ["benchmark", "wheretorun"]
+    assert any("minutes of traffic" in line for line in out)
+    assert any("Monte Carlo" in line for line in out)
+    assert any("recommend over 5 workloads" in line for line in out)
