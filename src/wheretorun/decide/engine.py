@@ -32,8 +32,8 @@ from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
 SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
-BREAKEVEN_RANGE = (1e-3, 1e4)  # multiples of today's volume searched for the crossover
-BREAKEVEN_GRID = 40
+BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the crossover
+BREAKEVEN_GRID = 2000  # log-spaced volumes: 0.5 % steps
 
 
 def catalog_for(
@@ -160,86 +160,86 @@ def _where(o: Option | None) -> str:
     return f"{o.platform} ({o.instance_type})" if o.instance_type else o.platform
 
 
-def breakeven(
-    usage: Usage, wf: WorkloadFile, catalog: Catalog, d: Decision, file: str, curve: bool
-) -> tuple[BreakEven | None, list[dict]]:
-    """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's."""
-    if d.layer != "model" or usage.model is None or usage.model.kind != "generative":
-        return None, []
-    managed = d.option("bedrock")
-    hosted = d.cheapest(SELF_HOSTED)
+def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakEven | None, list[dict]]:
+    """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's.
+
+    Today's invoices are re-priced over a log grid of volumes (``simulate.reprice``: token lines
+    scale with volume, fleets step up in whole replicas of today's instance type, engineering is
+    fixed), so the search costs microseconds instead of re-running every platform.
+    """
+    import numpy as np
+
+    from ..simulate.reprice import model_option
+
+    options = wr.model_options or wr.options
+    layer_usage = wr.extras.get("model_layer_usage") or wr.usage
+    tokens_now = float(layer_usage.get("tokens_per_month") or 0.0)
     guideline = (
         f"seed 1 guideline: < {GUIDELINE_LOW / 1e6:,.0f}M tokens/month Bedrock wins, {GUIDELINE_LOW / 1e6:,.0f}M-"
         f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
         f"(and 'up to {GUIDELINE_MID / 1e6:,.0f}M tokens/month Bedrock wins with ops included')"
     )
-    if managed is None or not managed.feasible or hosted is None or usage.tokens_per_month <= 0:
+    managed = next((o for o in options if o.platform == "bedrock" and o.feasible), None)
+    hosted = [o for o in options if o.platform in SELF_HOSTED and o.feasible]
+    if managed is None or not hosted or tokens_now <= 0:
         return BreakEven(
             tokens_per_month=None,
             guideline=guideline,
-            current_tokens_per_month=usage.tokens_per_month,
+            current_tokens_per_month=tokens_now,
             note="needs both Bedrock and a self-hosted option to be feasible",
         ), []
-    modules = (PLATFORMS["bedrock"], PLATFORMS[hosted.platform])
-
-    def totals(k: float) -> tuple[Decimal, Decimal] | None:
-        scaled = replace(usage, requests_per_month=usage.requests_per_month * k)
-        ctx = Context(usage=scaled, wf=wf, catalog=catalog, layer="model", file=file)
-        a, b = (assess(m, ctx) for m in modules)
-        if not (a.feasible and b.feasible):
-            return None
-        return a.monthly_cost_usd.total, b.monthly_cost_usd.total  # type: ignore[union-attr]
-
-    lo_k, hi_k = BREAKEVEN_RANGE
-    ks = [lo_k * (hi_k / lo_k) ** (i / (BREAKEVEN_GRID - 1)) for i in range(BREAKEVEN_GRID)]
+    proxy = wr.model_copy(update={"usage": layer_usage})
+    m_managed = model_option(managed, proxy, wf)
+    m_hosted = [m for m in (model_option(o, proxy, wf) for o in hosted) if m is not None]
+    lo, hi = BREAKEVEN_RANGE
+    v = np.geomspace(lo, hi, BREAKEVEN_GRID)
+    bedrock_cost = m_managed.cost(v)  # type: ignore[union-attr]
+    hosted_costs = np.vstack([m.cost(v) for m in m_hosted])
+    best = hosted_costs.argmin(axis=0)
+    hosted_cost = hosted_costs.min(axis=0)
+    wins = np.nonzero(hosted_cost <= bedrock_cost)[0]
     points: list[dict] = []
-    prev: float | None = None
-    bracket: tuple[float, float] | None = None
-    for k in ks:
-        t = totals(k)
-        if t is None:
-            continue
-        if curve:
-            tokens = usage.tokens_per_month * k
-            points += [
-                {"tokens_per_month": tokens, "platform": "bedrock", "monthly_usd": float(t[0])},
-                {"tokens_per_month": tokens, "platform": hosted.platform, "monthly_usd": float(t[1])},
-            ]
-        if bracket is None and t[1] <= t[0]:
-            bracket = (prev if prev is not None else k, k)
-            if not curve:
-                break
-        prev = k
-    if bracket is None:
+    if curve:
+        for i in range(0, BREAKEVEN_GRID, BREAKEVEN_GRID // 40):
+            tokens = tokens_now * float(v[i])
+            points.append(
+                {"tokens_per_month": tokens, "platform": "bedrock", "monthly_usd": float(bedrock_cost[i])}
+            )
+            points.append(
+                {
+                    "tokens_per_month": tokens,
+                    "platform": m_hosted[best[i]].key,
+                    "monthly_usd": float(hosted_cost[i]),
+                }
+            )
+    method = "re-priced from today's invoices (fleets step up in whole instances of today's type)"
+    if wins.size == 0:
         return BreakEven(
             tokens_per_month=None,
-            self_hosted_platform=hosted.platform,
+            self_hosted_platform=hosted[0].platform,
             managed_platform="bedrock",
-            current_tokens_per_month=usage.tokens_per_month,
+            current_tokens_per_month=tokens_now,
             guideline=guideline,
-            note=f"self-hosting on {hosted.platform} stays dearer than Bedrock up to {hi_k:,.0f}x today's volume",
+            note=f"self-hosting stays dearer than Bedrock up to {hi:,.0f}x today's volume; {method}",
         ), points
-    lo, hi = bracket
-    for _ in range(30):  # bisection on a step function: find the first volume where self-hosting wins
-        mid = (lo * hi) ** 0.5
-        t = totals(mid)
-        if t is not None and t[1] <= t[0]:
-            hi = mid
-        else:
-            lo = mid
-        if hi / lo < 1.001:
-            break
-    tokens = usage.tokens_per_month * hi
-    now = usage.tokens_per_month
-    rel = "above" if tokens > now else "below"
+    i = int(wins[0])
+    at = m_hosted[best[i]]
+    tokens = tokens_now * float(v[i])
+    if i == 0:
+        note = f"self-hosting on {at.key} is cheaper than Bedrock even at {lo:g}x today's volume"
+    else:
+        rel = "above" if tokens_now >= tokens else "below"
+        note = (
+            f"self-hosting on {at.key} costs no more than Bedrock from {tokens / 1e6:,.1f}M tokens/month "
+            f"({float(v[i]):,.3g}x today's {tokens_now / 1e6:,.1f}M; today is {rel} the break-even), engineering included"
+        )
     return BreakEven(
         tokens_per_month=tokens,
-        self_hosted_platform=hosted.platform,
+        self_hosted_platform=at.platform,
         managed_platform="bedrock",
-        current_tokens_per_month=now,
+        current_tokens_per_month=tokens_now,
         guideline=guideline,
-        note=f"self-hosting on {hosted.platform} costs no more than Bedrock from {tokens / 1e6:,.1f}M tokens/month "
-        f"({hi:,.3g}x today's {now / 1e6:,.1f}M; today is {rel} the break-even), engineering included",
+        note=f"{note}; {method}",
     ), points
 
 
@@ -252,6 +252,7 @@ def recommend_workload(
     trace: list[TraceStep] = []
     model_options: list[Option] = []
     model_pick: Option | None = None
+    musage: Usage = usage
     assumptions = list(usage.assumptions)
     if w.role in ORCHESTRATION_ROLES:
         d, pick = decide_layer(usage, wf, catalog, "orchestration", file)
@@ -272,18 +273,12 @@ def recommend_workload(
             ]
             warnings += model_d.warnings
             model_options = model_d.options
-        be, points = (
-            breakeven(model_layer_usage(usage, catalog), wf, catalog, model_d, file, curve)
-            if model_d
-            else (None, [])
-        )
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)
     else:
         d, pick = decide_layer(usage, wf, catalog, "model", file)
         trace += d.trace
         warnings += d.warnings
         options = d.options
-        be, points = breakeven(usage, wf, catalog, d, file, curve)
         compliance = d.compliance_forces_self_hosting
     for o in [pick, model_pick]:
         if o is not None:
@@ -291,17 +286,10 @@ def recommend_workload(
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
     pattern = pattern_for(usage, pick, model_pick, compliance)
     summary = _summary(w.name, pick, model_pick, total, pattern)
-    if be is not None and be.note:
-        trace.append(
-            TraceStep(
-                question="At what monthly token volume does self-hosting beat Bedrock?",
-                answer=f"{be.tokens_per_month / 1e6:,.1f}M tokens/month"
-                if be.tokens_per_month
-                else "not within range",
-                because=f"{be.note}. {be.guideline}.",
-            )
-        )
-    return WorkloadReport(
+    extras: dict = {}
+    if model_options:
+        extras["model_layer_usage"] = _usage_dict(musage)
+    wr = WorkloadReport(
         name=w.name,
         role=w.role,
         recommendation=Recommendation(
@@ -318,17 +306,38 @@ def recommend_workload(
         trace=trace,
         warnings=warnings,
         assumptions=assumptions,
-        breakeven=be,
-        usage={
-            "requests_per_month": usage.requests_per_month,
-            "mean_requests_per_s": usage.mean_rps,
-            "peak_requests_per_s": usage.peak_rps,
-            "tokens_per_month": usage.tokens_per_month,
-            "duration_s": usage.duration_s,
-            "memory_gb": usage.memory_gb,
-        },
-        extras={"breakeven_curve": points} if points else {},
+        usage=_usage_dict(usage),
+        extras=extras,
     )
+    generative = (musage if model_options else usage).model
+    if generative is not None and generative.kind == "generative":
+        be, points = breakeven(wr, wf, curve)
+        wr.breakeven = be
+        if points:
+            wr.extras["breakeven_curve"] = points
+    be = wr.breakeven
+    if be is not None and be.note:
+        trace.append(
+            TraceStep(
+                question="At what monthly token volume does self-hosting beat Bedrock?",
+                answer=f"{be.tokens_per_month / 1e6:,.1f}M tokens/month"
+                if be.tokens_per_month
+                else "not within range",
+                because=f"{be.note}. {be.guideline}.",
+            )
+        )
+    return wr
+
+
+def _usage_dict(usage: Usage) -> dict:
+    return {
+        "requests_per_month": usage.requests_per_month,
+        "mean_requests_per_s": usage.mean_rps,
+        "peak_requests_per_s": usage.peak_rps,
+        "tokens_per_month": usage.tokens_per_month,
+        "duration_s": usage.duration_s,
+        "memory_gb": usage.memory_gb,
+    }
 
 
 def _sum_costs(options: list[Option]) -> MonthlyCost:

@@ -197,6 +197,13 @@ class _Null:
         pass
 
 
+def fmt_tokens(n: float) -> str:
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:,.3g}{suffix}"
+    return f"{n:,.0f}"
+
+
 def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
     """Cost against monthly token volume for Bedrock and the cheapest self-hosted option."""
     for w in workloads:
@@ -207,24 +214,23 @@ def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
             continue
         curve = w.extras.get("breakeven_curve", [])
         if curve:
-            platforms = sorted({p["platform"] for p in curve}, key=lambda p: p != "bedrock")
             t = Table(box=box.SIMPLE_HEAD)
             t.add_column("tokens/month", justify="right")
-            for p in platforms:
-                t.add_column(f"{p} $/month", justify="right")
+            t.add_column("bedrock $/month", justify="right")
+            t.add_column("self-hosted $/month", justify="right")
+            t.add_column("self-hosted on")
             t.add_column("cheaper")
-            rows: dict[float, dict[str, float]] = {}
-            for p in curve:
-                rows.setdefault(p["tokens_per_month"], {})[p["platform"]] = p["monthly_usd"]
-            for tokens, costs in sorted(rows.items())[::3]:
-                cheaper = min(costs, key=costs.get)  # type: ignore[arg-type]
+            for managed, hosted in zip(curve[0::2], curve[1::2], strict=True):
+                cheaper = "self-hosted" if hosted["monthly_usd"] <= managed["monthly_usd"] else "bedrock"
                 t.add_row(
-                    f"{tokens / 1e6:,.1f}M",
-                    *[f"${costs.get(p, float('nan')):,.2f}" for p in platforms],
+                    fmt_tokens(managed["tokens_per_month"]),
+                    f"${managed['monthly_usd']:,.2f}",
+                    f"${hosted['monthly_usd']:,.2f}",
+                    hosted["platform"],
                     cheaper,
                 )
             console.print(t)
         now = be.current_tokens_per_month or 0
-        console.print(Text(f"  today: {now / 1e6:,.1f}M tokens/month"))
+        console.print(Text(f"  today: {fmt_tokens(now)} tokens/month"))
         console.print(Text(f"  computed: {be.note or 'n/a'}", style="cyan"))
         console.print(Text(f"  {be.guideline}", style="dim"))
