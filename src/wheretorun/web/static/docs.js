@@ -27,7 +27,9 @@
       const params = op.parameters || [];
       if (params.length) {
         const t = el("table");
-        t.append(el("tr")).append(el("th", "", "parameter"), el("th", "", "in"), el("th", "", "description"));
+        const head = el("tr");
+        head.append(el("th", "", "parameter"), el("th", "", "in"), el("th", "", "description"));
+        t.append(head);
         for (const p of params) {
           const tr = el("tr");
           const schema = p.schema || {};
