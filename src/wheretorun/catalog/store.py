@@ -69,6 +69,9 @@ class PriceRef:
         return f"{self.source}, checked {self.as_of.isoformat()}{flag}"
 
 
+_PRICED_INSTANCES: dict[tuple, list[InstanceSpec]] = {}
+
+
 @dataclass(frozen=True)
 class Catalog:
     prices: dict[str, PriceEntry]
@@ -100,7 +103,7 @@ class Catalog:
 
     def has_price(self, key: str) -> bool:
         e = self.prices.get(key)
-        return e is not None and self.region in e.region_names
+        return e is not None and (self.region in e.regions or self.region in e.tiers)
 
     def unavailable_reason(self, key: str) -> str | None:
         """Why ``key`` has no figure in this region (not offered there, no public price), or None."""
@@ -113,7 +116,7 @@ class Catalog:
         For a tiered entry ``value`` is the first tier's price and ``tiers`` holds them all.
         """
         e = self.entry(key)
-        if self.region not in e.region_names:
+        if self.region not in e.regions and self.region not in e.tiers:
             why = e.unavailable.get(self.region, "no figure")
             raise KeyError(f"catalog price '{key}' has no figure for {self.region}: {why}")
         tiers = tuple(e.tiers.get(self.region, ()))
@@ -224,14 +227,21 @@ class Catalog:
             raise KeyError(f"unknown instance type '{itype}'{did_you_mean(itype, self.instances)}") from None
 
     def priced_instances(self, prefix: str = "") -> list[InstanceSpec]:
-        """Instances with an on-demand price in this region (``prefix`` 'ml.' for SageMaker)."""
-        return [
-            i
-            for i in self.instances.values()
-            if i.type.startswith(prefix)
-            and (prefix or not i.type.startswith("ml."))
-            and self.has_price(i.price_key)
-        ]
+        """Instances with an on-demand price in this region (``prefix`` 'ml.' for SageMaker).
+
+        Cached per (region, prefix): overrides change prices, never which instances have one.
+        """
+        key = (id(self.instances), id(self.prices), self.region, prefix)
+        found = _PRICED_INSTANCES.get(key)
+        if found is None:
+            found = _PRICED_INSTANCES[key] = [
+                i
+                for i in self.instances.values()
+                if i.type.startswith(prefix)
+                and (prefix or not i.type.startswith("ml."))
+                and self.has_price(i.price_key)
+            ]
+        return list(found)
 
     def engineering_profile(self, platform: str) -> EngineeringProfile:
         for p in self.engineering.profiles:

@@ -88,7 +88,8 @@ def line(
     q = money(quantity)
     price = ref.value if unit_price is None else unit_price
     notes = [n for n in (note, ref.override_note) if n]
-    return CostComponent(
+    # built without re-validation: every field is computed here from validated inputs (hot path)
+    return CostComponent.model_construct(
         name=name,
         unit=ref.unit,
         quantity=q,
@@ -216,8 +217,33 @@ def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) 
     return Blocker(limit=limit, value=value, workload_needs=needs, source=source)
 
 
+_OPS_CACHE: dict[tuple, tuple[list[CostComponent], OpsProfile]] = {}
+
+
 def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsProfile]:
-    """Engineering cost lines: setup amortised, upkeep, on-call; hours x the team's hourly rate."""
+    """Engineering cost lines: setup amortised, upkeep, on-call; hours x the team's hourly rate.
+
+    The same for every workload of a team, so computed once per (profile, team, overrides): the
+    returned lines are shared and must not be mutated.
+    """
+    override = ctx.wf.engineering.get(profile_key.split(":")[0])
+    key = (
+        id(ctx.catalog.engineering),
+        profile_key,
+        override.model_dump_json() if override else None,
+        ctx.wf.team.ops_capacity,
+        ctx.wf.team.engineer_hourly_usd,
+        ctx.prefs.setup_amortisation_months,
+    )
+    cached = _OPS_CACHE.get(key)
+    if cached is None:
+        if len(_OPS_CACHE) > 1024:
+            _OPS_CACHE.clear()
+        cached = _OPS_CACHE[key] = _ops_lines(ctx, profile_key)
+    return cached
+
+
+def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsProfile]:
     cat = ctx.catalog
     platform_id = profile_key.split(":")[0]
     prof = cat.engineering_profile(profile_key)
@@ -295,9 +321,18 @@ def assess(module: ModuleType, ctx: Context) -> Option:
         except Infeasible as e:
             blockers = e.blockers
     if blockers:
-        return Option(
+        return Option.model_construct(
             platform=pid,
             feasible=False,
+            instance_type=None,
+            instances=None,
+            monthly_cost_usd=None,
+            cost_components=[],
+            notes=[],
+            ops_profile=None,
+            latency=None,
+            soft_warnings=[],
+            extras={},
             blocked_by=[str(b) for b in blockers],
             blockers=blockers,
             layer=ctx.layer,
@@ -305,12 +340,15 @@ def assess(module: ModuleType, ctx: Context) -> Option:
     ops, profile = ops_lines(ctx, module.ops_key(ctx, priced))
     infra = sum((c.monthly_usd for c in priced.components), Decimal(0))
     ops_total = sum((c.monthly_usd for c in ops), Decimal(0))
-    return Option(
+    # constructed without re-validation: every field is built above from validated parts (hot path)
+    return Option.model_construct(
         platform=pid,
         feasible=True,
+        blocked_by=[],
+        blockers=[],
         instance_type=priced.instance_type,
         instances=priced.instances,
-        monthly_cost_usd=MonthlyCost(infra=infra, ops=ops_total, total=infra + ops_total),
+        monthly_cost_usd=MonthlyCost.model_construct(infra=infra, ops=ops_total, total=infra + ops_total),
         cost_components=[*priced.components, *ops],
         notes=priced.notes,
         layer=ctx.layer,

@@ -49,7 +49,7 @@ def price_on_ec2(
     notes = fleet_notes(ctx, replica, fleet)
     others = sorted(replicas, key=lambda r: r.hourly_usd)[:4]
     notes.append(
-        "instances considered (hourly): " + ", ".join(f"{r.label} ${r.hourly_usd:.4g}" for r in others)
+        "cheapest candidates (hourly): " + ", ".join(f"{r.label} ${r.hourly_usd:.4g}" for r in others)
     )
     spot = replica.instance.spot_discount_pct if replica.instance else None
     return Priced(

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..catalog.models import InstanceSpec
-from ..catalog.store import PriceRef
+from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent
-from ..sizing import InstanceFit, fitting_instances, latency_s, requests_per_second
+from ..sizing import Architecture, InstanceFit, fitting_instances, latency_s, requests_per_second
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, fact_blocker, line
 from .capacity import FleetResult, replica_fleet
@@ -69,10 +69,121 @@ def instance_hourly(ctx: Context, inst: InstanceSpec, what: str) -> tuple[PriceR
     return ref, paid, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
 
 
+_FIT_CACHE: dict[tuple, tuple[list[tuple[InstanceFit, float, float]], tuple[float, str] | None]] = {}
+_FIT_CACHE_MAX = 4096
+
+
+def serving_fits(
+    catalog: Catalog,
+    arch: Architecture,
+    precision: str,
+    context_tokens: int,
+    prefix: str,
+    input_tokens: int,
+    output_tokens: int,
+    target_s: float | None,
+    measured_tps: float | None,
+    training_s: float | None,
+) -> tuple[list[tuple[InstanceFit, float, float]], tuple[float, str] | None]:
+    """[(fit, requests/s, latency s)] of every instance that holds the model (and meets the latency
+    target, shrinking the batch until one does), plus the best latency seen.
+
+    Independent of volume and prices, so it is cached: an inventory of thousands of workloads
+    sizes each distinct model shape once. The key holds the catalog's instance table identity.
+    """
+    key = (
+        id(catalog.instances),
+        catalog.region,
+        arch,
+        precision,
+        context_tokens,
+        prefix,
+        input_tokens,
+        output_tokens,
+        target_s,
+        measured_tps,
+        training_s,
+    )
+    cached = _FIT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    training = training_s is not None
+    out: list[tuple[InstanceFit, float, float]] = []
+    best_latency: tuple[float, str] | None = None
+    for cap in SERVING_BATCH_CAPS if not training else (1,):
+        fits = fitting_instances(
+            catalog,
+            arch,
+            precision,
+            context_tokens,
+            prefix=prefix,
+            batch_cap=cap,
+            avg_sequence_tokens=max(1, input_tokens + output_tokens),
+            input_tokens=input_tokens,
+            objective="latency" if target_s is not None else "throughput",
+        )
+        for fit in fits:
+            inst = fit.instance
+            if (inst.accelerator == "Trainium" and not training) or (
+                inst.accelerator == "Inferentia2" and training
+            ):
+                continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
+            if training:
+                need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
+                if need > inst.total_accelerator_memory_gb * 0.9:
+                    continue
+                rps, lat = 1.0 / training_s, training_s  # type: ignore[operator]
+            else:
+                rps = requests_per_second(
+                    fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps
+                )
+                lat = latency_s(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
+            if best_latency is None or lat < best_latency[0]:
+                best_latency = (lat, inst.type)
+            if target_s is not None and not training and lat > target_s:
+                continue
+            if any(f.instance.type == inst.type for f, _, _ in out):
+                continue
+            out.append((fit, rps, lat))
+        if out:
+            break
+    if len(_FIT_CACHE) >= _FIT_CACHE_MAX:
+        _FIT_CACHE.clear()
+    _FIT_CACHE[key] = (out, best_latency)
+    return out, best_latency
+
+
+#: Candidate servers fully simulated per option; the rest are ranked out by a closed-form estimate.
+SHORTLIST = 3
+
+
+def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: ignore[no-untyped-def]
+    """The ``SHORTLIST`` candidates with the lowest closed-form monthly cost (hourly price x the
+    replicas the peak needs all month, or x the work-hours of a batch), cheapest first.
+
+    Only these are simulated and itemised: an inventory of thousands of workloads would otherwise
+    simulate every instance type for every workload.
+    """
+
+    def estimate(c) -> float:  # type: ignore[no-untyped-def]
+        paid, rps = price_and_rate(c)
+        if rps <= 0:
+            return math.inf
+        if is_batch(ctx):
+            hours = ctx.usage.requests_per_month / rps / 3600
+        else:
+            hours = (
+                max(1, math.ceil(ctx.usage.peak_rps / (rps * ctx.prefs.target_utilisation))) * HOURS_PER_MONTH
+            )
+        return float(paid) * hours
+
+    return sorted(candidates, key=estimate)[:SHORTLIST]
+
+
 def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
     """Every accelerator instance that holds the model, with its sustained request rate.
 
-    The batch shrinks until a request meets ``p99_latency_ms`` (when one is set).
+    Prices follow the workload's catalog and commitment; the sizing comes from ``serving_fits``.
     """
     u = ctx.usage
     m = u.model
@@ -88,57 +199,33 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
         )
     target_s = (u.workload.p99_latency_ms / 1000) if u.workload.p99_latency_ms else None
     training = u.workload.role == "fine-tuning"
+    fits, best_latency = serving_fits(
+        ctx.catalog,
+        m.arch,
+        m.precision,
+        m.context_tokens,
+        prefix,
+        u.input_tokens,
+        u.output_tokens,
+        target_s,
+        u.workload.measured_tokens_per_s,
+        u.duration_s if training else None,
+    )
     out: list[Replica] = []
-    best_latency: tuple[float, str] | None = None
-    for cap in SERVING_BATCH_CAPS if not training else (1,):
-        fits = fitting_instances(
-            ctx.catalog,
-            m.arch,
-            m.precision,
-            m.context_tokens,
-            prefix=prefix,
-            batch_cap=cap,
-            avg_sequence_tokens=max(1, u.input_tokens + u.output_tokens),
-            input_tokens=u.input_tokens,
-            objective="latency" if target_s is not None else "throughput",
+    priced = [(fit, rps, lat, *instance_hourly(ctx, fit.instance, pid)) for fit, rps, lat in fits]
+    for fit, rps, lat, ref, paid, note in shortlist(ctx, priced, lambda p: (p[4], p[1])):
+        inst = fit.instance
+        comp = line(
+            f"Instance usage ({_commitment(ctx)}, {inst.type})",
+            ref,
+            1,
+            unit_price=paid,
+            note=note,
+            scales_with=[],
         )
-        for fit in fits:
-            inst = fit.instance
-            if (inst.accelerator == "Trainium" and not training) or (
-                inst.accelerator == "Inferentia2" and training
-            ):
-                continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
-            if training:
-                need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
-                if need > inst.total_accelerator_memory_gb * 0.9:
-                    continue
-            measured = u.workload.measured_tokens_per_s
-            rps = requests_per_second(fit, u.input_tokens, u.output_tokens, measured_tokens_per_s=measured)
-            lat = latency_s(fit, u.input_tokens, u.output_tokens, measured_tokens_per_s=measured)
-            if training:
-                rps, lat = 1.0 / u.duration_s, u.duration_s
-            if best_latency is None or lat < best_latency[0]:
-                best_latency = (lat, inst.type)
-            if target_s is not None and not training and lat > target_s:
-                continue
-            if any(r.label == inst.type for r in out):
-                continue
-            ref, paid, note = instance_hourly(ctx, inst, pid)
-            comp = line(
-                f"Instance usage ({_commitment(ctx)}, {inst.type})",
-                ref,
-                1,
-                unit_price=paid,
-                note=note,
-                scales_with=[],
-            )
-            out.append(
-                Replica(
-                    inst.type, [comp], rps, inst, fit, lat, note, vcpu=inst.vcpu, memory_gb=inst.memory_gib
-                )
-            )
-        if out:
-            break
+        out.append(
+            Replica(inst.type, [comp], rps, inst, fit, lat, note, vcpu=inst.vcpu, memory_gb=inst.memory_gib)
+        )
     if not out:
         if best_latency is not None and target_s is not None:
             raise Infeasible(
@@ -195,11 +282,12 @@ def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
     u = ctx.usage
     need_gb = u.memory_gb if ctx.is_model_layer else 0.5
     out = []
-    for inst in ctx.catalog.priced_instances(""):
-        if inst.accelerator_count or inst.memory_gib * 0.9 < need_gb:
-            continue
-        rps, why = cpu_replica_rate(ctx, inst.vcpu)
-        ref, paid, note = instance_hourly(ctx, inst, pid)
+    candidates = [
+        (inst, *cpu_replica_rate(ctx, inst.vcpu), *instance_hourly(ctx, inst, pid))
+        for inst in ctx.catalog.priced_instances("")
+        if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
+    ]
+    for inst, rps, why, ref, paid, note in shortlist(ctx, candidates, lambda c: (c[4], c[1])):
         comp = line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
         out.append(
             Replica(
@@ -219,7 +307,7 @@ def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
             [
                 Blocker(
                     limit="largest CPU instance in the catalog",
-                    value="64 GiB",
+                    value=f"{max((i.memory_gib for i in ctx.catalog.priced_instances('') if not i.accelerator_count), default=0):g} GiB",
                     workload_needs=f"{need_gb:g} GB",
                 )
             ]
