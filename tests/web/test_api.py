@@ -276,3 +276,24 @@ def test_pages_load_nothing_from_the_internet(client: TestClient, path: str) -> 
         assert ref.startswith(("/", "#", "data:")), ref
         if ref.startswith("/static/") or ref == "/report.css":
             assert client.get(ref).status_code == 200, ref
+
+
+def test_size_is_the_cli_size_json(client: TestClient) -> None:
+    result = runner.invoke(
+        cli, ["size", "--model", "llama-3.1-8b", "--gpu", "A10G", "--batch", "8", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    r = client.post("/v1/size", json={"model": "llama-3.1-8b", "gpu": "A10G", "batch": 8})
+    assert r.status_code == 200
+    assert r.json() == json.loads(result.stdout)
+
+
+def test_size_problems_name_the_body_fields(client: TestClient) -> None:
+    r = client.post("/v1/size", json={"model": "llama-3.1-8b", "precision": "fp7", "gpu": "A10", "modle": 1})
+    assert r.status_code == 422
+    paths = [p["path"] for p in r.json()["problems"]]
+    assert paths == ["modle"]  # unknown keys first: the request is not run half-understood
+    r = client.post("/v1/size", json={"model": "llama-3.1-8b", "precision": "fp7", "gpu": "A10"})
+    problems = {p["path"]: p["message"] for p in r.json()["problems"]}
+    assert problems["precision"].startswith("unknown precision 'fp7'; allowed: fp32")
+    assert "did you mean 'A10G'" in problems["gpu"]

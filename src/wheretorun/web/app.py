@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -357,6 +358,16 @@ def create_app() -> FastAPI:
 
         return JSONResponse(await run_in_threadpool(run))
 
+    @app.post(
+        "/v1/size",
+        summary="Memory and throughput of a model on accelerators (the JSON of `size --json`)",
+        openapi_extra=_body("SizeRequest"),
+        responses={"200": {"description": "The JSON of `wheretorun size --json`."}, **ERRORS},
+    )
+    async def size_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
+        data = await _json_body(request, file)
+        return JSONResponse(await run_in_threadpool(lambda: size_json(data, file)))
+
     @app.get("/v1/catalog", summary="The price catalog in use (as `prices show --json`), or its models")
     def catalog_endpoint(
         region: str = Query("us-east-1", max_length=40, description="AWS region"),
@@ -404,12 +415,65 @@ def create_app() -> FastAPI:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(defs)
             components["WorkloadFile"] = wf
+            size_schema = SizeRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components["SizeRequest"] = size_schema
             components["Error"] = ERROR_SCHEMA
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+class SizeRequest(BaseModel):
+    """The body of ``POST /v1/size``: the options of ``wheretorun size`` as JSON fields."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    model: str | None = Field(None, max_length=200, description="Catalog model id, e.g. llama-3.1-8b.")
+    params_b: float | None = Field(None, description="Billions of parameters (architecture estimated).")
+    precision: str = Field("bf16", max_length=20, description="fp32, bf16, fp16, fp8, int8 or int4.")
+    gpu: str | None = Field(None, max_length=40, description="Accelerator, e.g. A10G, L4, H100, Inferentia2.")
+    gpus: int | None = Field(None, description="How many (tensor parallel); default: fewest that fit.")
+    context: int | None = Field(None, description="Context tokens per sequence.")
+    batch: int | None = Field(None, description="Concurrent sequences (default 1).")
+    input_tokens: int | None = Field(None, description="Prompt tokens per request.")
+    output_tokens: int | None = Field(None, description="Output tokens per request.")
+
+
+def size_json(data: Any, name: str) -> dict[str, Any]:
+    """``wheretorun size --json`` for a JSON body; the CLI's checks, its flags named as body fields."""
+    from pydantic import ValidationError
+
+    from ..cli.size import _resolve
+    from ..spec.loader import problems_from_validation
+
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, "", "expected a JSON object with the fields of `wheretorun size`")])
+    try:
+        req = SizeRequest.model_validate(data)
+    except ValidationError as e:
+        raise InputError(problems_from_validation(e, name, SizeRequest)) from None
+    try:
+        result = _resolve(
+            req.model,
+            req.params_b,
+            req.precision,
+            req.gpu,
+            req.gpus,
+            req.context,
+            req.batch,
+            req.input_tokens,
+            req.output_tokens,
+        )
+    except InputError as e:
+        raise InputError(
+            [
+                Problem(name, p.file.lstrip("-").replace("/--", "/").replace("-", "_"), p.message)
+                for p in e.problems
+            ]
+        ) from None
+    return result.to_json_dict()
 
 
 def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
