@@ -389,7 +389,7 @@ def recommend(
         (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
         Decimal(0),
     )
-    return Report(
+    report = Report(
         catalog=CatalogInfo(
             as_of=catalog.as_of.isoformat(),
             region=catalog.region,
@@ -403,3 +403,12 @@ def recommend(
         team=wf.team.model_dump(),
         source_file=file,
     )
+    if wf.growth is not None:
+        from ..simulate.growth import attach_growth
+
+        attach_growth(report, wf)
+    if wf.uncertainty is not None:
+        from ..simulate.montecarlo import attach_uncertainty
+
+        attach_uncertainty(report, wf)
+    return report

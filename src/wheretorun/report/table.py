@@ -135,6 +135,9 @@ def workload_panel(w: WorkloadReport, details: bool, wide: bool = True) -> Panel
     parts.append(trace_text(w))
     if w.breakeven and w.breakeven.tokens_per_month:
         parts.append(Text(f"Break-even: {w.breakeven.note}", style="cyan"))
+    for key, label in (("growth", "Growth"), ("uncertainty", "Uncertainty")):
+        for layer in (w.extras.get(key) or {}).get("layers", []):
+            parts.append(Text(f"{label} ({layer['layer']}): {layer['summary']}", style="magenta"))
     if w.assumptions:
         parts.append(Text("Assumptions: " + "; ".join(w.assumptions), style="dim"))
     for warning in w.warnings:
