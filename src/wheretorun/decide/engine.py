@@ -17,6 +17,7 @@ from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
 from ..platforms import PLATFORMS, Context, assess
+from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..report.model import (
     BreakEven,
@@ -248,6 +249,8 @@ def recommend_workload(
 ) -> WorkloadReport:
     usage = derive_usage(wf, index, catalog, file, base_dir)
     w = usage.workload
+    if w.traffic_profile is not None:
+        traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
     warnings: list[str] = []
     trace: list[TraceStep] = []
     model_options: list[Option] = []
