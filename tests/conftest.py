@@ -20,7 +20,13 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def _workload_file(**workload: object) -> dict:
-    w: dict = {"name": "w", "role": "glue", "requests_per_month": 1_000_000, "duration_s": 0.2, "memory_gb": 0.5}
+    w: dict = {
+        "name": "w",
+        "role": "glue",
+        "requests_per_month": 1_000_000,
+        "duration_s": 0.2,
+        "memory_gb": 0.5,
+    }
     w.update(workload)
     return {"workloads": [w]}
 
