@@ -90,7 +90,8 @@ def test_report_carries_the_record(extras_html: str) -> None:
         "$17,212.83",
         "20,000,000 x GB-seconds",
         "$0.0000166667",
-        "The cheapest option changes in month 9.",
+        "Growth projection, model layer",
+        "Cost spread, model layer (Monte Carlo)",
     ):
         assert text in extras_html, text
 

@@ -103,14 +103,19 @@ def test_break_even_and_guideline_are_stated(md: str) -> None:
 
 
 def test_optional_analyses_appear_when_computed() -> None:
-    md = render_markdown(load("ai-product-extras.json"), today=DAY)
+    report = load("ai-product-extras.json")
+    md = render_markdown(report, today=DAY)
     assert "# Where the workloads of ai-product run on AWS" in md
-    assert "#### Cost spread (Monte Carlo)" in md
-    assert "| bedrock | $7,200.00 | $10,500.00 | $15,800.00 | 93% |" in md
-    assert "10,000 Monte Carlo draws." in md
-    assert "#### Growth projection" in md
-    assert "The cheapest option changes in month 9." in md
-    assert "In month 9 of the growth projection, when the cheapest option changes" in md
+    unc = next(w for w in report.workloads if w.name == "summariser").extras["uncertainty"]["layers"][0]
+    bedrock = next(o for o in unc["options"] if o["key"] == "bedrock")
+    assert "#### Cost spread, model layer (Monte Carlo)" in md
+    assert (
+        f"| bedrock | {usd(bedrock['today_usd'])} | {usd(bedrock['p10_usd'])} | {usd(bedrock['p50_usd'])} "
+        f"| {usd(bedrock['p90_usd'])} | {bedrock['p_cheapest'] * 100:.0f}% |"
+    ) in md
+    assert "#### Growth projection, model layer" in md
+    assert "the cheapest option changes in month 18 (bedrock -> ecs-ec2 (p4d.24xlarge))" in md
+    assert "- By month 10 at 15%/month growth (model layer):" in md
 
 
 def test_table_cells_cannot_break_the_table(report: Report) -> None:

@@ -248,12 +248,12 @@ def _revisit(w: WorkloadReport, rows: list[OptionRow], report: Report) -> list[s
             f"({ratio:,.3g}x today): the break-even between {be.managed_platform} and {be.self_hosted_platform}."
         )
     g = w.extras.get("growth") or {}
-    if g.get("crossover_month") is not None:
-        out.append(
-            f"In month {g['crossover_month']} of the growth projection, when the cheapest option changes"
-            + (f" ({g['crossover']})" if g.get("crossover") else "")
-            + "."
-        )
+    for layer in g.get("layers") or []:
+        if layer.get("revisit_by_month") is not None:
+            out.append(
+                f"By month {layer['revisit_by_month']} at {float(g['rate_per_month']) * 100:g}%/month growth "
+                f"({layer['layer']} layer): {layer.get('summary', '')}."
+            )
     for chosen in (w.chosen, w.chosen_model):
         if chosen is None or chosen.monthly_cost_usd is None:
             continue
@@ -278,42 +278,49 @@ def _extras(w: WorkloadReport) -> list[tuple[str, list[list[str]], list[str]]]:
     """Tables for the optional analyses: (title, rows with a header row first, notes)."""
     out: list[tuple[str, list[list[str]], list[str]]] = []
     unc = w.extras.get("uncertainty") or {}
-    if unc.get("options"):
-        rows = [["platform", "P10 $/mo", "P50 $/mo", "P90 $/mo", "P(cheapest)"]]
+    for layer in unc.get("layers") or []:
+        rows = [["option", "today $/mo", "P10 $/mo", "P50 $/mo", "P90 $/mo", "P(cheapest)"]]
         rows += [
             [
-                str(o["platform"]),
-                usd(o["p10"]),
-                usd(o["p50"]),
-                usd(o["p90"]),
-                f"{float(o.get('p_cheapest', 0)) * 100:.0f}%",
+                str(o["key"]),
+                usd(o.get("today_usd")),
+                usd(o["p10_usd"]),
+                usd(o["p50_usd"]),
+                usd(o["p90_usd"]),
+                f"{float(o['p_cheapest']) * 100:.0f}%",
             ]
-            for o in unc["options"]
+            for o in layer["options"]
         ]
-        notes = []
-        if unc.get("draws"):
-            notes.append(f"{int(unc['draws']):,} Monte Carlo draws.")
-        for s in unc.get("sensitivity") or []:
-            notes.append(f"Sensitivity: {s['input']} moves the total by {usd(s['swing_usd'])}/month.")
-        out.append(("Cost spread (Monte Carlo)", rows, notes))
+        notes = [_sentence(layer.get("summary", ""))]
+        notes += [
+            f"Sensitivity of {layer.get('sensitivity_for', 'the recommended option')}: {s['input']} from "
+            f"{s['low']:g} to {s['high']:g} moves the total from {usd(s['total_at_low_usd'])} to "
+            f"{usd(s['total_at_high_usd'])} ({usd(s['swing_usd'])} swing)."
+            for s in layer.get("sensitivity") or []
+        ]
+        if unc.get("distribution"):
+            notes.append(f"{int(unc['draws']):,} draws; inputs {unc['distribution']}.")
+        out.append((f"Cost spread, {layer['layer']} layer (Monte Carlo)", rows, [n for n in notes if n]))
     g = w.extras.get("growth") or {}
-    if g.get("points"):
-        months = sorted({int(p["month"]) for p in g["points"]})
-        shown = [m for m in months if m in (0, 6, 12, 18, 24)] or months[:: max(1, len(months) // 5)]
-        platforms = list(dict.fromkeys(str(p["platform"]) for p in g["points"]))
-        value = {(int(p["month"]), str(p["platform"])): p["monthly_usd"] for p in g["points"]}
-        rows = [["month", *[f"{p} $/mo" for p in platforms]]]
-        rows += [[str(m), *[usd(value.get((m, p))) for p in platforms]] for m in shown]
-        notes = []
-        if g.get("rate_per_month") is not None:
-            notes.append(f"Volume grows {float(g['rate_per_month']) * 100:g}% a month.")
-        notes.append(
-            f"The cheapest option changes in month {g['crossover_month']}."
-            if g.get("crossover_month") is not None
-            else "The cheapest option does not change within the projection."
-        )
-        out.append(("Growth projection", rows, notes))
+    for layer in g.get("layers") or []:
+        n = max((len(o["monthly_total_usd"]) for o in layer["options"]), default=0)
+        shown = [m for m in (1, 6, 12, 18, 24) if m <= n]
+        rows = [["option", *[f"month {m} $/mo" for m in shown]]]
+        rows += [
+            [str(o["key"]), *[usd(o["monthly_total_usd"][m - 1]) for m in shown]] for o in layer["options"]
+        ]
+        notes = [_sentence(layer.get("summary", ""))]
+        if g.get("method"):
+            notes.append(_sentence("Method: " + g["method"]))
+        out.append((f"Growth projection, {layer['layer']} layer", rows, [x for x in notes if x]))
     return out
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def workload_record(w: WorkloadReport, report: Report) -> WorkloadRecord:

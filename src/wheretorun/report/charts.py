@@ -200,37 +200,51 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
 
 
 def growth(w: WorkloadReport) -> dict[str, Any] | None:
-    """Monthly total cost of each option over 24 months of growth, the crossover month marked."""
+    """Monthly total of each option over the growth projection, per layer; the months the cheapest changes marked."""
     alt = _alt()
     data = w.extras.get("growth")
-    if not data or not data.get("points"):
+    if not data or not data.get("layers"):
         return None
-    rows = [
-        {"month": int(p["month"]), "platform": str(p["platform"]), "usd": float(p["monthly_usd"])}
-        for p in data["points"]
-    ]
-    rate = data.get("rate_per_month")
-    title = f"{w.name}: monthly cost under growth"
-    if rate is not None:
-        title += f" ({float(rate) * 100:g}%/month)"
+    rows, marks = [], []
+    several = len(data["layers"]) > 1
+    for layer in data["layers"]:
+        prefix = f"{layer['layer']}: " if several else ""
+        for o in layer["options"]:
+            rows += [
+                {"month": i + 1, "option": prefix + str(o["key"]), "usd": float(v)}
+                for i, v in enumerate(o["monthly_total_usd"])
+            ]
+        marks += [
+            {"month": int(c["month"]), "what": f"month {c['month']}: {prefix}{c['from']} -> {c['to']}"}
+            for c in layer.get("changes") or []
+        ]
+    if not rows:
+        return None
+    title = f"{w.name}: monthly cost under {float(data['rate_per_month']) * 100:g}%/month growth"
     layers = [
         alt.Chart(alt.Data(values=rows))
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:Q", title="month", scale=alt.Scale(nice=False)),
+            x=alt.X("month:Q", title="month (1 = today's volume)", scale=alt.Scale(nice=False)),
             y=alt.Y("usd:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")),
-            color=alt.Color("platform:N", title="platform"),
-            tooltip=[alt.Tooltip("platform:N"), alt.Tooltip("month:Q"), alt.Tooltip("usd:Q", format="$,.2f")],
+            color=alt.Color("option:N", title="option", legend=alt.Legend(labelLimit=260)),
+            tooltip=[alt.Tooltip("option:N"), alt.Tooltip("month:Q"), alt.Tooltip("usd:Q", format="$,.2f")],
         )
     ]
-    crossover = data.get("crossover_month")
-    if crossover is not None:
-        mark = alt.Chart(
-            alt.Data(values=[{"month": int(crossover), "what": f"crossover: month {crossover}"}])
-        )
-        layers.append(mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(x="month:Q"))
+    if marks:
+        mark = alt.Chart(alt.Data(values=marks))
         layers.append(
-            mark.mark_text(align="left", dx=4, baseline="top", color="#444").encode(
+            mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(
+                x="month:Q", tooltip=[alt.Tooltip("what:N")]
+            )
+        )
+        first = alt.Chart(
+            alt.Data(
+                values=[{"month": marks[0]["month"], "what": f"month {marks[0]['month']}: cheapest changes"}]
+            )
+        )
+        layers.append(  # one label: every change is a rule with its own tooltip
+            first.mark_text(align="right", dx=-4, baseline="top", color="#444").encode(
                 x="month:Q", y=alt.value(4), text="what:N"
             )
         )
@@ -241,25 +255,31 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
     """Monte Carlo spread: P10-P90 of each option's monthly total, P50 marked, P(cheapest) labelled."""
     alt = _alt()
     data = w.extras.get("uncertainty")
-    if not data or not data.get("options"):
+    if not data or not data.get("layers"):
         return None
+    several = len(data["layers"]) > 1
     rows = [
         {
-            "platform": str(o["platform"]),
-            "p10": float(o["p10"]),
-            "p50": float(o["p50"]),
-            "p90": float(o["p90"]),
-            "label": f"P(cheapest) {float(o.get('p_cheapest', 0)) * 100:.0f}%",
+            "option": (f"{layer['layer']}: " if several else "") + str(o["key"]),
+            "p10": float(o["p10_usd"]),
+            "p50": float(o["p50_usd"]),
+            "p90": float(o["p90_usd"]),
+            "label": f"P(cheapest) {float(o['p_cheapest']) * 100:.0f}%",
         }
-        for o in data["options"]
+        for layer in data["layers"]
+        for o in layer["options"]
     ]
+    if not rows:
+        return None
     base = alt.Chart(alt.Data(values=rows)).encode(
-        y=alt.Y("platform:N", title=None, sort=alt.EncodingSortField("p50", order="ascending"))
+        y=alt.Y(
+            "option:N",
+            title=None,
+            sort=alt.EncodingSortField("p50", order="ascending"),
+            axis=alt.Axis(labelLimit=260),
+        )
     )
-    draws = data.get("draws")
-    title = f"{w.name}: monthly cost spread (P10-P90, P50 marked)"
-    if draws:
-        title += f", {int(draws):,} draws"
+    title = f"{w.name}: monthly cost spread (P10-P90, P50 marked), {int(data['draws']):,} draws"
     chart = alt.layer(
         base.mark_rule(strokeWidth=6, color="#90cdf4").encode(
             x=alt.X("p10:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")), x2="p90:Q"
@@ -267,7 +287,7 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
         base.mark_tick(thickness=3, size=18, color="#2b6cb0").encode(
             x="p50:Q",
             tooltip=[
-                alt.Tooltip("platform:N"),
+                alt.Tooltip("option:N"),
                 alt.Tooltip("p10:Q", format="$,.2f"),
                 alt.Tooltip("p50:Q", format="$,.2f"),
                 alt.Tooltip("p90:Q", format="$,.2f"),
