@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install-dev: $(STAMP)
 
 demo: install
-	$(BIN)/wheretorun recommend examples/ai-product.yml
+	$(BIN)/wheretorun recommend examples/ai-product.yml --format table
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
