@@ -62,9 +62,38 @@ def decide_layer(
     usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str
 ) -> tuple[Decision, Option | None]:
     d = Decision(usage=usage, wf=wf, layer=layer, options=assess_all(usage, wf, catalog, layer, file))
+    annotate_unit_costs(d)
     for rule in RULES:
         rule(d)
     return d, choose(d)
+
+
+def annotate_unit_costs(d: Decision) -> None:
+    """Cost per 1M tokens of every priced option serving a generative model (the TCO yardstick),
+    and a warning where an option's estimated p99 misses the workload's latency target."""
+    u = d.usage
+    target = u.workload.p99_latency_ms
+    tokens = u.tokens_per_month
+    generative = d.layer == "model" and u.model is not None and u.model.kind == "generative" and tokens > 0
+    for o in d.feasible:
+        mc = o.monthly_cost_usd
+        assert mc is not None
+        if generative:
+            per_m = Decimal(str(1e6 / tokens))
+            o.extras["usd_per_million_tokens"] = {
+                "infra": float(mc.infra * per_m),
+                "total": float(mc.total * per_m),
+            }
+            o.notes.append(
+                f"${mc.infra * per_m:,.4f} per 1M tokens of infrastructure, ${mc.total * per_m:,.4f} with engineering "
+                f"({tokens / 1e6:,.1f}M tokens/month)"
+            )
+        p99 = o.latency.p99_ms if o.latency else None
+        if target is not None and p99 is not None and p99 > target:
+            o.soft_warnings.append(
+                f"estimated p99 {p99:,.0f} ms misses the {target:,.0f} ms target (p99_latency_ms)"
+                + (f" ({o.latency.note})" if o.latency and o.latency.note else "")
+            )
 
 
 def choose(d: Decision) -> Option | None:

@@ -13,6 +13,7 @@ from ..catalog.bedrock import BedrockPrices, bedrock_prices
 from ..report.model import Blocker, LatencyProfile
 from ..units import MILLION
 from .base import Context, Infeasible, Priced, fact_blocker, line
+from .capacity import bedrock_quota
 
 ID = "bedrock"
 PRICING = "https://aws.amazon.com/bedrock/pricing/"
@@ -127,11 +128,25 @@ def price(ctx: Context) -> Priced:
         notes.append(
             "reached through a VPC interface endpoint (PrivateLink); its hourly and per-GB charges are not priced here"
         )
-    notes.append("per-account quotas (requests and tokens per minute) can throttle bursts: check your limits")
+    soft = []
+    quota = bedrock_quota(u)
+    if quota.minutes_over > 0:
+        soft.append(
+            f"at peak {quota.peak_requests_per_min:,.0f} requests/min and {quota.peak_tokens_per_min:,.0f} tokens/min, "
+            f"{quota.minutes_over:,.0f} minutes a month ({quota.share_of_minutes_over:.1%}) exceed the default on-demand "
+            f"quotas ({quota.rpm_quota:,.0f} requests/min, {quota.tpm_quota:,.0f} tokens/min; defaults vary by model "
+            f"and account): ask for a quota increase or use cross-region inference ({quota.method})"
+        )
+    else:
+        notes.append(
+            f"peak {quota.peak_requests_per_min:,.0f} requests/min and {quota.peak_tokens_per_min:,.0f} tokens/min stay "
+            f"within the default quotas ({quota.rpm_quota:,.0f} requests/min, {quota.tpm_quota:,.0f} tokens/min)"
+        )
     first = ctx.catalog.limit("bedrock/first-token-s").value
     return Priced(
         components=token_lines(ctx, bp, "on-demand"),
         notes=notes,
+        soft_warnings=soft,
         extras={"bedrock_model_id": bp.model_id, "tokens_per_month": u.tokens_per_month},
         latency=LatencyProfile(
             cold_start_s=0.0,
