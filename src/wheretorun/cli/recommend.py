@@ -72,6 +72,10 @@ def recommend_cmd(
         str | None,
         typer.Option("--growth", help="Monthly growth of volume, e.g. '15%/month': 24-month projection."),
     ] = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option("--charts", help="Also write every chart as SVG and PNG into this directory."),
+    ] = None,
 ) -> None:
     """Recommend where each workload should run, with every option priced and the reasons.
 
@@ -82,6 +86,8 @@ def recommend_cmd(
       wheretorun recommend system.yml --format json > report.json
 
       wheretorun recommend system.yml --format markdown --out docs/adr/0007-ai-compute.md
+
+      wheretorun recommend system.yml --format html --out report.html --charts charts/
     """
 
     def run() -> None:
@@ -115,6 +121,11 @@ def recommend_cmd(
                 prices_file=str(prices or ""),
                 on_progress=(lambda done, _n: progress.update(task, completed=done)) if progress else None,  # type: ignore[arg-type]
             )
+        if charts is not None:
+            from ..report.charts import write_charts
+
+            written = write_charts(report, charts)
+            Console(stderr=True).print(f"wrote {len(written)} chart files to {charts}")
         if fmt == "table" and out is None:
             from ..report.table import print_table
 
