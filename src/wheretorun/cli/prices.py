@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.models import ArchitectureCard, PriceEntry, ProprietaryCard, Tier
+from ..catalog.listing import model_rows, price_row
 from ..catalog.overrides import apply_overrides, load_price_overrides
 from ..catalog.store import STALE_AFTER_DAYS, SUPPORTED_REGIONS, Catalog, load_catalog
 from ..errors import InputError, Problem, did_you_mean
@@ -78,14 +78,14 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
     day = today()
     out = Console(highlight=False, soft_wrap=json_out)
     if service == MODELS:
-        rows = _model_rows(catalog)
+        rows = model_rows(catalog)
         if json_out:
             out.print_json(json.dumps({"region": region, "models": rows}))
         else:
             out.print(_model_table(rows, region))
         return
     entries = [e for k, e in sorted(catalog.prices.items()) if service is None or k.split("/")[0] == service]
-    rows = [_price_row(catalog, e, day) for e in entries]
+    rows = [price_row(catalog, e, day) for e in entries]
     stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
     if json_out:
         doc = {
@@ -116,16 +116,6 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
         )
 
 
-def _money(value: Decimal) -> str:
-    """Exact decimal text, no exponent, no rounding (0.0000166667 stays 0.0000166667)."""
-    text = format(value, "f")
-    if "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0").ljust(2, "0")
-        text = f"{whole}.{frac}"
-    return text
-
-
 def _shown(price: str, unit: str) -> str:
     return f"{price}%" if unit == "percent" else f"${price}"
 
@@ -136,36 +126,6 @@ def _tier_text(tiers: list[dict[str, str | None]], unit: str) -> str:
         bound = f"up to {Decimal(t['up_to']):,} {unit}" if t["up_to"] is not None else "beyond"
         parts.append(f"{_shown(str(t['price']), unit)} {bound}")
     return "; ".join(parts)
-
-
-def _tiers(tiers: tuple[Tier, ...]) -> list[dict[str, str | None]]:
-    return [
-        {"up_to": _money(t.up_to) if t.up_to is not None else None, "price": _money(t.price)} for t in tiers
-    ]
-
-
-def _price_row(catalog: Catalog, e: PriceEntry, day: dt.date) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "key": e.key,
-        "service": e.key.split("/")[0],
-        "description": e.description,
-        "unit": e.unit,
-        "price": None,
-        "tiers": [],
-        "source": e.source,
-        "as_of": e.as_of.isoformat(),
-        "age_days": (day - e.as_of).days,
-        "verified": e.verified_in(catalog.region),
-        "note": e.note,
-        "override": None,
-        "unavailable": catalog.unavailable_reason(e.key),
-    }
-    if catalog.has_price(e.key):
-        ref = catalog.price(e.key)
-        row["price"] = _money(ref.value)
-        row["tiers"] = _tiers(ref.tiers) if len(ref.tiers) > 1 else []
-        row["override"] = ref.override_note
-    return row
 
 
 def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day: dt.date) -> Table:
@@ -205,35 +165,6 @@ def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day:
             "yes" if r["verified"] else "UNVERIFIED",
         )
     return table
-
-
-def _model_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    from ..catalog.bedrock import bedrock_prices
-
-    rows = []
-    cards: list[ArchitectureCard | ProprietaryCard] = [
-        *catalog.open_models.values(),
-        *catalog.proprietary_models.values(),
-    ]
-    for card in cards:
-        bp = bedrock_prices(card.bedrock_model_id, catalog) if card.bedrock_model_id else None
-        rows.append(
-            {
-                "id": card.id,
-                "weights": card.weights,
-                "kind": card.kind,
-                "params_b": card.params_b,
-                "aliases": list(card.aliases),
-                "bedrock_model_id": card.bedrock_model_id,
-                "bedrock_input_per_1m_tokens": _money(bp.input.value) if bp else None,
-                "bedrock_output_per_1m_tokens": _money(bp.output.value) if bp else None,
-                "bedrock_price_source": bp.input.source if bp else None,
-                "source": card.source,
-                "as_of": card.as_of.isoformat(),
-                "verified": card.verified,
-            }
-        )
-    return rows
 
 
 def _model_table(rows: list[dict[str, Any]], region: str) -> Table:

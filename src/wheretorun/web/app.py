@@ -478,8 +478,9 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
 
 def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
     """The same document as ``wheretorun prices show --json [--service S] [--region R]``."""
+    from ..catalog.listing import model_rows, price_row
     from ..catalog.store import SUPPORTED_REGIONS, load_catalog
-    from ..cli.prices import MODELS, _model_rows, _price_row, today
+    from ..cli.prices import MODELS, today
     from ..errors import did_you_mean
 
     if region not in SUPPORTED_REGIONS:
@@ -506,10 +507,10 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
             ]
         )
     if service == MODELS:
-        return {"region": region, "models": _model_rows(catalog)}
+        return {"region": region, "models": model_rows(catalog)}
     day = today()
     rows = [
-        _price_row(catalog, e, day)
+        price_row(catalog, e, day)
         for k, e in sorted(catalog.prices.items())
         if service is None or k.split("/")[0] == service
     ]
