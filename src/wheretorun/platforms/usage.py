@@ -102,6 +102,23 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     if m is None:
         return None
     card = None
+    if m.id is None and m.params_b is None and m.bedrock_id is not None:
+        # a Bedrock model known only by its Bedrock id: served by Bedrock, priced through genai-prices
+        return ModelInfo(
+            id=m.bedrock_id,
+            card=None,
+            weights=m.weights or "proprietary",
+            params_b=None,
+            precision=m.precision,
+            context_tokens=m.context_tokens or DEFAULT_CONTEXT_TOKENS,
+            custom=m.custom,
+            kind={"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(
+                w.role, "generative"
+            ),
+            arch=None,
+            footprint=None,
+            bedrock_model_id=m.bedrock_id,
+        )
     if m.id is not None:
         card = catalog.find_model(m.id)
         if card is None and m.params_b is None:

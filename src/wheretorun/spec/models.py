@@ -67,6 +67,12 @@ class Model(_Strict):
     params_b: PositiveFloat | None = Field(
         None, description="Parameters, in billions (8 for an 8B model).", le=10_000
     )
+    bedrock_id: str | None = Field(
+        None,
+        description="A Bedrock model id (e.g. anthropic.claude-3-5-haiku-20241022-v1:0) for a model the catalog "
+        "has no card for; priced on Bedrock through genai-prices. `wheretorun import` writes it.",
+        max_length=300,
+    )
     weights: Weights | None = Field(
         None, description="open: downloadable weights you may self-host; proprietary: API-only."
     )
@@ -82,8 +88,10 @@ class Model(_Strict):
 
     @model_validator(mode="after")
     def _described(self) -> Model:
-        if self.id is None and self.params_b is None:
-            raise ValueError("give the model's catalog `id` or its size `params_b` (billions of parameters)")
+        if self.id is None and self.params_b is None and self.bedrock_id is None:
+            raise ValueError(
+                "give the model's catalog `id`, its size `params_b` (billions of parameters) or its `bedrock_id`"
+            )
         return self
 
 
