@@ -9,5 +9,6 @@ from . import recommend as _recommend  # noqa: E402,F401  isort: skip
 from . import prices as _prices  # noqa: E402,F401  isort: skip
 from . import serve as _serve  # noqa: E402,F401  isort: skip
 from . import size as _size  # noqa: E402,F401  isort: skip
+from . import imports as _imports  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,0 +1,54 @@
+"""Real usage -> workload file: Bedrock invocation logs, CloudWatch metrics, Lambda REPORT lines, CUR.
+
+``import_usage(kind, paths, out)`` scans the inputs with DuckDB, writes a validated workload file
+(and one ``traffic_profile`` CSV per workload beside it) and returns the summary lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, Problem, did_you_mean
+from . import bedrock_logs, lambda_logs
+from .common import connect, expand_paths, write_workload_file
+
+KINDS: dict[str, tuple[tuple[str, ...], Callable]] = {
+    bedrock_logs.KIND: (bedrock_logs.PATTERNS, bedrock_logs.run),
+    lambda_logs.KIND: (lambda_logs.PATTERNS, lambda_logs.run),
+}
+
+
+@dataclass
+class ImportResult:
+    out: Path
+    files: int
+    summary: list[str]
+
+
+def import_usage(kind: str, paths: list[str], out: Path) -> ImportResult:
+    if kind not in KINDS:
+        raise InputError(
+            [
+                Problem(
+                    "KIND",
+                    "",
+                    f"unknown import kind '{kind}'{did_you_mean(kind, KINDS)}; allowed: {', '.join(KINDS)}",
+                )
+            ]
+        )
+    if not paths:
+        raise InputError([Problem("PATH", "", "give at least one file, folder or glob to import")])
+    patterns, run = KINDS[kind]
+    files = expand_paths(paths, patterns, kind)
+    con = connect()
+    try:
+        data, header, summary = run(paths, out, files, con)
+    finally:
+        con.close()
+    write_workload_file(out, header, data)
+    return ImportResult(out=out, files=len(files), summary=summary)
+
+
+__all__ = ["KINDS", "ImportResult", "import_usage"]

@@ -1,0 +1,104 @@
+"""Lambda ``REPORT`` lines -> one workload per function.
+
+Lambda writes one REPORT line per invocation
+(https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html):
+``REPORT RequestId: <id> Duration: 102.25 ms Billed Duration: 103 ms Memory Size: 128 MB
+Max Memory Used: 70 MB Init Duration: 150.20 ms`` (tab-separated; Init Duration only on cold starts).
+CloudWatch Logs exports put the event timestamp first. The function is named by the
+``/aws/lambda/<function>`` log group in the path or line, else by the file name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..catalog.store import load_catalog
+from ..errors import InputError, Problem
+from .bedrock_logs import lines_sql
+from .common import EXAMPLES_SHOWN, Malformed, month_factor, monthly, slug, traffic_label, write_profiles
+
+KIND = "lambda-logs"
+PATTERNS = ("*.log", "*.log.gz", "*.txt", "*.txt.gz", "*.json", "*.json.gz")
+
+NUM = r"([0-9]+(?:\.[0-9]+)?)"
+REPORTS_SQL = f"""
+SELECT filename, line_no, line,
+       TRY_CAST(regexp_extract(line, '^\\s*([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9:.]+Z?)', 1) AS TIMESTAMP) AS ts,
+       coalesce(nullif(regexp_extract(filename || ' ' || line, '/aws/lambda/([A-Za-z0-9_-]+)', 1), ''),
+                regexp_replace(regexp_replace(filename, '^.*/', ''), '(\\.(log|txt|json))?(\\.gz)?$', '')) AS function,
+       TRY_CAST(regexp_extract(line, 'Duration: {NUM} ms', 1) AS DOUBLE) AS duration_ms,
+       TRY_CAST(regexp_extract(line, 'Billed Duration: {NUM} ms', 1) AS DOUBLE) AS billed_ms,
+       TRY_CAST(regexp_extract(line, 'Memory Size: {NUM} MB', 1) AS DOUBLE) AS memory_mb,
+       TRY_CAST(regexp_extract(line, 'Max Memory Used: {NUM} MB', 1) AS DOUBLE) AS max_used_mb,
+       TRY_CAST(nullif(regexp_extract(line, 'Init Duration: {NUM} ms', 1), '') AS DOUBLE) AS init_ms
+FROM ({{lines}}) WHERE strpos(line, 'REPORT RequestId') > 0
+"""
+
+GOOD = "ts IS NOT NULL AND duration_ms IS NOT NULL AND memory_mb IS NOT NULL"
+
+
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW reports AS {REPORTS_SQL.replace('{lines}', 'SELECT * FROM lines')}"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT * FROM reports WHERE {GOOD}")
+    bad = f"NOT ({GOOD})"
+    malformed = Malformed(count=con.execute(f"SELECT count(*) FROM reports WHERE {bad}").fetchone()[0])
+    if malformed.count:
+        malformed.examples = [
+            (f, int(n), r, t)
+            for f, n, r, t in con.execute(
+                "SELECT filename, line_no, CASE WHEN ts IS NULL THEN 'no timestamp before REPORT (export the events "
+                "with their timestamps)' WHEN duration_ms IS NULL THEN 'no Duration' ELSE 'no Memory Size' END, line "
+                f"FROM reports WHERE {bad} ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
+            ).fetchall()
+        ]
+    per_fn = con.execute(
+        "SELECT function, count(*), avg(duration_ms), quantile_cont(duration_ms, 0.99), sum(billed_ms), "
+        "max(memory_mb), max(max_used_mb), count(init_ms), avg(init_ms), min(ts), max(ts) "
+        "FROM good GROUP BY function ORDER BY 2 DESC"
+    ).fetchall()
+    if not per_fn:
+        raise InputError(
+            [Problem(paths[0], "", f"no usable Lambda REPORT line in {len(files)} file(s)")]
+            + [Problem(f, f"line {n}", f"{r}: {t[:80]!r}") for f, n, r, t in malformed.examples]
+        )
+    names = {row[0]: slug(row[0]) for row in per_fn}
+    shapes = write_profiles(con, "good", "ts", "function", out, names)
+    gb_s_price = load_catalog().price("lambda/duration-x86")
+    req_price = load_catalog().price("lambda/requests")
+    workloads, summary = [], []
+    header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]
+    for fn, n, mean_ms, p99_ms, billed_ms, mem_mb, used_mb, colds, init_ms, first, last in per_fn:
+        shape = shapes[fn]
+        factor, how = month_factor(shape.window_hours)
+        name = names[fn]
+        workloads.append(
+            {
+                "name": name,
+                "role": "glue",
+                "requests_per_month": monthly(n, factor),
+                "traffic": traffic_label(shape.peak_to_mean),
+                "peak_to_mean": shape.peak_to_mean,
+                "traffic_profile": f"{out.stem}.{name}.csv",
+                "duration_s": round(mean_ms / 1000, 6),
+                "duration_p99_s": round(max(p99_ms, mean_ms) / 1000, 6),
+                "memory_gb": round(mem_mb / 1024, 6),
+                "trigger": "event",
+            }
+        )
+        header.append(
+            f"{name}: {n:,} invocations from {first} to {last}; {how}; mean {mean_ms:,.1f} ms, p99 {p99_ms:,.1f} ms; "
+            f"{mem_mb:,.0f} MB configured, {used_mb:,.0f} MB max used; {colds:,} cold starts"
+            + (f" (mean init {init_ms:,.0f} ms)" if colds else "")
+            + "; role and trigger are guesses: check them"
+        )
+        gb_s = billed_ms / 1000 * mem_mb / 1024
+        cost = gb_s * float(gb_s_price.value) + n / 1e6 * float(req_price.value)
+        summary.append(
+            f"{name}: {n:,} invocations, {gb_s:,.1f} GB-s billed = ${cost:,.4f} at ${gb_s_price.value}/GB-s + "
+            f"${req_price.value}/1M requests (x86, first tier)"
+        )
+    return {"workloads": workloads}, header, summary + malformed.lines()
