@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Problem, did_you_mean
-from . import bedrock_logs, cloudwatch, lambda_logs
+from . import bedrock_logs, cloudwatch, cur, lambda_logs
 from .common import connect, expand_paths, write_workload_file
 
 KINDS: dict[str, tuple[tuple[str, ...], Callable]] = {
     bedrock_logs.KIND: (bedrock_logs.PATTERNS, bedrock_logs.run),
     lambda_logs.KIND: (lambda_logs.PATTERNS, lambda_logs.run),
     cloudwatch.KIND: (cloudwatch.PATTERNS, cloudwatch.run),
+    cur.KIND: (cur.PATTERNS, cur.run),
 }
 
 

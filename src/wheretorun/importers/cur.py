@@ -1,0 +1,137 @@
+"""Cost and Usage Report 2.0 / Data Exports (Parquet or CSV) -> spend summary and Lambda workloads.
+
+Columns read (https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2.html):
+``line_item_product_code``, ``line_item_usage_type``, ``line_item_resource_id``,
+``line_item_usage_amount``, ``line_item_unblended_cost``, ``line_item_line_item_type``,
+``line_item_usage_start_date``. The summary gives spend per service and usage type, GPU instance
+hours and Bedrock token usage. Workloads are written where the bill determines them: one per Lambda
+function (requests and GB-seconds; the CUR has no memory setting, so 1 GB is assumed and the
+duration chosen so GB-seconds match the bill). Bedrock's CUR lines count tokens, not requests:
+import Bedrock logs or CloudWatch metrics for the per-request shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from .common import month_factor, monthly, slug
+
+KIND = "cur"
+PATTERNS = ("*.parquet", "*.csv", "*.csv.gz")
+REQUIRED = (
+    "line_item_product_code",
+    "line_item_usage_type",
+    "line_item_usage_amount",
+    "line_item_unblended_cost",
+)
+
+#: The one SQL text of the spend summary: run here on local files and shown in docs/import.md for
+#: Athena with {cur} replaced by the CUR table (tests check they are the same text).
+SPEND_SQL = """
+SELECT line_item_product_code AS service, line_item_usage_type AS usage_type,
+       sum(CAST(line_item_usage_amount AS DOUBLE)) AS usage_amount,
+       sum(CAST(line_item_unblended_cost AS DOUBLE)) AS cost_usd
+FROM {cur}
+WHERE coalesce(line_item_line_item_type, 'Usage') IN ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
+GROUP BY 1, 2 ORDER BY cost_usd DESC
+"""
+
+
+def _source(files: list[str]) -> str:
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    parquet = [f for f in files if f.endswith(".parquet")]
+    if parquet and len(parquet) == len(files):
+        return f"read_parquet([{listed}], union_by_name=true)"
+    if parquet:
+        raise InputError([Problem(files[0], "", "mix of Parquet and CSV: import one format at a time")])
+    return f"read_csv([{listed}], union_by_name=true, all_varchar=true)"
+
+
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+    src = _source(files)
+    cols = {c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
+    missing = [c for c in REQUIRED if c not in cols]
+    if missing:
+        raise InputError(
+            [Problem(files[0], "", f"not a CUR 2.0 export: missing column(s) {', '.join(missing)}")]
+        )
+    optional = {
+        c: (c if c in cols else "NULL")
+        for c in ("line_item_line_item_type", "line_item_resource_id", "line_item_usage_start_date")
+    }
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW cur AS SELECT line_item_product_code, line_item_usage_type, "
+        f"TRY_CAST(line_item_usage_amount AS DOUBLE) AS line_item_usage_amount, "
+        f"TRY_CAST(line_item_unblended_cost AS DOUBLE) AS line_item_unblended_cost, "
+        f"{optional['line_item_line_item_type']} AS line_item_line_item_type, "
+        f"{optional['line_item_resource_id']} AS line_item_resource_id, "
+        f"TRY_CAST({optional['line_item_usage_start_date']} AS TIMESTAMP) AS start_date FROM {src}"
+    )
+    bad = con.execute(
+        "SELECT count(*) FROM cur WHERE line_item_usage_amount IS NULL OR line_item_unblended_cost IS NULL"
+    ).fetchone()[0]
+    spend = con.execute(SPEND_SQL.replace("{cur}", "cur")).fetchall()
+    if not spend:
+        raise InputError([Problem(paths[0], "", "no usage line items in the CUR export")])
+    summary = [f"spend by service and usage type ({len(spend)} rows; top 15):"]
+    for service, usage_type, amount, cost in spend[:15]:
+        summary.append(f"  {service:<22} {usage_type:<45} {amount:>16,.2f} units  ${cost:>12,.2f}")
+    gpu = con.execute(
+        "SELECT line_item_usage_type, sum(line_item_usage_amount), sum(line_item_unblended_cost) FROM cur "
+        "WHERE line_item_product_code = 'AmazonEC2' AND regexp_matches(line_item_usage_type, "
+        "'BoxUsage:(g4dn|g5|g6|g6e|gr6|p4d|p4de|p5|p5e|p5en|inf2|trn1)\\.') GROUP BY 1 ORDER BY 3 DESC"
+    ).fetchall()
+    for usage_type, hours, cost in gpu:
+        summary.append(f"GPU/accelerator instances {usage_type}: {hours:,.1f} instance-hours, ${cost:,.2f}")
+    tokens = con.execute(
+        "SELECT line_item_usage_type, sum(line_item_usage_amount), sum(line_item_unblended_cost) FROM cur "
+        "WHERE line_item_product_code = 'AmazonBedrock' AND regexp_matches(lower(line_item_usage_type), 'token') "
+        "GROUP BY 1 ORDER BY 3 DESC"
+    ).fetchall()
+    for usage_type, amount, cost in tokens:
+        summary.append(f"Bedrock {usage_type}: {amount:,.0f} (as billed, often 1K tokens), ${cost:,.2f}")
+    window = con.execute("SELECT min(start_date), max(start_date) FROM cur").fetchone()
+    hours = (window[1] - window[0]).total_seconds() / 3600 + 1 if window[0] and window[1] else 730.0
+    factor, how = month_factor(max(hours, 1.0))
+    lam = con.execute(
+        "SELECT coalesce(line_item_resource_id, 'lambda'), "
+        "sum(line_item_usage_amount) FILTER (WHERE regexp_matches(line_item_usage_type, '(^|-)Request(-ARM)?$')), "
+        "sum(line_item_usage_amount) FILTER (WHERE regexp_matches(line_item_usage_type, 'Lambda-GB-Second')) "
+        "FROM cur WHERE line_item_product_code = 'AWSLambda' GROUP BY 1 HAVING sum(line_item_usage_amount) "
+        "FILTER (WHERE regexp_matches(line_item_usage_type, '(^|-)Request(-ARM)?$')) > 0"
+    ).fetchall()
+    header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}; {how}"]
+    workloads = []
+    for resource, requests, gb_s in lam:
+        name = slug(str(resource).rsplit(":", 1)[-1])
+        per_request_s = (gb_s or 0) / requests
+        workloads.append(
+            {
+                "name": name,
+                "role": "glue",
+                "requests_per_month": monthly(int(round(requests)), factor),
+                "duration_s": round(max(per_request_s, 0.001), 6),
+                "memory_gb": 1,
+                "trigger": "event",
+            }
+        )
+        header.append(
+            f"{name}: {resource}; {requests:,.0f} requests and {gb_s or 0:,.1f} GB-s billed; memory is not "
+            "in the CUR: 1 GB assumed, duration set so GB-seconds match the bill"
+        )
+    if not workloads:
+        raise InputError(
+            [
+                Problem(
+                    paths[0],
+                    "",
+                    "the CUR export has usage, but no Lambda requests to turn into a "
+                    "workload; its spend summary: " + "; ".join(s.strip() for s in summary[1:4]),
+                )
+            ]
+        )
+    if bad:
+        summary.append(f"{bad:,} line item(s) without a numeric usage amount or cost were skipped")
+    return {"workloads": workloads}, header, summary
