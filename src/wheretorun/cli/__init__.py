@@ -10,5 +10,6 @@ from . import prices as _prices  # noqa: E402,F401  isort: skip
 from . import serve as _serve  # noqa: E402,F401  isort: skip
 from . import size as _size  # noqa: E402,F401  isort: skip
 from . import imports as _imports  # noqa: E402,F401  isort: skip
+from . import prices_update as _prices_update  # noqa: E402,F401  isort: skip
 
 __all__ = ["app", "main"]

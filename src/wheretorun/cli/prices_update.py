@@ -1,0 +1,58 @@
+"""`wheretorun prices update`: refresh a catalog copy from AWS Price List offer files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..catalog.store import SUPPORTED_REGIONS
+from ..catalog.update import MAPPERS, default_catalog_dir, update_catalog
+from .app import guarded, prices_app
+
+
+@prices_app.command("update")
+def update(
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help=f"One of {', '.join(MAPPERS)} (repeat).")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", "-r", help="Region(s) to refresh (repeat).")
+    ] = None,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-dir",
+            help="Read offer files from here (<Offer>/<region>/index.json or <Offer>-<region>.json).",
+        ),
+    ] = None,
+    catalog_dir: Annotated[
+        Path,
+        typer.Option("--catalog-dir", help="The catalog copy to rewrite (seeded from the embedded one)."),
+    ] = default_catalog_dir(),
+) -> None:
+    """Refresh prices from the AWS Price List and rewrite a catalog copy atomically.
+
+    The embedded catalog is never modified: the refreshed copy is used when WHERETORUN_CATALOG_DIR
+    points at it. Bedrock token prices come from genai-prices: pip install -U genai-prices.
+
+    Example: wheretorun prices update --service ec2 --region us-east-1 --from-dir offers/
+    """
+
+    def run() -> None:
+        changes = update_catalog(
+            catalog_dir, service or list(MAPPERS), region or list(SUPPORTED_REGIONS), from_dir
+        )
+        console = Console()
+        table = Table(title=f"Price changes written to {catalog_dir}")
+        for col in ("key", "region", "old", "new", "change"):
+            table.add_column(col)
+        for c in changes:
+            table.add_row(c.key, c.region, c.old, c.new, f"{c.pct:+.1f}%" if c.pct is not None else "")
+        console.print(table if changes else "no price changed")
+        console.print(f"use it with: export WHERETORUN_CATALOG_DIR={catalog_dir}")
+
+    guarded(run)

@@ -1,0 +1,227 @@
+"""Each import kind on realistic fixtures: volumes match the logs, malformed records are counted and
+quoted, the workload file validates and feeds recommend."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from wheretorun import load_workloads, recommend
+from wheretorun.cli import app
+from wheretorun.errors import InputError
+from wheretorun.importers import bedrock_logs, cur, import_usage
+
+_spec = importlib.util.spec_from_file_location("import_fixtures", Path(__file__).with_name("fixtures.py"))
+fx = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+sys.modules["import_fixtures"] = fx
+_spec.loader.exec_module(fx)  # type: ignore[union-attr]
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def bedrock_dir(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("logs")
+    return root, fx.bedrock_logs(root)
+
+
+def test_bedrock_logs_volumes_match_the_logs_exactly(bedrock_dir, tmp_path):
+    root, totals = bedrock_dir
+    out = tmp_path / "system.yml"
+    result = import_usage("bedrock-logs", [str(root)], out)
+    wf = load_workloads(out)
+    by_name = {w.name: w for w in wf.workloads}
+    haiku = by_name["claude-3-5-haiku"]
+    llama = by_name["llama-3.1-8b"]  # the us. inference profile maps to the catalog model
+    assert haiku.requests_per_month == totals[fx.HAIKU][0]  # 28 days of logs: a month, not scaled
+    assert llama.requests_per_month == totals[fx.LLAMA][0]
+    assert haiku.input_tokens == round(totals[fx.HAIKU][1] / totals[fx.HAIKU][0])
+    assert haiku.output_tokens == round(totals[fx.HAIKU][2] / totals[fx.HAIKU][0])
+    # the measured shape: business hours are 3x busier
+    assert haiku.peak_to_mean > 1.5
+    profile = (out.parent / haiku.traffic_profile).read_text().splitlines()
+    assert profile[0] == "timestamp,requests"
+    assert sum(float(line.split(",")[1]) for line in profile[1:]) == totals[fx.HAIKU][0]
+    # malformed records are counted and the first ones quoted with file and line
+    assert any("2 malformed record(s)" in s for s in result.summary)
+    assert any(".json.gz:" in s and "not a JSON record" in s for s in result.summary)
+    # and the file feeds recommend
+    report = recommend(wf, file=str(out), base_dir=out.parent)
+    assert {w.name for w in report.workloads} == {"claude-3-5-haiku", "llama-3.1-8b"}
+
+
+def test_bedrock_logs_globs_and_single_files(bedrock_dir, tmp_path):
+    root, _ = bedrock_dir
+    files = sorted(root.rglob("*.json.gz"))[:5]
+    out = tmp_path / "s.yml"
+    import_usage("bedrock-logs", [str(files[0]), str(root / "AWSLogs/**/2025/01/01/01/*.json.gz")], out)
+    assert load_workloads(out).workloads
+
+
+def test_short_window_is_scaled_to_a_730_hour_month(tmp_path):
+    root = tmp_path / "logs"
+    fx.bedrock_logs(root, days=1, bad_lines=0)
+    out = tmp_path / "s.yml"
+    import_usage("bedrock-logs", [str(root)], out)
+    header = out.read_text().splitlines()[1]
+    assert "scaled" in header and "730-hour month" in header
+
+
+def test_no_usable_record_is_exit_2(tmp_path):
+    f = tmp_path / "junk.json"
+    f.write_text('{"hello": 1}\nnot json\n')
+    result = runner.invoke(app, ["import", "bedrock-logs", str(f), "--out", str(tmp_path / "o.yml")])
+    assert result.exit_code == 2
+    assert "no usable Bedrock invocation record" in result.stderr
+
+
+def test_unknown_kind_and_missing_path_are_exit_2(tmp_path):
+    r = runner.invoke(app, ["import", "bedrok-logs", str(tmp_path)])
+    assert r.exit_code == 2 and "did you mean 'bedrock-logs'" in r.stderr
+    r = runner.invoke(app, ["import", "cur", str(tmp_path / "nope.parquet")])
+    assert r.exit_code == 2 and "file not found" in r.stderr
+
+
+def test_inference_profile_ids_map_to_the_model_behind_them():
+    assert bedrock_logs.base_model_id("us.meta.llama3-1-8b-instruct-v1:0") == "meta.llama3-1-8b-instruct-v1:0"
+    arn = "arn:aws:bedrock:us-east-1:1:inference-profile/global.anthropic.claude-sonnet-4-20250514-v1:0"
+    assert bedrock_logs.base_model_id(arn) == "anthropic.claude-sonnet-4-20250514-v1:0"
+
+
+def test_lambda_report_lines(tmp_path):
+    n = fx.lambda_report_lines(tmp_path / "aws/lambda/invoice-parser/export.log")
+    out = tmp_path / "fns.yml"
+    result = import_usage("lambda-logs", [str(tmp_path / "aws")], out)
+    w = load_workloads(out).workloads[0]
+    assert w.name == "invoice-parser"
+    assert w.memory_gb == 0.5
+    assert 0.1 < w.duration_s < 0.141
+    assert w.duration_p99_s >= w.duration_s
+    assert any("3 malformed record(s)" in s for s in result.summary)
+    header = out.read_text()
+    assert f"{n:,} invocations" in header and "cold starts" in header
+
+
+def test_cloudwatch_csv_and_get_metric_data_json(tmp_path):
+    ts = [f"2025-01-{d:02d}T{h:02d}:00:00Z" for d in range(1, 29) for h in range(24)]
+    rows = ["timestamp,namespace,metric,ModelId,value"]
+    for i, t in enumerate(ts):
+        rows += [
+            f"{t},AWS/Bedrock,Invocations,{fx.HAIKU},{10 + i % 5}",
+            f"{t},AWS/Bedrock,InputTokenCount,{fx.HAIKU},{(10 + i % 5) * 900}",
+            f"{t},AWS/Bedrock,OutputTokenCount,{fx.HAIKU},{(10 + i % 5) * 100}",
+        ]
+    (tmp_path / "bedrock.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "lambda.json").write_text(
+        json.dumps(
+            {
+                "MetricDataResults": [
+                    {
+                        "Id": "a",
+                        "Label": "resize-images Invocations",
+                        "Timestamps": ts,
+                        "Values": [100.0] * len(ts),
+                    },
+                    {
+                        "Id": "b",
+                        "Label": "resize-images Duration",
+                        "Timestamps": ts,
+                        "Values": [250.0] * len(ts),
+                    },
+                ]
+            }
+        )
+    )
+    out = tmp_path / "cw.yml"
+    import_usage("cloudwatch", [str(tmp_path)], out)
+    by_name = {w.name: w for w in load_workloads(out).workloads}
+    expected = sum(10 + i % 5 for i in range(len(ts)))
+    assert by_name["claude-3-5-haiku"].requests_per_month == expected
+    assert by_name["claude-3-5-haiku"].input_tokens == 900
+    assert by_name["resize-images"].requests_per_month == 100 * len(ts)
+    assert by_name["resize-images"].duration_s == 0.25
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_cur_summary_and_lambda_workload(tmp_path, fmt):
+    import pandas as pd
+
+    rows = []
+    for d in range(1, 31):
+        base = {
+            "line_item_line_item_type": "Usage",
+            "line_item_usage_start_date": f"2025-01-{d:02d}T00:00:00Z",
+        }
+        rows += [
+            {
+                **base,
+                "line_item_product_code": "AWSLambda",
+                "line_item_usage_type": "Request",
+                "line_item_resource_id": "arn:aws:lambda:us-east-1:1:function:parser",
+                "line_item_usage_amount": 1000.0,
+                "line_item_unblended_cost": 0.0002,
+            },
+            {
+                **base,
+                "line_item_product_code": "AWSLambda",
+                "line_item_usage_type": "Lambda-GB-Second",
+                "line_item_resource_id": "arn:aws:lambda:us-east-1:1:function:parser",
+                "line_item_usage_amount": 2500.0,
+                "line_item_unblended_cost": 0.0417,
+            },
+            {
+                **base,
+                "line_item_product_code": "AmazonEC2",
+                "line_item_usage_type": "BoxUsage:g5.2xlarge",
+                "line_item_resource_id": "i-1",
+                "line_item_usage_amount": 24.0,
+                "line_item_unblended_cost": 29.088,
+            },
+        ]
+    rows.append(
+        {
+            "line_item_product_code": "AWSLambda",
+            "line_item_usage_type": "Request",
+            "line_item_usage_amount": "n/a",
+            "line_item_unblended_cost": "x",
+        }
+    )
+    df = pd.DataFrame(rows).astype(str) if fmt == "csv" else pd.DataFrame(rows[:-1])
+    path = tmp_path / f"cur.{fmt}"
+    df.to_parquet(path) if fmt == "parquet" else df.to_csv(path, index=False)
+    out = tmp_path / "cur.yml"
+    result = import_usage("cur", [str(path)], out)
+    w = load_workloads(out).workloads[0]
+    assert w.name == "parser" and w.requests_per_month == 30_000
+    assert w.memory_gb * w.duration_s * w.requests_per_month == pytest.approx(75_000)  # GB-s match the bill
+    assert any("BoxUsage:g5.2xlarge: 720.0 instance-hours" in s for s in result.summary)
+    if fmt == "csv":
+        assert any("1 line item(s)" in s for s in result.summary)
+
+
+def test_cur_without_the_columns_is_exit_2(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(InputError) as exc:
+        import_usage("cur", [str(tmp_path / "x.csv")], tmp_path / "o.yml")
+    assert "not a CUR 2.0 export" in str(exc.value)
+
+
+def test_athena_sql_is_the_same_text_wheretorun_runs():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text()
+    assert bedrock_logs.RECORDS_SQL.replace("{lines}", "bedrock_invocation_lines").strip() in doc
+    assert cur.SPEND_SQL.replace("{cur}", "cur_2_0").strip() in doc
+
+
+def test_written_file_is_valid_yaml_with_provenance_comments(bedrock_dir, tmp_path):
+    root, _ = bedrock_dir
+    out = tmp_path / "s.yml"
+    import_usage("bedrock-logs", [str(root)], out)
+    text = out.read_text()
+    assert text.startswith("# Imported by `wheretorun import bedrock-logs`")
+    assert yaml.safe_load(text)["workloads"]
