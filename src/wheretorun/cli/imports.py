@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from ..errors import InputError, Problem
 from .app import app, guarded
 
 
@@ -18,14 +19,29 @@ def import_cmd(
         str, typer.Argument(help="bedrock-logs | lambda-logs | cloudwatch | cur", show_default=False)
     ],
     paths: Annotated[
-        list[str], typer.Argument(help="Files, folders or globs (gzip or not).", show_default=False)
-    ],
+        list[str] | None, typer.Argument(help="Files, folders or globs (gzip or not).", show_default=False)
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="The workload file to write (YAML).")] = Path(
         "workloads.yml"
     ),
     compare: Annotated[
         bool, typer.Option("--compare/--no-compare", help="Also price the imported usage on every platform.")
     ] = True,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="cloudwatch: read the metrics from AWS (boto3, read-only credentials)."),
+    ] = False,
+    cost_explorer: Annotated[
+        bool,
+        typer.Option("--cost-explorer", help="cur: read daily spend from Cost Explorer instead of files."),
+    ] = False,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="--live: AWS/Bedrock or AWS/Lambda.")
+    ] = "AWS/Bedrock",
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=455, help="--live/--cost-explorer: days back.")
+    ] = 30,
+    region: Annotated[str, typer.Option("--region", help="--live: the region to read.")] = "us-east-1",
 ) -> None:
     """Turn real usage into a workload file, and say what it would cost on each alternative.
 
@@ -36,14 +52,37 @@ def import_cmd(
       wheretorun import lambda-logs 'exports/*.log.gz' --out functions.yml
 
       wheretorun import cur data-exports/*.parquet --out from-cur.yml
+
+      wheretorun import cloudwatch --live --namespace AWS/Bedrock --days 30 --out bedrock.yml
     """
 
     def run() -> None:
         from ..importers import import_usage
 
         console = Console(stderr=True)
+        sources = list(paths or [])
+        if live or cost_explorer:
+            from ..importers import live as live_sources
+
+            fetched = out.parent / f"{out.stem}.{'cloudwatch' if live else 'cost-explorer'}.csv"
+            with console.status("reading AWS (read-only)"):
+                if live and kind == "cloudwatch":
+                    sources = [str(live_sources.cloudwatch_export(namespace, days, region, fetched))]
+                elif cost_explorer and kind == "cur":
+                    sources = [str(live_sources.cost_explorer_export(days, fetched))]
+                else:
+                    raise InputError(
+                        [
+                            Problem(
+                                "--live/--cost-explorer",
+                                "",
+                                "--live goes with cloudwatch, --cost-explorer with cur",
+                            )
+                        ]
+                    )
+            console.print(Text(f"wrote the data read from AWS to {fetched}"))
         with console.status(f"scanning {kind} input with DuckDB"):
-            result = import_usage(kind, paths, out)
+            result = import_usage(kind, sources, out)
         console.print(Text(f"wrote {result.out} from {result.files} file(s)"))
         for line in result.summary:
             console.print(Text(line))

@@ -38,6 +38,7 @@ def connect():  # type: ignore[no-untyped-def]
     con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
     con.execute("SET threads=2")
     con.execute("SET preserve_insertion_order=true")
+    con.execute("SET enable_progress_bar=false")  # the CLI shows its own status on stderr
     return con
 
 
