@@ -341,6 +341,13 @@ def recommend_workload(
         usage=_usage_dict(usage),
         extras=extras,
     )
+    week = (
+        _capacity_week(musage if model_options else usage, model_options or options, model_pick or pick, wf)
+        if curve
+        else None
+    )
+    if week is not None:
+        wr.extras["capacity_week"] = week
     generative = (musage if model_options else usage).model
     if generative is not None and generative.kind == "generative":
         be, points = breakeven(wr, wf, curve)
@@ -359,6 +366,21 @@ def recommend_workload(
             )
         )
     return wr
+
+
+def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf: WorkloadFile) -> dict | None:
+    """Traffic against provisioned capacity over the busiest week: for the chosen fleet, or, when a
+    serverless option won, for the cheapest fleet it was compared with (the idle capacity avoided)."""
+    from ..simulate.week import capacity_week
+
+    fleets = [
+        o for o in options if o.feasible and o.extras.get("per_replica_rps") and o.platform != "aws-batch"
+    ]
+    if pick is not None and pick in fleets:
+        chosen = pick
+    else:
+        chosen = min(fleets, key=lambda o: o.monthly_cost_usd.total, default=None)  # type: ignore[union-attr]
+    return capacity_week(usage, chosen, wf.preferences.target_utilisation) if chosen is not None else None
 
 
 def _usage_dict(usage: Usage) -> dict:
@@ -399,7 +421,7 @@ def recommend(
     base_dir: Path | str | None = None,
     prices: PriceOverrides | None = None,
     prices_file: str = "",
-    breakeven_curve: bool = True,
+    breakeven_curve: bool = True,  # chart data: the break-even curve and the capacity week
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Recommend a platform for every workload of a validated workload file."""

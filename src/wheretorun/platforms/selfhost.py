@@ -395,6 +395,7 @@ def fleet_extras(
         "idle_replica_hours": fleet.idle_replica_hours,
         "idle_cost_usd": float(replica.hourly_usd) * fleet.idle_replica_hours,
         "scale_out_s": scale_out_s,
+        "warm_floor": fleet.warm_floor,
         "method": fleet.method,
         "queued_requests": fleet.queued_requests,
         "throttled_requests": fleet.throttled_requests,
