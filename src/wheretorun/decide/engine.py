@@ -282,6 +282,17 @@ def recommend_workload(
         traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
     warnings: list[str] = []
     trace: list[TraceStep] = []
+    if catalog.overrides or catalog.discounts:
+        trace.append(
+            TraceStep(
+                question="Which prices are yours rather than the catalog's?",
+                answer=f"{len(catalog.overrides)} override(s), {len(catalog.discounts)} discount(s)",
+                because="; ".join(
+                    [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
+                    + [f"{pct}% off every {service} price" for service, pct in catalog.discounts]
+                ),
+            )
+        )
     model_options: list[Option] = []
     model_pick: Option | None = None
     musage: Usage = usage

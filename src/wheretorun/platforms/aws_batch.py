@@ -35,14 +35,14 @@ def limits(ctx: Context) -> list[Blocker]:
     out = ec2_limits(ctx)
     w = ctx.workload
     if not ctx.is_model_layer:
-        out.append(
+        return out + [
             fact_blocker(
                 "AWS Batch runs",
                 "queued compute jobs",
                 "an orchestration flow (request/response or callbacks)",
                 "https://docs.aws.amazon.com/batch/latest/userguide/what-is-batch.html",
             )
-        )
+        ]
     jobs = w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
     if not jobs and w.trigger == "api" and ctx.usage.duration_p99_s <= 900:
         out.append(
@@ -62,8 +62,10 @@ def limits(ctx: Context) -> list[Blocker]:
                 f"'{w.trigger}' traffic (jobs of under {MIN_JOB_S} s belong on a queue worker)",
             )
         )
-    start = ctx.catalog.limit("batch/job-start-s").value
-    if w.p99_latency_ms is not None and w.p99_latency_ms < (start + ctx.usage.duration_s) * 1000:
+    elif (
+        w.p99_latency_ms is not None
+        and w.p99_latency_ms < (ctx.catalog.limit("batch/job-start-s").value + ctx.usage.duration_s) * 1000
+    ):
         out.append(
             blocker(
                 ctx,
