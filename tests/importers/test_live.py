@@ -30,7 +30,7 @@ def fake_credentials(monkeypatch):
 @mock_aws
 def test_cloudwatch_live_reads_bedrock_metrics(tmp_path):
     cw = boto3.client("cloudwatch", region_name="us-east-1")
-    now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     for h in range(1, 25):
         ts = now - dt.timedelta(hours=h)
         dims = [{"Name": "ModelId", "Value": HAIKU}]
