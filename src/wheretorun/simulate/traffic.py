@@ -345,8 +345,10 @@ def from_profile(
     horizon = per_min.size
     target = volume_per_month * horizon / MINUTES_PER_MONTH
     measured_monthly = measured * MINUTES_PER_MONTH / measured_minutes
-    if per_min.sum() > 0:
-        per_min = per_min * (target / per_min.sum())
+    peak = float(per_min.max(initial=0.0))
+    if peak > 0:
+        shape = per_min / peak  # >= 1 in total: no overflow scaling a profile of subnormal counts
+        per_min = shape * (target / shape.sum())
     else:
         per_min = np.full(horizon, target / horizon)
         notes.append("the profile has no requests at all: spread the declared volume evenly")
