@@ -38,6 +38,7 @@ browsers:
 
 bench: install-dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.import_bench --records 1000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
