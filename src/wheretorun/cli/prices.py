@@ -99,7 +99,10 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
         }
         out.print_json(json.dumps(doc))
     else:
-        out.print(_price_table(rows, region, catalog, day))
+        if out.width >= WIDE_TABLE:
+            out.print(_price_table(rows, region, catalog, day))
+        else:
+            _print_price_list(out, rows, region, catalog, day)
         for line in catalog.applied_overrides():
             out.print(f"override: {line}", markup=False)
         unverified = sum(1 for r in rows if not r["verified"])
@@ -113,6 +116,39 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
             f"warning: {len(stale)} figure(s) are older than {STALE_AFTER_DAYS} days (oldest checked {oldest}); "
             "refresh with `wheretorun prices update`, or give your own with --prices FILE",
             markup=False,
+        )
+
+
+#: Below this terminal width the eight-column table is unreadable: one block per price instead.
+WIDE_TABLE = 140
+
+
+def _print_price_list(
+    out: Console, rows: list[dict[str, Any]], region: str, catalog: Catalog, day: dt.date
+) -> None:
+    from rich.text import Text
+
+    out.print(
+        Text(
+            f"Price catalog, {region} (newest figure {catalog.as_of.isoformat()}, ages as of {day.isoformat()})",
+            style="bold",
+        )
+    )
+    for r in rows:
+        if r["price"] is None:
+            price = f"not available: {r['unavailable']}"
+        elif r["tiers"]:
+            price = _tier_text(r["tiers"], r["unit"])
+        else:
+            price = f"{_shown(r['price'], r['unit'])} per {r['unit']}"
+        if r["override"]:
+            price += f" ({r['override']})"
+        stale = " STALE" if r["age_days"] > STALE_AFTER_DAYS else ""
+        flag = "" if r["verified"] else "  UNVERIFIED"
+        out.print(Text(f"{r['key']}  {r['description']}", style="bold"))
+        out.print(Text(f"  {price}"))
+        out.print(
+            Text(f"  checked {r['as_of']} ({r['age_days']} days{stale}){flag}; {r['source']}", style="dim")
         )
 
 
