@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -81,8 +82,11 @@ def import_cmd(
                         ]
                     )
             console.print(Text(f"wrote the data read from AWS to {fetched}"))
-        with console.status(f"scanning {kind} input with DuckDB"):
-            result = import_usage(kind, sources, out)
+        tty = sys.stdout.isatty()
+        console.print(
+            Text(f"scanning {kind} input with DuckDB" + (" (progress below for long scans)" if tty else ""))
+        )
+        result = import_usage(kind, sources, out, progress=tty)
         console.print(Text(f"wrote {result.out} from {result.files} file(s)"))
         for line in result.summary:
             console.print(Text(line))

@@ -29,7 +29,7 @@ class ImportResult:
     summary: list[str]
 
 
-def import_usage(kind: str, paths: list[str], out: Path) -> ImportResult:
+def import_usage(kind: str, paths: list[str], out: Path, *, progress: bool = False) -> ImportResult:
     if kind not in KINDS:
         raise InputError(
             [
@@ -44,7 +44,7 @@ def import_usage(kind: str, paths: list[str], out: Path) -> ImportResult:
         raise InputError([Problem("PATH", "", "give at least one file, folder or glob to import")])
     patterns, run = KINDS[kind]
     files = expand_paths(paths, patterns, kind)
-    con = connect()
+    con = connect(progress)
     try:
         data, header, summary = run(paths, out, files, con)
     finally:

@@ -26,8 +26,12 @@ EXAMPLES_SHOWN = 5
 MONTH_WINDOW_DAYS = 27
 
 
-def connect():  # type: ignore[no-untyped-def]
-    """A DuckDB connection with a memory ceiling, spilling to a temporary directory beyond it."""
+def connect(progress: bool = False):  # type: ignore[no-untyped-def]
+    """A DuckDB connection with a memory ceiling, spilling to a temporary directory beyond it.
+
+    ``progress`` turns on DuckDB's own progress bar for scans that take more than two seconds
+    (the CLI asks for it on a terminal).
+    """
     try:
         import duckdb
     except ImportError:  # pragma: no cover - duckdb is a dependency of the `import` extra
@@ -38,7 +42,7 @@ def connect():  # type: ignore[no-untyped-def]
     con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
     con.execute("SET threads=2")
     con.execute("SET preserve_insertion_order=true")
-    con.execute("SET enable_progress_bar=false")  # the CLI shows its own status on stderr
+    con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
     return con
 
 
