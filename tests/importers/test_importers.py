@@ -225,3 +225,23 @@ def test_written_file_is_valid_yaml_with_provenance_comments(bedrock_dir, tmp_pa
     text = out.read_text()
     assert text.startswith("# Imported by `wheretorun import bedrock-logs`")
     assert yaml.safe_load(text)["workloads"]
+
+
+def test_binary_junk_is_exit_2_not_a_traceback(tmp_path):
+    junk = tmp_path / "junk.json"
+    junk.write_bytes(bytes(range(256)) * 4000)
+    r = runner.invoke(app, ["import", "bedrock-logs", str(junk), "--out", str(tmp_path / "o.yml")])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output + r.stderr
+
+
+def test_over_long_and_non_utf8_lines_are_counted_as_malformed(bedrock_dir, tmp_path):
+    root, _ = bedrock_dir
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"a": "' + b"x" * (9 * 1024 * 1024) + b'"}\n' + b"\xff\xfe not utf-8\n")
+    out = tmp_path / "s.yml"
+    files = [str(p) for p in sorted(root.rglob("*.json.gz"))[:3]]
+    result = import_usage("bedrock-logs", [*files, str(bad)], out)
+    text = "\n".join(result.summary)
+    assert "line size over maximum" in text
+    assert "malformed record(s)" in text

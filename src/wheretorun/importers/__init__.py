@@ -47,6 +47,15 @@ def import_usage(kind: str, paths: list[str], out: Path, *, progress: bool = Fal
     con = connect(progress)
     try:
         data, header, summary = run(paths, out, files, con)
+    except InputError:
+        raise
+    except Exception as e:  # a file DuckDB cannot read at all: say which, in one line
+        import duckdb
+
+        if not isinstance(e, duckdb.Error):
+            raise
+        first = str(e).strip().splitlines()[0][:300]
+        raise InputError([Problem(", ".join(paths), "", f"cannot read the {kind} input: {first}")]) from None
     finally:
         con.close()
     write_workload_file(out, header, data)

@@ -19,6 +19,7 @@ from .common import (
     EXAMPLES_SHOWN,
     MAX_LINE_BYTES,
     Malformed,
+    add_rejects,
     month_factor,
     monthly,
     slug,
@@ -33,12 +34,18 @@ PROFILE_PREFIXES = ("us.", "eu.", "apac.", "au.", "jp.", "ca.", "us-gov.", "glob
 
 
 def lines_sql(files: list[str]) -> str:
-    """Every line of every file, numbered within its file, as text (no JSON parsing yet)."""
+    """Every line of every file, numbered within its file, as text (no JSON parsing yet).
+
+    Lines DuckDB cannot read as text (invalid UTF-8, longer than the limit) go to its
+    ``reject_errors`` table and are reported as malformed (``common.add_rejects``); line numbers of
+    the lines after a rejected one in the same file are then one lower.
+    """
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     return f"""
     SELECT filename, row_number() OVER (PARTITION BY filename) AS line_no, line
     FROM read_csv([{listed}], columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='',
-                  auto_detect=false, filename=true, compression='auto', max_line_size={MAX_LINE_BYTES})
+                  auto_detect=false, filename=true, compression='auto', max_line_size={MAX_LINE_BYTES},
+                  new_line='\\n', strict_mode=false, store_rejects=true)
     """
 
 
@@ -115,6 +122,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
                 f"ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
+    add_rejects(con, malformed)
     per_model = con.execute(PER_MODEL_SQL.replace("{records}", "SELECT * FROM records")).fetchall()
     if not per_model:
         raise InputError(

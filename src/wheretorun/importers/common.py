@@ -92,6 +92,20 @@ class Malformed:
         return out
 
 
+def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
+    """Count the lines DuckDB rejected while reading (bad encoding, over-long) as malformed records."""
+    try:
+        rows = con.execute(
+            "SELECT s.file_path, e.line, any_value(e.error_type), any_value(e.csv_line) FROM reject_errors e "
+            "JOIN reject_scans s USING (scan_id, file_id) GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - no rejects table: nothing was rejected
+        return
+    malformed.count += len(rows)
+    for file, line, error, text in rows[: max(0, EXAMPLES_SHOWN - len(malformed.examples))]:
+        malformed.examples.append((file, int(line), error.lower(), (text or "")[:200]))
+
+
 @dataclass
 class Shape:
     """Traffic shape measured from per-interval counts."""

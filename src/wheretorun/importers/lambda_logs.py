@@ -16,7 +16,16 @@ from typing import Any
 from ..catalog.store import load_catalog
 from ..errors import InputError, Problem
 from .bedrock_logs import lines_sql
-from .common import EXAMPLES_SHOWN, Malformed, month_factor, monthly, slug, traffic_label, write_profiles
+from .common import (
+    EXAMPLES_SHOWN,
+    Malformed,
+    add_rejects,
+    month_factor,
+    monthly,
+    slug,
+    traffic_label,
+    write_profiles,
+)
 
 KIND = "lambda-logs"
 PATTERNS = ("*.log", "*.log.gz", "*.txt", "*.txt.gz", "*.json", "*.json.gz")
@@ -55,6 +64,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
                 f"FROM reports WHERE {bad} ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
+    add_rejects(con, malformed)
     per_fn = con.execute(
         "SELECT function, count(*), avg(duration_ms), quantile_cont(duration_ms, 0.99), sum(billed_ms), "
         "max(memory_mb), max(max_used_mb), count(init_ms), avg(init_ms), min(ts), max(ts) "
