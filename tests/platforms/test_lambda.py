@@ -114,3 +114,16 @@ def test_comfort_zone_is_a_warning_not_a_limit(one_workload):
     opt = option(one_workload(memory_gb=4, duration_s=700))
     assert opt.feasible
     assert any("comfort zone" in w for w in opt.soft_warnings)
+
+
+def test_cold_starts_that_break_the_p99_target_are_priced_with_provisioned_concurrency(one_workload):
+    sparse = one_workload(requests_per_month=3000, traffic="spiky", duration_s=0.2, memory_gb=1)
+    assert not any("Provisioned" in c.name for c in option(sparse).cost_components)  # no target: on-demand
+    opt = option({**sparse, "workloads": [{**sparse["workloads"][0], "p99_latency_ms": 500}]})
+    lines = infra_lines(opt)
+    pc = lines["Provisioned concurrency (x86, 1 environment)"]
+    assert pc.quantity == Decimal(1 * 2_628_000)  # 1 environment x 1 GB x every second of a 730-hour month
+    assert pc.price_key == "lambda/provisioned-concurrency-x86"
+    assert "Duration (x86, provisioned)" in lines and "Duration (x86, first 6B GB-s)" not in lines
+    assert opt.latency.p99_ms <= 500
+    assert any("provisioned concurrency" in n for n in opt.notes)

@@ -12,7 +12,7 @@ import math
 from decimal import Decimal
 
 from ..report.model import Blocker, LatencyProfile
-from ..units import MB_PER_GB, MILLION
+from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
 from .base import Context, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
 from .capacity import lambda_fleet
 
@@ -120,6 +120,14 @@ def price(ctx: Context) -> Priced:
         concurrency_limit=cat.limit("lambda/concurrency-default").value,
     )
     notes += fleet.notes
+    target = u.workload.p99_latency_ms
+    if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
+        provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target)
+        if provisioned is not None:
+            comps = [c for c in comps if not c.name.startswith(("Duration", "Free tier (duration)"))]
+            comps += provisioned[0]
+            notes.append(provisioned[1])
+            fleet = provisioned[2]
     soft = []
     if u.memory_gb > ctx.prefs.lambda_comfort_memory_gb:
         soft.append(
@@ -153,6 +161,48 @@ def price(ctx: Context) -> Priced:
             note=f"about {fleet.cold_starts:,.0f} cold starts a month ({fleet.method})",
         ),
     )
+
+
+def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: float):  # type: ignore[no-untyped-def]
+    """Provisioned concurrency sized to the simulated peak, when cold starts break the p99 target.
+
+    Priced as AWS bills it (https://aws.amazon.com/lambda/pricing/): the configured environments for
+    every second of the month, plus the invocations' duration at the provisioned rate instead of the
+    on-demand one. None when even that would not meet the target.
+    """
+    cat = ctx.catalog
+    limit = cat.limit("lambda/concurrency-default").value
+    environments = max(1, min(math.ceil(fleet.peak_concurrency - 1e-9), int(limit)))
+    warm = lambda_fleet(
+        ctx.usage,
+        cold_start_s=cat.limit("lambda/cold-start-s").value,
+        cold_fraction=cat.limit("lambda/cold-start-fraction").value,
+        concurrency_limit=limit,
+        provisioned_concurrency=environments,
+    )
+    if warm.p99_ms is None or warm.p99_ms > target_ms:
+        return None
+    configured = Decimal(environments) * Decimal(mb) / MB_PER_GB * SECONDS_PER_MONTH
+    lines = [
+        line(
+            f"Provisioned concurrency (x86, {environments} environment{'s' if environments > 1 else ''})",
+            cat.price("lambda/provisioned-concurrency-x86"),
+            configured,
+            note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
+        ),
+        line(
+            "Duration (x86, provisioned)",
+            cat.price("lambda/provisioned-duration-x86"),
+            gb_s,
+            scales_with=["volume"],
+        ),
+    ]
+    note = (
+        f"cold starts put p99 at {fleet.p99_ms:,.0f} ms, above the {target_ms:,.0f} ms target: priced with "
+        f"provisioned concurrency of {environments} environment{'s' if environments > 1 else ''} (the simulated "
+        f"peak), p99 {warm.p99_ms:,.0f} ms"
+    )
+    return lines, note, warm
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:
