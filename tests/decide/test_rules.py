@@ -157,23 +157,25 @@ GPU_MODEL = {
 }
 
 
-def test_team_without_ops_is_not_sent_to_self_managed_gpus_even_when_cheaper():
-    # make self-hosting artificially cheap with a negotiated price: still not recommended for ops_capacity none
-    prices = {
-        "overrides": {
-            f"ec2/{t}": 0.01
-            for t in (
-                "g5.xlarge",
-                "g6.xlarge",
-                "g4dn.xlarge",
-                "inf2.xlarge",
-                "g5.2xlarge",
-                "g6.2xlarge",
-                "g6e.xlarge",
-            )
-        }
+#: a negotiated price that makes self-hosting artificially cheap
+CHEAP_GPUS = {
+    "overrides": {
+        f"ec2/{t}": 0.01
+        for t in (
+            "g5.xlarge",
+            "g6.xlarge",
+            "g4dn.xlarge",
+            "inf2.xlarge",
+            "g5.2xlarge",
+            "g6.2xlarge",
+            "g6e.xlarge",
+        )
     }
-    w = decide({"team": {"ops_capacity": "none"}, "prices": prices, "workloads": [GPU_MODEL]})
+}
+
+
+def test_team_without_ops_is_not_sent_to_self_managed_gpus_even_when_cheaper():
+    w = decide({"team": {"ops_capacity": "none"}, "prices": CHEAP_GPUS, "workloads": [GPU_MODEL]})
     assert w.recommendation.platform not in ("ecs-ec2", "eks-ec2")
     ecs = next(o for o in w.options if o.platform == "ecs-ec2")
     assert ecs.feasible and any("not recommended" in n for n in ecs.notes)
@@ -181,21 +183,7 @@ def test_team_without_ops_is_not_sent_to_self_managed_gpus_even_when_cheaper():
 
 
 def test_platform_team_gets_self_hosting_when_it_is_cheaper():
-    prices = {
-        "overrides": {
-            f"ec2/{t}": 0.01
-            for t in (
-                "g5.xlarge",
-                "g6.xlarge",
-                "g4dn.xlarge",
-                "inf2.xlarge",
-                "g5.2xlarge",
-                "g6.2xlarge",
-                "g6e.xlarge",
-            )
-        }
-    }
-    w = decide({"team": {"ops_capacity": "platform"}, "prices": prices, "workloads": [GPU_MODEL]})
+    w = decide({"team": {"ops_capacity": "platform"}, "prices": CHEAP_GPUS, "workloads": [GPU_MODEL]})
     assert w.recommendation.platform in ("ecs-ec2", "eks-ec2")
     assert w.recommendation.pattern == "self-hosted-llm-on-gpu"
     # the trace says the numbers disagree with the seed's volume guideline when they do
