@@ -290,8 +290,12 @@ def q4_token_volume(d: Decision) -> None:
             if agree
             else " -- the numbers DISAGREE with the guideline, and the choice follows the numbers."
         )
+    elif u.model.weights == "proprietary":
+        verdict = (
+            f"{u.model.label} is proprietary: only Bedrock can serve it, so the guideline does not decide."
+        )
     else:
-        verdict = "only one of managed and self-hosted is feasible here, so the guideline does not decide."
+        verdict = "Only one of managed and self-hosted is feasible here, so the guideline does not decide."
     d.ask(
         "4. What is your monthly token volume?",
         f"{tokens / 1e6:,.1f}M tokens/month",

@@ -22,8 +22,6 @@ from ..units import HOURS_PER_MONTH
 MEMORY_LIMIT = os.environ.get("WHERETORUN_DUCKDB_MEMORY", "512MB")
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a log line with a request body (Bedrock moves bodies over 100 KB to S3)
 EXAMPLES_SHOWN = 5
-#: Observed windows at least this long are taken as a month of usage, volumes unscaled.
-MONTH_WINDOW_DAYS = 27
 
 
 def connect(progress: bool = False):  # type: ignore[no-untyped-def]
@@ -108,7 +106,7 @@ def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-d
 
 @dataclass
 class Shape:
-    """Traffic shape measured from per-interval counts."""
+    """Traffic shape measured from per-interval counts over the whole observed window."""
 
     first: str
     last: str
@@ -117,13 +115,24 @@ class Shape:
     interval_minutes: int
 
 
+#: Profile intervals tried, finest first: the finest whose mean count is at least
+#: MIN_MEAN_PER_INTERVAL is used, so sparse traffic's peak/mean is not Poisson noise
+#: (3 requests an hour counted per minute would read as a peak/mean near 20).
+INTERVALS_MIN = (1, 5, 15, 60)
+MIN_MEAN_PER_INTERVAL = 10
+#: An observed window this long (in days) is a month: volumes are written exactly as logged.
+MONTH_DAYS = (27.5, 31.5)
+
+
 def month_factor(window_hours: float) -> tuple[float, str]:
-    """Multiplier from the observed window to a 730-hour month, and the sentence that says so."""
-    if window_hours >= MONTH_WINDOW_DAYS * 24:
-        return (
-            1.0,
-            f"observed over {window_hours / 24:,.1f} days: taken as one month, volumes exactly as logged",
-        )
+    """Multiplier from the observed window to a 730-hour month, and the sentence that says so.
+
+    A window of 27.5 to 31.5 days is one calendar month of logs: volumes stay exactly as logged
+    (the issue's "volumes match the logs exactly"). Any other window is scaled to 730 hours.
+    """
+    days = window_hours / 24
+    if MONTH_DAYS[0] <= days <= MONTH_DAYS[1]:
+        return 1.0, f"observed over {days:,.1f} days: taken as one month, volumes exactly as logged"
     factor = HOURS_PER_MONTH / window_hours
     caution = (
         " (a short window: the monthly volume is an extrapolation, import more days)"
@@ -131,14 +140,14 @@ def month_factor(window_hours: float) -> tuple[float, str]:
         else ""
     )
     return factor, (
-        f"observed over {window_hours:,.3g} hours: volumes scaled x{factor:,.4g} to a 730-hour month{caution}"
+        f"observed over {window_hours:,.4g} hours: volumes scaled x{factor:,.6g} to a 730-hour month{caution}"
     )
 
 
-def monthly(count: int, factor: float) -> int | float:
+def monthly(count: int | float, factor: float) -> int | float:
     """The monthly volume: the exact count for a month of data, else the scaled figure."""
     if factor == 1:
-        return int(count)
+        return int(count) if float(count).is_integer() else float(count)
     scaled = round(count * factor, 3)
     return int(scaled) if scaled == int(scaled) else scaled
 
@@ -152,62 +161,66 @@ def traffic_label(peak_to_mean: float) -> str:
     return "spiky"
 
 
-def profile_sql(source: str, ts_col: str, group_col: str) -> str:
-    """Per-group request counts per interval over the group's whole window, zero-filled.
+def profile_sql(source: str, ts_col: str, group_col: str, step_min: int, t0: str, t1: str) -> str:
+    """One group's request counts per ``step_min`` interval over the whole window [t0, t1], zero-filled.
 
-    The interval is one minute for windows up to 31 days, else one hour (the traffic simulator
-    accepts any regular interval from 1 minute to 1 hour).
+    The window is the input's, not the group's: a model used only on the last day of a month of
+    logs is a month of (mostly idle) traffic, not a day's traffic scaled up thirty-fold.
     """
+    step = f"INTERVAL '{int(step_min)} minutes'"
+    start = f"TIMESTAMP '{t0}'"
     return f"""
-    WITH bounds AS (
-        SELECT {group_col} AS g, min({ts_col}) AS t0, max({ts_col}) AS t1,
-               CASE WHEN max({ts_col}) - min({ts_col}) <= INTERVAL 31 DAY THEN 1 ELSE 60 END AS step
-        FROM {source} GROUP BY 1
-    ),
-    counts AS (
-        SELECT s.{group_col} AS g,
-               time_bucket(to_minutes(b.step), s.{ts_col}, b.t0) AS bucket, count(*) AS n
-        FROM {source} s JOIN bounds b ON s.{group_col} = b.g GROUP BY 1, 2
+    WITH counts AS (
+        SELECT time_bucket({step}, {ts_col}, {start}) AS bucket, count(*) AS n
+        FROM {source} WHERE {group_col} = $g GROUP BY 1
     ),
     grid AS (
-        SELECT b.g, unnest(generate_series(
-            time_bucket(to_minutes(b.step), b.t0, b.t0),
-            time_bucket(to_minutes(b.step), b.t1, b.t0),
-            to_minutes(b.step))) AS bucket, b.step
-        FROM bounds b
+        SELECT unnest(generate_series(time_bucket({step}, {start}, {start}),
+                                      time_bucket({step}, TIMESTAMP '{t1}', {start}), {step})) AS bucket
     )
-    SELECT grid.g, grid.bucket, grid.step, coalesce(counts.n, 0) AS n
-    FROM grid LEFT JOIN counts ON grid.g = counts.g AND grid.bucket = counts.bucket
-    ORDER BY grid.g, grid.bucket
+    SELECT grid.bucket, coalesce(counts.n, 0) AS n
+    FROM grid LEFT JOIN counts USING (bucket) ORDER BY grid.bucket
     """
+
+
+def choose_interval(count: int, window_minutes: float) -> int:
+    """The finest profile interval whose mean count reaches MIN_MEAN_PER_INTERVAL (else hourly)."""
+    for step in INTERVALS_MIN:
+        if count / max(window_minutes / step, 1.0) >= MIN_MEAN_PER_INTERVAL:
+            return step
+    return INTERVALS_MIN[-1]
 
 
 def write_profiles(
     con, source: str, ts_col: str, group_col: str, out: Path, names: dict[str, str]
 ) -> dict[str, Shape]:  # type: ignore[no-untyped-def]
-    """Write one ``timestamp,requests`` CSV per group beside ``out``; return each group's shape."""
+    """Write one ``timestamp,requests`` CSV per group beside ``out``; return each group's shape.
+
+    Every group is measured over the same window: the first to the last record of the input.
+    """
     shapes: dict[str, Shape] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
-    sql = profile_sql(source, ts_col, group_col)
-    stats = con.execute(
-        f"SELECT g, min(bucket), max(bucket), any_value(step), max(n), avg(n), count(*) FROM ({sql}) GROUP BY g"
-    ).fetchall()
-    for g, first, last, step, peak, mean, buckets in stats:
-        if g not in names:
-            continue
-        csv = out.parent / f"{out.stem}.{names[g]}.csv"
+    t0, t1 = con.execute(f"SELECT min({ts_col}), max({ts_col}) FROM {source}").fetchone()
+    window_min = (t1 - t0).total_seconds() / 60
+    counts = dict(con.execute(f"SELECT {group_col}, count(*) FROM {source} GROUP BY 1").fetchall())
+    for g, name in names.items():
+        step = choose_interval(counts.get(g, 0), window_min + 1)
+        sql = profile_sql(source, ts_col, group_col, step, str(t0), str(t1))
+        peak, mean, buckets = con.execute(
+            f"SELECT max(n), avg(n), count(*) FROM ({sql})", {"g": g}
+        ).fetchone()
+        csv = out.parent / f"{out.stem}.{name}.csv"
         con.execute(
-            f"COPY (SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, n AS requests FROM ({sql}) "
-            f"WHERE g = ? ORDER BY bucket) TO '{_sql_path(csv)}' (HEADER, DELIMITER ',')",
-            [g],
+            f"COPY (SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, n AS requests FROM ({sql})) "
+            f"TO '{_sql_path(csv)}' (HEADER, DELIMITER ',')",
+            {"g": g},
         )
-        window_hours = max(buckets * step / 60.0, step / 60.0)
         shapes[g] = Shape(
-            first=str(first),
-            last=str(last),
-            window_hours=window_hours,
+            first=str(t0),
+            last=str(t1),
+            window_hours=buckets * step / 60.0,
             peak_to_mean=round(max(1.0, float(peak) / float(mean)) if mean else 1.0, 3),
-            interval_minutes=int(step),
+            interval_minutes=step,
         )
     return shapes
 

@@ -189,12 +189,16 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
     if m.params_b < 0.5:
         return (
             False,
-            f"{m.label} is a {m.kind} of {m.params_b * 1000:g}M parameters (< 500M run fine on CPU, seed 1)",
+            f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters (< 500M run fine on CPU, seed 1)",
         )
     return (
         True,
-        f"{m.label} is a {m.kind} of {m.params_b:g}B parameters (>= 500M: GPU for production latency)",
+        f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b:g}B parameters (>= 500M: GPU for production latency)",
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def is_model_role(usage: Usage) -> bool:

@@ -233,6 +233,8 @@ def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
         f"model layer: {a}"
         for a in derived.assumptions
         if not a.startswith(("peak_to_mean", "input_tokens", "output_tokens", "requests_per_month"))
+        # a model served behind an API has no memory of ours to size
+        and not (a.startswith("memory_gb") and (usage.model is None or usage.model.footprint is None))
     ]
     return derived
 
