@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..units import HOURS_PER_MONTH
 from .common import month_factor, monthly, slug
 
 KIND = "cur"
@@ -59,7 +60,12 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         )
     optional = {
         c: (c if c in cols else "NULL")
-        for c in ("line_item_line_item_type", "line_item_resource_id", "line_item_usage_start_date")
+        for c in (
+            "line_item_line_item_type",
+            "line_item_resource_id",
+            "line_item_usage_start_date",
+            "line_item_usage_end_date",
+        )
     }
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW cur AS SELECT line_item_product_code, line_item_usage_type, "
@@ -67,7 +73,8 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         f"TRY_CAST(line_item_unblended_cost AS DOUBLE) AS line_item_unblended_cost, "
         f"{optional['line_item_line_item_type']} AS line_item_line_item_type, "
         f"{optional['line_item_resource_id']} AS line_item_resource_id, "
-        f"TRY_CAST({optional['line_item_usage_start_date']} AS TIMESTAMP) AS start_date FROM {src}"
+        f"TRY_CAST({optional['line_item_usage_start_date']} AS TIMESTAMP) AS start_date, "
+        f"TRY_CAST({optional['line_item_usage_end_date']} AS TIMESTAMP) AS end_date FROM {src}"
     )
     bad = con.execute(
         "SELECT count(*) FROM cur WHERE line_item_usage_amount IS NULL OR line_item_unblended_cost IS NULL"
@@ -92,9 +99,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     ).fetchall()
     for usage_type, amount, cost in tokens:
         summary.append(f"Bedrock {usage_type}: {amount:,.0f} (as billed, often 1K tokens), ${cost:,.2f}")
-    window = con.execute("SELECT min(start_date), max(start_date) FROM cur").fetchone()
-    hours = (window[1] - window[0]).total_seconds() / 3600 + 1 if window[0] and window[1] else 730.0
-    factor, how = month_factor(max(hours, 1.0))
+    factor, how = month_factor(_window_hours(con))
     lam = con.execute(
         "SELECT coalesce(line_item_resource_id, 'lambda'), "
         "sum(line_item_usage_amount) FILTER (WHERE regexp_matches(line_item_usage_type, '(^|-)Request(-ARM)?$')), "
@@ -135,3 +140,24 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     if bad:
         summary.append(f"{bad:,} line item(s) without a numeric usage amount or cost were skipped")
     return {"workloads": workloads}, header, summary
+
+
+def _window_hours(con) -> float:  # type: ignore[no-untyped-def]
+    """Hours the export covers: first usage start to last usage end.
+
+    Without ``line_item_usage_end_date`` the end is the last start plus the export's granularity
+    (the most common gap between distinct start times: an hour or a day). No dates at all: the
+    export is taken as one 730-hour month, and the header says so.
+    """
+    first, last_start, last_end = con.execute(
+        "SELECT min(start_date), max(start_date), max(end_date) FROM cur"
+    ).fetchone()
+    if first is None:
+        return float(HOURS_PER_MONTH)
+    if last_end is not None and last_end > first:
+        return (last_end - first).total_seconds() / 3600
+    step = con.execute(
+        "SELECT mode(g) FROM (SELECT epoch(d) - epoch(lag(d) OVER (ORDER BY d)) AS g "
+        "FROM (SELECT DISTINCT start_date AS d FROM cur WHERE start_date IS NOT NULL)) WHERE g > 0"
+    ).fetchone()[0]
+    return ((last_start - first).total_seconds() + (step or 3600)) / 3600

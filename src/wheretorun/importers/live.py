@@ -105,6 +105,7 @@ def cost_explorer_export(days: int, out: Path, now: dt.date | None = None) -> Pa
         writer.writerow(
             [
                 "line_item_usage_start_date",
+                "line_item_usage_end_date",
                 "line_item_product_code",
                 "line_item_usage_type",
                 "line_item_usage_amount",
@@ -133,6 +134,7 @@ def cost_explorer_export(days: int, out: Path, now: dt.date | None = None) -> Pa
                     writer.writerow(
                         [
                             period["TimePeriod"]["Start"],
+                            period["TimePeriod"]["End"],
                             _product_code(service),
                             usage_type,
                             m["UsageQuantity"]["Amount"],

@@ -208,7 +208,7 @@ def is_model_role(usage: Usage) -> bool:
 def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = None) -> Blocker:
     """A Blocker citing a catalog limit."""
     lim = ctx.catalog.limit(limit_key)
-    return Blocker(
+    return Blocker.model_construct(
         limit=label or f"{lim.description[:1].upper()}{lim.description[1:]} [{limit_key}]",
         value=f"{lim.value:,g} {lim.unit}",
         workload_needs=needs,
@@ -218,7 +218,7 @@ def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = Non
 
 def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) -> Blocker:
     """A Blocker for a structural fact (no GPU, does not host weights) rather than a numeric quota."""
-    return Blocker(limit=limit, value=value, workload_needs=needs, source=source)
+    return Blocker.model_construct(limit=limit, value=value, workload_needs=needs, source=source)
 
 
 _OPS_CACHE: dict[tuple, tuple[list[CostComponent], OpsProfile]] = {}
