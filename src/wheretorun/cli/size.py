@@ -9,134 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.store import load_catalog
-from ..errors import InputError, Problem, did_you_mean
-from ..sizing import PRECISIONS, architecture_from_card, estimate_architecture
-from ..sizing.placement import tensor_parallel_degrees
-from ..sizing.sizer import AcceleratorOption, SizeResult, max_devices, size_model
+from ..sizing import PRECISIONS
+from ..sizing.request import resolve_size_request
+from ..sizing.sizer import AcceleratorOption, SizeResult
 from .app import app, guarded
-
-DEFAULT_CONTEXT = 8192
-MAX_TOKENS = 10_000_000
-MAX_BATCH = 100_000
-MAX_PARAMS_B = 100_000
-
-
-def _positive(problems: list[Problem], flag: str, value: float | None, limit: float) -> None:
-    if value is not None and not (0 < value <= limit):
-        problems.append(Problem(flag, "", f"must be a positive number up to {limit:,g} (got {value:g})"))
-
-
-def _resolve(
-    model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens
-) -> SizeResult:  # type: ignore[no-untyped-def]
-    catalog = load_catalog()
-    problems: list[Problem] = []
-    if (model is None) == (params_b is None):
-        which = "both were given" if model is not None else "neither was given"
-        problems.append(
-            Problem("--model/--params-b", "", f"give exactly one of --model ID or --params-b N ({which})")
-        )
-    if precision not in PRECISIONS:
-        problems.append(
-            Problem("--precision", "", f"unknown precision '{precision}'; allowed: {', '.join(PRECISIONS)}")
-        )
-    if gpu is not None and gpu not in catalog.accelerators:
-        problems.append(
-            Problem(
-                "--gpu",
-                "",
-                f"unknown accelerator '{gpu}'{did_you_mean(gpu, catalog.accelerators)}; "
-                f"allowed: {', '.join(catalog.accelerators)}",
-            )
-        )
-    if gpus is not None and gpu is None:
-        problems.append(Problem("--gpus", "", "needs --gpu NAME (which accelerator to count)"))
-    _positive(problems, "--params-b", params_b, MAX_PARAMS_B)
-    for flag, value, limit in (
-        ("--gpus", gpus, 64),
-        ("--context", context, MAX_TOKENS),
-        ("--batch", batch, MAX_BATCH),
-        ("--input-tokens", input_tokens, MAX_TOKENS),
-        ("--output-tokens", output_tokens, MAX_TOKENS),
-    ):
-        _positive(problems, flag, value, limit)
-    arch = None
-    name = ""
-    assumptions: list[str] = []
-    if model is not None and not problems:
-        card = catalog.find_model(model)
-        if card is None:
-            problems.append(
-                Problem(
-                    "--model",
-                    "",
-                    f"unknown model '{model}'{did_you_mean(model.lower(), catalog.model_ids())}",
-                )
-            )
-        elif not hasattr(card, "layers"):
-            problems.append(
-                Problem(
-                    "--model",
-                    "",
-                    f"'{card.id}' is proprietary (API-only): no weights to size; use --params-b",
-                )
-            )
-        else:
-            arch = architecture_from_card(card)  # type: ignore[arg-type]
-            name = card.id
-    elif params_b is not None and not problems:
-        arch = estimate_architecture(params_b)
-        name = f"{params_b:g}B (estimated architecture)"
-        assumptions.append(
-            f"architecture estimated from {params_b:g}B parameters: {arch.layers} layers, 8 KV heads"
-        )
-    if arch is not None:
-        max_ctx = arch.max_context_tokens
-        if context is None:
-            context = min(DEFAULT_CONTEXT, max_ctx or DEFAULT_CONTEXT)
-            assumptions.append(f"context {context:,} tokens (default; set --context)")
-        elif max_ctx and context > max_ctx:
-            problems.append(
-                Problem("--context", "", f"{context:,} exceeds {name}'s maximum of {max_ctx:,} tokens")
-            )
-        if gpu is not None and gpus is not None and gpu in catalog.accelerators:
-            allowed = tensor_parallel_degrees(arch, gpu, max_devices(catalog, gpu))
-            if gpus not in allowed:
-                problems.append(
-                    Problem(
-                        "--gpus",
-                        "",
-                        f"{name} cannot be split over {gpus} x {gpu} (tensor parallel must divide its heads and "
-                        f"fit one server); allowed: {', '.join(map(str, allowed))}",
-                    )
-                )
-    if problems:
-        raise InputError(problems)
-    assert arch is not None and context is not None
-    if gpu == "T4" and precision == "bf16":
-        assumptions.append("T4 has no BF16: served as FP16 (same memory, same speed)")
-    if batch is None:
-        batch = 1
-        assumptions.append("batch 1 (default; set --batch)")
-    if input_tokens is None and output_tokens is None:
-        assumptions.append(
-            "every sequence at full context (give --input-tokens/--output-tokens for paged KV sizing)"
-        )
-    assumptions.append(f"engines use {90}% of accelerator memory; overhead = 1 GB per device + 5% of weights")
-    return size_model(
-        catalog,
-        name,
-        arch,
-        precision,
-        context_tokens=context,
-        batch=batch,
-        accelerator=gpu,
-        gpus=gpus,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        assumptions=assumptions,
-    )
 
 
 def _fmt(x: float | None, spec: str = ",.0f") -> str:
@@ -234,7 +110,9 @@ def size_cmd(
     """
 
     def run() -> None:
-        result = _resolve(model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens)
+        result = resolve_size_request(
+            model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens
+        )
         if as_json:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
         else:

@@ -445,7 +445,7 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
     """``wheretorun size --json`` for a JSON body; the CLI's checks, its flags named as body fields."""
     from pydantic import ValidationError
 
-    from ..cli.size import _resolve
+    from ..sizing.request import resolve_size_request
     from ..spec.loader import problems_from_validation
 
     if not isinstance(data, dict):
@@ -455,7 +455,7 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
     except ValidationError as e:
         raise InputError(problems_from_validation(e, name, SizeRequest)) from None
     try:
-        result = _resolve(
+        result = resolve_size_request(
             req.model,
             req.params_b,
             req.precision,
