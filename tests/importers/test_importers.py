@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from wheretorun import load_workloads, recommend
 from wheretorun.cli import app
 from wheretorun.errors import InputError
-from wheretorun.importers import bedrock_logs, cur, import_usage
+from wheretorun.importers import bedrock_logs, import_usage
 
 _spec = importlib.util.spec_from_file_location("import_fixtures", Path(__file__).with_name("fixtures.py"))
 fx = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
@@ -212,10 +212,63 @@ def test_cur_without_the_columns_is_exit_2(tmp_path):
     assert "not a CUR 2.0 export" in str(exc.value)
 
 
-def test_athena_sql_is_the_same_text_wheretorun_runs():
+def test_athena_sql_is_the_same_text_wheretorun_runs(bedrock_dir, tmp_path, monkeypatch):
+    """The SQL DuckDB executes during an import and the SQL printed for Athena come from one text:
+    swapping Athena's table names for wheretorun's views turns one into the other."""
+    from wheretorun.importers import athena, common
+
+    executed: list[str] = []
+    real_connect = common.connect
+
+    class Recording:
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            executed.append(sql)
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    monkeypatch.setattr("wheretorun.importers.connect", lambda: Recording(real_connect()))
+    root, _ = bedrock_dir
+    import_usage("bedrock-logs", [str(root)], tmp_path / "s.yml")
+    ran = "\n".join(executed)
+    printed = athena.script("bedrock-logs")
+    for template, ours in (
+        (bedrock_logs.RECORDS_SQL, {"lines": "lines"}),
+        (bedrock_logs.PER_MODEL_SQL, {"records": "(SELECT *, true AS is_json FROM good) AS usable"}),
+    ):
+        theirs = common.render(template, **athena.TABLES["bedrock-logs"])
+        assert theirs in printed
+        assert common.render(template, **ours) in ran
+        # the only difference is the table references
+        for name, ref in athena.TABLES["bedrock-logs"].items():
+            theirs = theirs.replace(ref, ours.get(name, ref))
+        assert theirs == common.render(template, **ours)
+    # Athena has none of DuckDB's own function names
+    for duck_only in ("json_extract_string", "json_valid", "quantile_cont", "regexp_matches", "time_bucket"):
+        assert duck_only not in printed + athena.script("lambda-logs") + athena.script("cur")
+
+
+def test_docs_show_the_printed_athena_sql():
+    from wheretorun.importers import athena
+
     doc = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text()
-    assert bedrock_logs.RECORDS_SQL.replace("{lines}", "bedrock_invocation_lines").strip() in doc
-    assert cur.SPEND_SQL.replace("{cur}", "cur_2_0").strip() in doc
+    for kind in ("bedrock-logs", "cur"):
+        assert athena.script(
+            kind, "s3://my-bucket/AWSLogs/123456789012/BedrockModelInvocationLogs/"
+        ) in doc or (athena.script(kind) in doc), kind
+
+
+def test_print_sql_needs_no_input_and_rejects_other_dialects():
+    r = runner.invoke(app, ["import", "lambda-logs", "--print-sql", "athena"])
+    assert r.exit_code == 0 and "CREATE EXTERNAL TABLE lambda_lines_raw" in r.stdout
+    r = runner.invoke(app, ["import", "cloudwatch", "--print-sql", "athena"])
+    assert r.exit_code == 2 and "allowed: bedrock-logs, lambda-logs, cur" in r.stderr
+    r = runner.invoke(app, ["import", "cur", "--print-sql", "bigquery"])
+    assert r.exit_code == 2 and "allowed: athena" in r.stderr
 
 
 def test_written_file_is_valid_yaml_with_provenance_comments(bedrock_dir, tmp_path):

@@ -43,6 +43,16 @@ def import_cmd(
         int, typer.Option("--days", min=1, max=455, help="--live/--cost-explorer: days back.")
     ] = 30,
     region: Annotated[str, typer.Option("--region", help="--live: the region to read.")] = "us-east-1",
+    print_sql: Annotated[
+        str | None,
+        typer.Option(
+            "--print-sql",
+            help="athena: print the SQL wheretorun runs, with Athena's tables, and exit (no PATH needed).",
+        ),
+    ] = None,
+    location: Annotated[
+        str, typer.Option("--location", help="--print-sql: the S3 prefix of the logs for Athena's table.")
+    ] = "s3://BUCKET/PREFIX/",
 ) -> None:
     """Turn real usage into a workload file, and say what it would cost on each alternative.
 
@@ -58,7 +68,28 @@ def import_cmd(
     """
 
     def run() -> None:
-        from ..importers import import_usage
+        from ..importers import KINDS, athena, import_usage
+
+        if print_sql is not None:
+            if print_sql != "athena":
+                raise InputError([Problem("--print-sql", "", f"'{print_sql}': allowed: athena")])
+            if kind not in KINDS:
+                import_usage(kind, [], out)  # raises: unknown kind, with the allowed ones
+            if kind not in athena.TABLES:
+                raise InputError(
+                    [
+                        Problem(
+                            "KIND",
+                            "",
+                            f"{kind} has no Athena SQL (CloudWatch metrics are already aggregated); "
+                            f"allowed: {', '.join(athena.TABLES)}",
+                        )
+                    ]
+                )
+            typer.echo(athena.script(kind, location), nl=False)
+            return
+        if kind not in KINDS:
+            import_usage(kind, [], out)  # raises: unknown kind, with the allowed ones
 
         console = Console(stderr=True)
         sources = list(paths or [])
@@ -82,7 +113,7 @@ def import_cmd(
                         ]
                     )
             console.print(Text(f"wrote the data read from AWS to {fetched}"))
-        tty = sys.stdout.isatty()
+        tty = sys.stderr.isatty()
         console.print(
             Text(f"scanning {kind} input with DuckDB" + (" (progress below for long scans)" if tty else ""))
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem, did_you_mean
 from . import bedrock_logs, cloudwatch, cur, lambda_logs
-from .common import connect, expand_paths, write_workload_file
+from .common import connect, expand_paths, with_progress, write_workload_file
 
 KINDS: dict[str, tuple[tuple[str, ...], Callable]] = {
     bedrock_logs.KIND: (bedrock_logs.PATTERNS, bedrock_logs.run),
@@ -44,9 +44,11 @@ def import_usage(kind: str, paths: list[str], out: Path, *, progress: bool = Fal
         raise InputError([Problem("PATH", "", "give at least one file, folder or glob to import")])
     patterns, run = KINDS[kind]
     files = expand_paths(paths, patterns, kind)
-    con = connect(progress)
+    con = connect()
     try:
-        data, header, summary = run(paths, out, files, con)
+        data, header, summary = with_progress(
+            con, lambda: run(paths, out, files, con), progress, f"scanning {len(files):,} {kind} file(s)"
+        )
     except InputError:
         raise
     except Exception as e:  # a file DuckDB cannot read at all: say which, in one line

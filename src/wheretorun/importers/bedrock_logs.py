@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..catalog.bedrock import bedrock_prices
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError, Problem
 from .common import (
@@ -22,10 +23,12 @@ from .common import (
     add_rejects,
     month_factor,
     monthly,
+    render,
     slug,
     traffic_label,
     write_profiles,
 )
+from .costs import bedrock_now
 
 KIND = "bedrock-logs"
 PATTERNS = ("*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.log", "*.log.gz", "*.txt", "*.txt.gz")
@@ -49,24 +52,45 @@ def lines_sql(files: list[str]) -> str:
     """
 
 
-#: The one SQL text that parses records: wheretorun runs it on local files, and docs/import.md shows
-#: it for Amazon Athena with {lines} replaced by the log table (tests check they are the same text).
+#: The SQL texts shared with Amazon Athena (Athena's function names; DuckDB gets them as macros,
+#: ``common.TRINO_MACROS``). wheretorun runs them with {lines}/{records} as its own views;
+#: ``wheretorun import bedrock-logs --print-sql athena`` prints them with Athena's tables, and a test
+#: checks the two differ only in those references.
 RECORDS_SQL = """
 SELECT filename, line_no, line, is_json,
-       TRY_CAST(CASE WHEN is_json THEN json_extract_string(j, '$.timestamp') END AS TIMESTAMP) AS ts,
-       CASE WHEN is_json THEN json_extract_string(j, '$.modelId') END AS model_id,
-       CASE WHEN is_json THEN json_extract_string(j, '$.operation') END AS operation,
-       TRY_CAST(CASE WHEN is_json THEN json_extract(j, '$.input.inputTokenCount') END AS BIGINT) AS input_tokens,
-       TRY_CAST(CASE WHEN is_json THEN json_extract(j, '$.output.outputTokenCount') END AS BIGINT) AS output_tokens
-FROM (SELECT *, coalesce(json_valid(j), false) AS is_json
-      FROM (SELECT *, substr(line, strpos(line, '{')) AS j FROM ({lines}) WHERE trim(line) <> ''))
+       CASE WHEN is_json THEN try(from_iso8601_timestamp(json_extract_scalar(j, '$.timestamp'))) END AS ts,
+       CASE WHEN is_json THEN json_extract_scalar(j, '$.modelId') END AS model_id,
+       CASE WHEN is_json THEN json_extract_scalar(j, '$.operation') END AS operation,
+       TRY_CAST(CASE WHEN is_json THEN json_extract_scalar(j, '$.input.inputTokenCount') END AS BIGINT)
+         AS input_tokens,
+       TRY_CAST(CASE WHEN is_json THEN json_extract_scalar(j, '$.output.outputTokenCount') END AS BIGINT)
+         AS output_tokens,
+       TRY_CAST(CASE WHEN is_json THEN json_extract_scalar(j, '$.output.outputBodyJson.metrics.latencyMs') END
+         AS DOUBLE) AS latency_ms
+FROM (SELECT *, try(json_parse(j)) IS NOT NULL AS is_json
+      FROM (SELECT *, substr(line, strpos(line, '{')) AS j FROM {lines} WHERE trim(line) <> '') AS nonblank
+     ) AS parsed
 """
 
-PER_MODEL_SQL = """
-SELECT model_id, count(*) AS requests, sum(input_tokens) AS input_tokens, sum(coalesce(output_tokens, 0))
-       AS output_tokens, min(ts) AS first, max(ts) AS last
-FROM ({records}) WHERE is_json AND ts IS NOT NULL AND model_id IS NOT NULL AND input_tokens IS NOT NULL
+#: A usable record: a JSON object with a timestamp, a model id and an input token count.
+USABLE = "is_json AND ts IS NOT NULL AND model_id IS NOT NULL AND input_tokens IS NOT NULL"
+
+PER_MODEL_SQL = f"""
+SELECT model_id, count(*) AS requests, sum(input_tokens) AS input_tokens,
+       sum(coalesce(output_tokens, 0)) AS output_tokens, min(ts) AS first_ts, max(ts) AS last_ts,
+       count(latency_ms) AS timed, avg(latency_ms) AS latency_mean_ms,
+       approx_percentile(latency_ms, 0.99) AS latency_p99_ms
+FROM {{records}}
+WHERE {USABLE}
 GROUP BY model_id ORDER BY requests DESC
+"""
+
+#: Requests per model and minute: the traffic shape (wheretorun zero-fills the idle minutes).
+PER_MINUTE_SQL = f"""
+SELECT model_id, date_trunc('minute', ts) AS minute, count(*) AS requests
+FROM {{records}}
+WHERE {USABLE}
+GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
@@ -99,38 +123,34 @@ def catalog_model(bedrock_id: str, catalog: Catalog) -> str | None:
 def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
     """Scan the logs; return (workload file data, header comments, summary lines)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW records AS {RECORDS_SQL.replace('{lines}', 'SELECT * FROM lines')}"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {render(RECORDS_SQL, lines='lines')}")
+    # one pass over the input: usable records into a compact table, the rest counted and sampled
     con.execute(
         "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, model_id, input_tokens, coalesce(output_tokens, 0) AS "
-        "output_tokens FROM records WHERE is_json AND ts IS NOT NULL AND model_id IS NOT NULL AND input_tokens "
-        "IS NOT NULL"
+        f"output_tokens, latency_ms FROM records WHERE {USABLE}"
     )
-    malformed = Malformed(
-        count=con.execute(
-            "SELECT count(*) FROM records WHERE NOT (is_json AND ts IS NOT NULL AND model_id IS NOT NULL "
-            "AND input_tokens IS NOT NULL)"
-        ).fetchone()[0],
-    )
+    total = con.execute("SELECT count(*) FROM records").fetchone()[0]
+    usable = con.execute("SELECT count(*) FROM good").fetchone()[0]
+    malformed = Malformed(count=total - usable)
     if malformed.count:
         malformed.examples = [
             (f, int(n), r, t)
             for f, n, r, t in con.execute(
-                f"SELECT filename, line_no, {reason_sql()}, line FROM records WHERE NOT (is_json AND ts IS NOT NULL "
-                "AND model_id IS NOT NULL AND input_tokens IS NOT NULL) "
+                f"SELECT filename, line_no, {reason_sql()}, line FROM records WHERE NOT ({USABLE}) "
                 f"ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
     add_rejects(con, malformed)
-    per_model = con.execute(PER_MODEL_SQL.replace("{records}", "SELECT * FROM records")).fetchall()
+    per_model = con.execute(
+        render(PER_MODEL_SQL, records="(SELECT *, true AS is_json FROM good) AS usable")
+    ).fetchall()
     if not per_model:
         raise InputError(
             [Problem(paths[0], "", f"no usable Bedrock invocation record in {len(files)} file(s)")]
             + [Problem(f, f"line {n}", f"{r}: {t[:80]!r}") for f, n, r, t in malformed.examples]
         )
-    catalog = load_catalog()
-    names = {}
+    catalog = load_catalog(_region(files))
+    names: dict[str, str] = {}
     for m in per_model:
         base = base_model_id(m[0])
         name = catalog_model(base, catalog) or slug(base)
@@ -138,44 +158,53 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     shapes = write_profiles(con, "good", "ts", "model_id", out, names)
     workloads = []
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]
-    summary = []
-    from ..catalog.bedrock import bedrock_prices
-
-    for model_id, requests, tin, tout, first, last in per_model:
+    summary: list[str] = []
+    for model_id, requests, tin, tout, first, last, timed, lat_mean, lat_p99 in per_model:
         shape = shapes[model_id]
         factor, how = month_factor(shape.window_hours)
         base = base_model_id(model_id)
         catalog_id = catalog_model(base, catalog)
         model: dict[str, Any] = {"id": catalog_id} if catalog_id else {"bedrock_id": base}
         name = names[model_id]
-        workloads.append(
-            {
-                "name": name,
-                "role": "inference",
-                "model": model,
-                "requests_per_month": monthly(requests, factor),
-                "traffic": traffic_label(shape.peak_to_mean),
-                "peak_to_mean": shape.peak_to_mean,
-                "traffic_profile": f"{out.stem}.{name}.csv",
-                "input_tokens": round(tin / requests),
-                "output_tokens": round(tout / requests),
-                "trigger": "api",
-            }
-        )
+        w: dict[str, Any] = {
+            "name": name,
+            "role": "inference",
+            "model": model,
+            "requests_per_month": monthly(requests, factor),
+            "traffic": traffic_label(shape.peak_to_mean),
+            "peak_to_mean": shape.peak_to_mean,
+            "traffic_profile": f"{out.stem}.{name}.csv",
+            "input_tokens": round(tin / requests),
+            "output_tokens": round(tout / requests),
+            "trigger": "api",
+        }
+        if timed:
+            w["duration_s"] = round(lat_mean / 1000, 6)
+            w["duration_p99_s"] = round(max(lat_p99, lat_mean) / 1000, 6)
+        workloads.append(w)
         header.append(
             f"{name}: modelId {model_id}; {requests:,} requests, {tin:,} input and {tout:,} output tokens from "
-            f"{first} to {last}; {how}; peak/mean {shape.peak_to_mean:g} at {shape.interval_minutes}-minute resolution"
-        )
-        bp = bedrock_prices(base, catalog)
-        if bp is not None:
-            cost = (tin * bp.input.value + tout * bp.output.value) / 1_000_000
-            summary.append(
-                f"{name}: {requests:,} requests, {tin + tout:,} tokens in the logs = ${cost:,.4f} at Bedrock on-demand "
-                f"prices (${bp.input.value}/${bp.output.value} per 1M input/output tokens, {bp.input.source})"
+            f"{first} to {last}; {how}; peak/mean {shape.peak_to_mean:g} at {shape.interval_minutes}-minute "
+            "resolution"
+            + (
+                f"; duration from output.outputBodyJson.metrics.latencyMs of {timed:,} record(s)"
+                if timed
+                else "; the logs carry no latency (Converse's metrics.latencyMs): no duration written"
             )
-        else:
-            summary.append(f"{name}: {requests:,} requests; genai-prices has no Bedrock price for {base}")
-    return {"region": _region(files), "workloads": workloads}, header, summary + malformed.lines()
+        )
+        summary.append(f"{name}: {requests:,} requests, {tin:,} input and {tout:,} output tokens; {how}")
+        if catalog_id is None:
+            priced = bedrock_prices(base, catalog) is not None
+            header.append(
+                f"  {name}: {base} is not in the wheretorun catalog; model.bedrock_id keeps it"
+                + ("" if priced else " (genai-prices has no price for it either: give its size as params_b)")
+            )
+            summary.append(
+                f"  warning: {base} has no catalog card: it is priced on Bedrock only"
+                + ("" if priced else ", and genai-prices has no price for it")
+            )
+        summary += bedrock_now(name, base, tin, tout, catalog)
+    return {"region": catalog.region, "workloads": workloads}, header, summary + malformed.lines()
 
 
 def _region(files: list[str]) -> str:

@@ -23,7 +23,17 @@ from typing import Any
 from ..catalog.store import load_catalog
 from ..errors import InputError, Problem
 from .bedrock_logs import base_model_id, catalog_model
-from .common import month_factor, monthly, slug, traffic_label
+from .common import (
+    EXAMPLES_SHOWN,
+    Malformed,
+    month_factor,
+    monthly,
+    profile_sql,
+    slug,
+    traffic_label,
+    write_profile,
+)
+from .costs import bedrock_now
 
 KIND = "cloudwatch"
 PATTERNS = ("*.csv", "*.csv.gz", "*.json", "*.json.gz")
@@ -61,9 +71,13 @@ def _csv_rows(con, files: list[str]) -> str:  # type: ignore[no-untyped-def]
                 )
             ]
         )
+    # line numbers: the header is line 1 of each file
     return (
         f"SELECT TRY_CAST(timestamp AS TIMESTAMP) AS ts, CAST({dim} AS VARCHAR) AS dim, CAST({metric} AS VARCHAR) "
-        f"AS metric, TRY_CAST({value} AS DOUBLE) AS value FROM read_csv([{listed}], union_by_name=true)"
+        f"AS metric, TRY_CAST({value} AS DOUBLE) AS value, filename AS file, "
+        f"'line ' || (row_number() OVER (PARTITION BY filename) + 1) AS at, "
+        f"concat_ws(',', timestamp, {metric}, {dim}, {value}) AS raw "
+        f"FROM read_csv([{listed}], union_by_name=true, all_varchar=true, filename=true)"
     )
 
 
@@ -71,11 +85,15 @@ def _json_rows(files: list[str]) -> str:
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     return f"""
     SELECT TRY_CAST(t AS TIMESTAMP) AS ts,
-           regexp_replace(r.Label, '\\s+\\S+$', '') AS dim,
+           nullif(regexp_replace(r.Label, '\\s*\\S+$', ''), '') AS dim,
            regexp_extract(r.Label, '(\\S+)$', 1) AS metric,
-           TRY_CAST(v AS DOUBLE) AS value
-    FROM (SELECT unnest(MetricDataResults) AS r FROM read_json([{listed}], format='auto')),
-         LATERAL (SELECT unnest(r.Timestamps) AS t, unnest(r.Values) AS v)
+           TRY_CAST(v AS DOUBLE) AS value, filename AS file,
+           'MetricDataResults[Label=' || r.Label || '] point ' || i AS at,
+           CAST(t AS VARCHAR) || ' ' || coalesce(CAST(v AS VARCHAR), 'null') AS raw
+    FROM (SELECT filename, unnest(MetricDataResults) AS r
+          FROM read_json([{listed}], format='auto', filename=true)),
+         LATERAL (SELECT unnest(r.Timestamps) AS t, unnest(r.Values) AS v,
+                         unnest(range(1, len(r.Timestamps) + 1)) AS i)
     """
 
 
@@ -84,55 +102,68 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     jsons = [f for f in files if ".json" in f]
     parts = ([_csv_rows(con, csvs)] if csvs else []) + ([_json_rows(jsons)] if jsons else [])
     con.execute("CREATE OR REPLACE TEMP VIEW points AS " + " UNION ALL ".join(parts))
-    bad = con.execute(
-        "SELECT count(*) FROM points WHERE ts IS NULL OR value IS NULL OR dim IS NULL"
-    ).fetchone()[0]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE good AS SELECT * FROM points WHERE ts IS NOT NULL AND value IS NOT NULL "
-        "AND dim IS NOT NULL"
-    )
+    ok = "ts IS NOT NULL AND value IS NOT NULL AND dim IS NOT NULL AND metric IS NOT NULL"
+    malformed = Malformed(count=con.execute(f"SELECT count(*) FROM points WHERE NOT ({ok})").fetchone()[0])
+    if malformed.count:
+        malformed.examples = [
+            (f, at, r, raw or "")
+            for f, at, r, raw in con.execute(
+                "SELECT file, at, CASE WHEN ts IS NULL THEN 'no readable timestamp' WHEN value IS NULL THEN "
+                "'no numeric value' ELSE 'no metric or dimension' END, raw "
+                f"FROM points WHERE NOT ({ok}) ORDER BY file, at LIMIT {EXAMPLES_SHOWN}"
+            ).fetchall()
+        ]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, value FROM points WHERE {ok}")
     per_dim = con.execute("""
         SELECT dim,
                sum(value) FILTER (WHERE metric = 'Invocations') AS requests,
                sum(value) FILTER (WHERE metric = 'InputTokenCount') AS tin,
                sum(value) FILTER (WHERE metric = 'OutputTokenCount') AS tout,
-               avg(value) FILTER (WHERE metric IN ('InvocationLatency', 'Duration')) AS latency_ms,
+               sum(value * inv) FILTER (WHERE metric IN ('InvocationLatency', 'Duration'))
+                 / sum(inv) FILTER (WHERE metric IN ('InvocationLatency', 'Duration')) AS latency_ms,
                max(value) FILTER (WHERE metric IN ('InvocationLatency', 'Duration')) AS latency_max_ms,
-               bool_or(metric IN ('InputTokenCount', 'OutputTokenCount', 'InvocationLatency')) AS bedrock,
-               min(ts), max(ts),
-               count(DISTINCT ts) FILTER (WHERE metric = 'Invocations') AS periods,
-               max(value) FILTER (WHERE metric = 'Invocations') AS peak,
-               avg(value) FILTER (WHERE metric = 'Invocations') AS mean
-        FROM good GROUP BY dim HAVING sum(value) FILTER (WHERE metric = 'Invocations') > 0 ORDER BY requests DESC
+               max(value) FILTER (WHERE metric = 'ConcurrentExecutions') AS concurrency,
+               bool_or(metric IN ('InputTokenCount', 'OutputTokenCount', 'InvocationLatency')) AS bedrock
+        FROM (SELECT g.*, coalesce(i.value, 0) AS inv FROM good g LEFT JOIN
+              (SELECT dim, ts, value FROM good WHERE metric = 'Invocations') i USING (dim, ts))
+        GROUP BY dim HAVING sum(value) FILTER (WHERE metric = 'Invocations') > 0 ORDER BY requests DESC
     """).fetchall()
     if not per_dim:
-        raise InputError([Problem(paths[0], "", "no Invocations datapoints in the CloudWatch export")])
+        raise InputError(
+            [Problem(paths[0], "", "no Invocations datapoints in the CloudWatch export")]
+            + [Problem(f, at, f"{r}: {t[:80]!r}") for f, at, r, t in malformed.examples]
+        )
+    t0, t1 = con.execute("SELECT min(ts), max(ts) FROM good WHERE metric = 'Invocations'").fetchone()
     catalog = load_catalog()
     workloads, summary = [], []
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]
-    for dim, requests, tin, tout, lat, lat_max, bedrock, first, last, periods, peak, mean in per_dim:
+    for dim, requests, tin, tout, lat, lat_max, concurrency, bedrock in per_dim:
         step_min = _period_minutes(con, dim)
-        window_h = max(periods, 1) * step_min / 60
-        factor, how = month_factor(window_h)
         cid = catalog_model(base_model_id(dim), catalog) if bedrock else None
         name = cid or slug(dim)
         csv = out.parent / f"{out.stem}.{name}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            "COPY (SELECT strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, sum(value) AS requests FROM good "
-            "WHERE dim = ? AND metric = 'Invocations' GROUP BY ts ORDER BY ts) TO '"
-            + str(csv).replace("'", "''")
-            + "' (HEADER, DELIMITER ',')",
-            [dim],
+        sql = profile_sql(
+            "good",
+            "ts",
+            "dim = $g AND metric = 'Invocations'",
+            max(1, round(step_min)),
+            str(t0),
+            str(t1),
+            measure="sum(value)",
         )
-        ptm = round(max(1.0, peak / mean), 3) if mean else 1.0
+        shape = write_profile(con, sql, dim, csv, max(1, round(step_min)), t0, t1)
+        factor, how = month_factor(shape.window_hours)
+        ptm = shape.peak_to_mean
         w: dict[str, Any] = {
             "name": name,
             "requests_per_month": monthly(int(round(requests)), factor),
             "traffic": traffic_label(ptm),
             "peak_to_mean": ptm,
-            "traffic_profile": csv.name,
         }
+        if step_min <= 60 and float(step_min).is_integer():
+            w["traffic_profile"] = csv.name
+        else:  # the simulator takes 1-minute to 1-hour intervals; the shape is kept as peak/mean only
+            csv.unlink()
         if bedrock:
             base = base_model_id(dim)
             w.update(
@@ -151,17 +182,29 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             w["duration_p99_s"] = round(max(lat_max, lat) / 1000, 6)
         workloads.append(w)
         header.append(
-            f"{name}: {dim}; {requests:,.0f} invocations from {first} to {last} in {periods} "
-            f"{step_min:g}-minute periods; {how}; duration_p99_s is the highest period average "
-            "(CloudWatch averages hide the true p99)"
+            f"{name}: {dim}; {requests:,.0f} invocations from {t0} to {t1} in {step_min:g}-minute periods; "
+            f"{how}; peak/mean {ptm:g} per period"
+            + (
+                "; duration_s is the invocation-weighted mean of the period averages, duration_p99_s the "
+                "highest period average (CloudWatch averages hide the true p99)"
+                if lat
+                else ""
+            )
+            + (f"; peak ConcurrentExecutions {concurrency:,.0f}" if concurrency else "")
         )
         summary.append(
             f"{name}: {requests:,.0f} invocations"
             + (f", {tin or 0:,.0f} input and {tout or 0:,.0f} output tokens" if bedrock else "")
+            + f"; {how}"
         )
-    if bad:
-        summary.append(f"{bad:,} datapoint(s) without a timestamp, value or dimension were skipped")
-    return {"workloads": workloads}, header, summary
+        if bedrock:
+            summary += bedrock_now(name, base_model_id(dim), tin or 0, tout or 0, catalog)
+        else:
+            summary.append(
+                f"  {name}: Lambda duration cost needs the memory size, which CloudWatch metrics do not carry: "
+                "import the function's REPORT lines (lambda-logs) or the CUR for its cost"
+            )
+    return {"workloads": workloads}, header, summary + malformed.lines()
 
 
 def _period_minutes(con, dim: str) -> float:  # type: ignore[no-untyped-def]

@@ -10,25 +10,48 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from ..errors import InputError, Problem
 from ..units import HOURS_PER_MONTH
 
+T = TypeVar("T")
+
 MEMORY_LIMIT = os.environ.get("WHERETORUN_DUCKDB_MEMORY", "512MB")
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a log line with a request body (Bedrock moves bodies over 100 KB to S3)
 EXAMPLES_SHOWN = 5
 
 
-def connect(progress: bool = False):  # type: ignore[no-untyped-def]
+#: The SQL texts the importers share with Amazon Athena are written with Athena's (Trino's) function
+#: names; these DuckDB macros give DuckDB the same names, so one text runs in both engines
+#: (``render`` substitutes only the table references; docs/import.md shows the Athena side).
+TRINO_MACROS = (
+    "CREATE TEMP MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)",
+    "CREATE TEMP MACRO json_parse(j) AS json(j)",
+    "CREATE TEMP MACRO from_iso8601_timestamp(x) AS CAST(x AS TIMESTAMP)",
+    "CREATE TEMP MACRO approx_percentile(x, q) AS quantile_cont(x, q)",
+    "CREATE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)",
+)
+
+
+def render(template: str, **tables: str) -> str:
+    """A shared SQL text with its ``{table}`` references replaced (nothing else changes)."""
+    out = template
+    for name, ref in tables.items():
+        out = out.replace("{" + name + "}", ref)
+    return out.strip()
+
+
+def connect():  # type: ignore[no-untyped-def]
     """A DuckDB connection with a memory ceiling, spilling to a temporary directory beyond it.
 
-    ``progress`` turns on DuckDB's own progress bar for scans that take more than two seconds
-    (the CLI asks for it on a terminal).
+    Two threads (this project's machines have two cores; DuckDB's default is all of them).
     """
     try:
         import duckdb
@@ -37,11 +60,47 @@ def connect(progress: bool = False):  # type: ignore[no-untyped-def]
             [Problem("import", "", "DuckDB is needed: pip install 'wheretorun[import]'")]
         ) from None
     con = duckdb.connect()
+    for macro in TRINO_MACROS:
+        con.execute(macro)
     con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
     con.execute("SET threads=2")
     con.execute("SET preserve_insertion_order=true")
-    con.execute(f"SET enable_progress_bar={'true' if progress else 'false'}")
+    con.execute("SET enable_progress_bar=false")  # DuckDB's own bar writes to stdout; ours is on stderr
     return con
+
+
+def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:  # type: ignore[no-untyped-def]
+    """Run ``fn`` (DuckDB queries on ``con``) with a Rich progress bar on stderr when ``enabled``.
+
+    The work runs in a thread; this one polls ``con.query_progress()`` (DuckDB's estimate for the
+    running query, -1 when none) and moves the bar. The CLI enables it only when stderr is a terminal.
+    """
+    if not enabled:
+        return fn()
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the calling thread
+            result["error"] = e
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=100)
+        while thread.is_alive():
+            thread.join(0.25)
+            done = con.query_progress()
+            if done >= 0:
+                bar.update(task, completed=done)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def expand_paths(paths: list[str], patterns: tuple[str, ...], kind: str) -> list[str]:
@@ -79,14 +138,16 @@ class Malformed:
     """Records that could not be used: counted, never silently dropped, the first few quoted."""
 
     count: int = 0
-    examples: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, line, reason, text
+    #: file, where (a line number, or a place such as "MetricDataResults[...] point 3"), reason, text
+    examples: list[tuple[str, int | str, str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         if not self.count:
             return []
         out = [f"{self.count:,} malformed record(s) skipped; the first {len(self.examples)}:"]
-        for file, line, reason, text in self.examples:
-            out.append(f"  {file}:{line}: {reason}: {text[:120]!r}")
+        for file, where, reason, text in self.examples:
+            at = f"{file}:{where}" if isinstance(where, int) else f"{file} ({where})"
+            out.append(f"  {at}: {reason}: {text[:120]!r}")
         return out
 
 
@@ -161,18 +222,22 @@ def traffic_label(peak_to_mean: float) -> str:
     return "spiky"
 
 
-def profile_sql(source: str, ts_col: str, group_col: str, step_min: int, t0: str, t1: str) -> str:
-    """One group's request counts per ``step_min`` interval over the whole window [t0, t1], zero-filled.
+def profile_sql(
+    source: str, ts_col: str, where: str, step_min: int, t0: str, t1: str, measure: str = "count(*)"
+) -> str:
+    """Requests per ``step_min`` interval (``measure`` of the rows matching ``where``, which may use
+    the parameter ``$g``) over the whole window [t0, t1], zero-filled.
 
     The window is the input's, not the group's: a model used only on the last day of a month of
-    logs is a month of (mostly idle) traffic, not a day's traffic scaled up thirty-fold.
+    logs is a month of (mostly idle) traffic, not a day's traffic scaled up thirty-fold. Intervals
+    with no record are 0 (CloudWatch omits periods without data; the simulator needs them).
     """
     step = f"INTERVAL '{int(step_min)} minutes'"
     start = f"TIMESTAMP '{t0}'"
     return f"""
     WITH counts AS (
-        SELECT time_bucket({step}, {ts_col}, {start}) AS bucket, count(*) AS n
-        FROM {source} WHERE {group_col} = $g GROUP BY 1
+        SELECT time_bucket({step}, {ts_col}, {start}) AS bucket, {measure} AS n
+        FROM {source} WHERE {where} GROUP BY 1
     ),
     grid AS (
         SELECT unnest(generate_series(time_bucket({step}, {start}, {start}),
@@ -183,12 +248,30 @@ def profile_sql(source: str, ts_col: str, group_col: str, step_min: int, t0: str
     """
 
 
-def choose_interval(count: int, window_minutes: float) -> int:
+def choose_interval(count: float, window_minutes: float) -> int:
     """The finest profile interval whose mean count reaches MIN_MEAN_PER_INTERVAL (else hourly)."""
     for step in INTERVALS_MIN:
         if count / max(window_minutes / step, 1.0) >= MIN_MEAN_PER_INTERVAL:
             return step
     return INTERVALS_MIN[-1]
+
+
+def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: object) -> Shape:  # type: ignore[no-untyped-def]
+    """Write one ``timestamp,requests`` CSV from a ``profile_sql`` query; return the shape it measures."""
+    peak, mean, buckets = con.execute(f"SELECT max(n), avg(n), count(*) FROM ({sql})", {"g": g}).fetchone()
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"COPY (SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, n AS requests FROM ({sql})) "
+        f"TO '{_sql_path(csv)}' (HEADER, DELIMITER ',')",
+        {"g": g},
+    )
+    return Shape(
+        first=str(t0),
+        last=str(t1),
+        window_hours=buckets * step / 60.0,
+        peak_to_mean=round(max(1.0, float(peak) / float(mean)) if mean else 1.0, 3),
+        interval_minutes=step,
+    )
 
 
 def write_profiles(
@@ -198,30 +281,14 @@ def write_profiles(
 
     Every group is measured over the same window: the first to the last record of the input.
     """
-    shapes: dict[str, Shape] = {}
-    out.parent.mkdir(parents=True, exist_ok=True)
     t0, t1 = con.execute(f"SELECT min({ts_col}), max({ts_col}) FROM {source}").fetchone()
     window_min = (t1 - t0).total_seconds() / 60
     counts = dict(con.execute(f"SELECT {group_col}, count(*) FROM {source} GROUP BY 1").fetchall())
+    shapes: dict[str, Shape] = {}
     for g, name in names.items():
         step = choose_interval(counts.get(g, 0), window_min + 1)
-        sql = profile_sql(source, ts_col, group_col, step, str(t0), str(t1))
-        peak, mean, buckets = con.execute(
-            f"SELECT max(n), avg(n), count(*) FROM ({sql})", {"g": g}
-        ).fetchone()
-        csv = out.parent / f"{out.stem}.{name}.csv"
-        con.execute(
-            f"COPY (SELECT strftime(bucket, '%Y-%m-%dT%H:%M:%SZ') AS timestamp, n AS requests FROM ({sql})) "
-            f"TO '{_sql_path(csv)}' (HEADER, DELIMITER ',')",
-            {"g": g},
-        )
-        shapes[g] = Shape(
-            first=str(t0),
-            last=str(t1),
-            window_hours=buckets * step / 60.0,
-            peak_to_mean=round(max(1.0, float(peak) / float(mean)) if mean else 1.0, 3),
-            interval_minutes=step,
-        )
+        sql = profile_sql(source, ts_col, f"{group_col} = $g", step, str(t0), str(t1))
+        shapes[g] = write_profile(con, sql, g, out.parent / f"{out.stem}.{name}.csv", step, t0, t1)
     return shapes
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..units import HOURS_PER_MONTH
-from .common import month_factor, monthly, slug
+from .common import month_factor, monthly, render, slug
 
 KIND = "cur"
 PATTERNS = ("*.parquet", "*.csv", "*.csv.gz")
@@ -37,6 +37,40 @@ SELECT line_item_product_code AS service, line_item_usage_type AS usage_type,
 FROM {cur}
 WHERE coalesce(line_item_line_item_type, 'Usage') IN ('Usage', 'SavingsPlanCoveredUsage', 'DiscountedUsage')
 GROUP BY 1, 2 ORDER BY cost_usd DESC
+"""
+
+
+#: GPU and accelerator instance hours (EC2 usage types ``BoxUsage:<type>``, region-prefixed outside us-east-1).
+GPU_SQL = """
+SELECT line_item_usage_type AS usage_type, sum(CAST(line_item_usage_amount AS DOUBLE)) AS instance_hours,
+       sum(CAST(line_item_unblended_cost AS DOUBLE)) AS cost_usd
+FROM {cur}
+WHERE line_item_product_code = 'AmazonEC2'
+  AND regexp_like(line_item_usage_type, 'BoxUsage:(g4dn|g5|g6|g6e|gr6|p4d|p4de|p5|p5e|p5en|inf2|trn1)\\.')
+GROUP BY 1 ORDER BY 3 DESC
+"""
+
+#: Bedrock usage types that count tokens (as billed: often per 1K tokens).
+BEDROCK_TOKENS_SQL = """
+SELECT line_item_usage_type AS usage_type, sum(CAST(line_item_usage_amount AS DOUBLE)) AS amount,
+       sum(CAST(line_item_unblended_cost AS DOUBLE)) AS cost_usd
+FROM {cur}
+WHERE line_item_product_code = 'AmazonBedrock' AND regexp_like(lower(line_item_usage_type), 'token')
+GROUP BY 1 ORDER BY 3 DESC
+"""
+
+#: Lambda requests and GB-seconds per function (resource id).
+LAMBDA_SQL = """
+SELECT coalesce(line_item_resource_id, 'lambda') AS function,
+       sum(CAST(line_item_usage_amount AS DOUBLE))
+         FILTER (WHERE regexp_like(line_item_usage_type, '(^|-)Request(-ARM)?$')) AS requests,
+       sum(CAST(line_item_usage_amount AS DOUBLE))
+         FILTER (WHERE regexp_like(line_item_usage_type, 'Lambda-GB-Second')) AS gb_seconds
+FROM {cur}
+WHERE line_item_product_code = 'AWSLambda'
+GROUP BY 1
+HAVING sum(CAST(line_item_usage_amount AS DOUBLE))
+         FILTER (WHERE regexp_like(line_item_usage_type, '(^|-)Request(-ARM)?$')) > 0
 """
 
 
@@ -79,34 +113,20 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     bad = con.execute(
         "SELECT count(*) FROM cur WHERE line_item_usage_amount IS NULL OR line_item_unblended_cost IS NULL"
     ).fetchone()[0]
-    spend = con.execute(SPEND_SQL.replace("{cur}", "cur")).fetchall()
+    spend = con.execute(render(SPEND_SQL, cur="cur")).fetchall()
     if not spend:
         raise InputError([Problem(paths[0], "", "no usage line items in the CUR export")])
     summary = [f"spend by service and usage type ({len(spend)} rows; top 15):"]
     for service, usage_type, amount, cost in spend[:15]:
         summary.append(f"  {service:<22} {usage_type:<45} {amount:>16,.2f} units  ${cost:>12,.2f}")
-    gpu = con.execute(
-        "SELECT line_item_usage_type, sum(line_item_usage_amount), sum(line_item_unblended_cost) FROM cur "
-        "WHERE line_item_product_code = 'AmazonEC2' AND regexp_matches(line_item_usage_type, "
-        "'BoxUsage:(g4dn|g5|g6|g6e|gr6|p4d|p4de|p5|p5e|p5en|inf2|trn1)\\.') GROUP BY 1 ORDER BY 3 DESC"
-    ).fetchall()
+    gpu = con.execute(render(GPU_SQL, cur="cur")).fetchall()
     for usage_type, hours, cost in gpu:
         summary.append(f"GPU/accelerator instances {usage_type}: {hours:,.1f} instance-hours, ${cost:,.2f}")
-    tokens = con.execute(
-        "SELECT line_item_usage_type, sum(line_item_usage_amount), sum(line_item_unblended_cost) FROM cur "
-        "WHERE line_item_product_code = 'AmazonBedrock' AND regexp_matches(lower(line_item_usage_type), 'token') "
-        "GROUP BY 1 ORDER BY 3 DESC"
-    ).fetchall()
+    tokens = con.execute(render(BEDROCK_TOKENS_SQL, cur="cur")).fetchall()
     for usage_type, amount, cost in tokens:
         summary.append(f"Bedrock {usage_type}: {amount:,.0f} (as billed, often 1K tokens), ${cost:,.2f}")
     factor, how = month_factor(_window_hours(con))
-    lam = con.execute(
-        "SELECT coalesce(line_item_resource_id, 'lambda'), "
-        "sum(line_item_usage_amount) FILTER (WHERE regexp_matches(line_item_usage_type, '(^|-)Request(-ARM)?$')), "
-        "sum(line_item_usage_amount) FILTER (WHERE regexp_matches(line_item_usage_type, 'Lambda-GB-Second')) "
-        "FROM cur WHERE line_item_product_code = 'AWSLambda' GROUP BY 1 HAVING sum(line_item_usage_amount) "
-        "FILTER (WHERE regexp_matches(line_item_usage_type, '(^|-)Request(-ARM)?$')) > 0"
-    ).fetchall()
+    lam = con.execute(render(LAMBDA_SQL, cur="cur")).fetchall()
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}; {how}"]
     workloads = []
     for resource, requests, gb_s in lam:

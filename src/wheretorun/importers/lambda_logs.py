@@ -22,10 +22,12 @@ from .common import (
     add_rejects,
     month_factor,
     monthly,
+    render,
     slug,
     traffic_label,
     write_profiles,
 )
+from .costs import lambda_now
 
 KIND = "lambda-logs"
 PATTERNS = ("*.log", "*.log.gz", "*.txt", "*.txt.gz", "*.json", "*.json.gz")
@@ -33,7 +35,8 @@ PATTERNS = ("*.log", "*.log.gz", "*.txt", "*.txt.gz", "*.json", "*.json.gz")
 NUM = r"([0-9]+(?:\.[0-9]+)?)"
 REPORTS_SQL = f"""
 SELECT filename, line_no, line,
-       TRY_CAST(regexp_extract(line, '^\\s*([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9:.]+Z?)', 1) AS TIMESTAMP) AS ts,
+       try(from_iso8601_timestamp(replace(
+         regexp_extract(line, '^\\s*([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9:.]+Z?)', 1), ' ', 'T'))) AS ts,
        coalesce(nullif(regexp_extract(filename || ' ' || line, '/aws/lambda/([A-Za-z0-9_-]+)', 1), ''),
                 regexp_replace(regexp_replace(filename, '^.*/', ''), '(\\.(log|txt|json))?(\\.gz)?$', '')) AS function,
        TRY_CAST(regexp_extract(line, 'Duration: {NUM} ms', 1) AS DOUBLE) AS duration_ms,
@@ -41,17 +44,28 @@ SELECT filename, line_no, line,
        TRY_CAST(regexp_extract(line, 'Memory Size: {NUM} MB', 1) AS DOUBLE) AS memory_mb,
        TRY_CAST(regexp_extract(line, 'Max Memory Used: {NUM} MB', 1) AS DOUBLE) AS max_used_mb,
        TRY_CAST(nullif(regexp_extract(line, 'Init Duration: {NUM} ms', 1), '') AS DOUBLE) AS init_ms
-FROM ({{lines}}) WHERE strpos(line, 'REPORT RequestId') > 0
+FROM {{lines}} AS l WHERE strpos(line, 'REPORT RequestId') > 0
 """
 
 GOOD = "ts IS NOT NULL AND duration_ms IS NOT NULL AND memory_mb IS NOT NULL"
 
+#: Per function: invocations, mean and p99 duration, billed GB-seconds, memory, cold starts. Shared
+#: with Athena like bedrock_logs.PER_MODEL_SQL ({reports} is the view of REPORTS_SQL).
+PER_FUNCTION_SQL = f"""
+SELECT function, count(*) AS invocations, avg(duration_ms) AS mean_ms,
+       approx_percentile(duration_ms, 0.99) AS p99_ms, sum(billed_ms) AS billed_ms,
+       max(memory_mb) AS memory_mb, max(max_used_mb) AS max_used_mb,
+       sum(coalesce(billed_ms, duration_ms) * memory_mb) / 1024000.0 AS gb_seconds,
+       count(init_ms) AS cold_starts, avg(init_ms) AS init_ms, min(ts) AS first_ts, max(ts) AS last_ts
+FROM {{reports}}
+WHERE {GOOD}
+GROUP BY function ORDER BY invocations DESC
+"""
+
 
 def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW reports AS {REPORTS_SQL.replace('{lines}', 'SELECT * FROM lines')}"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW reports AS {render(REPORTS_SQL, lines='lines')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT * FROM reports WHERE {GOOD}")
     bad = f"NOT ({GOOD})"
     malformed = Malformed(count=con.execute(f"SELECT count(*) FROM reports WHERE {bad}").fetchone()[0])
@@ -65,11 +79,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             ).fetchall()
         ]
     add_rejects(con, malformed)
-    per_fn = con.execute(
-        "SELECT function, count(*), avg(duration_ms), quantile_cont(duration_ms, 0.99), sum(billed_ms), "
-        "max(memory_mb), max(max_used_mb), count(init_ms), avg(init_ms), min(ts), max(ts) "
-        "FROM good GROUP BY function ORDER BY 2 DESC"
-    ).fetchall()
+    per_fn = con.execute(render(PER_FUNCTION_SQL, reports="good")).fetchall()
     if not per_fn:
         raise InputError(
             [Problem(paths[0], "", f"no usable Lambda REPORT line in {len(files)} file(s)")]
@@ -77,11 +87,10 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         )
     names = {row[0]: slug(row[0]) for row in per_fn}
     shapes = write_profiles(con, "good", "ts", "function", out, names)
-    gb_s_price = load_catalog().price("lambda/duration-x86")
-    req_price = load_catalog().price("lambda/requests")
+    catalog = load_catalog()
     workloads, summary = [], []
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]
-    for fn, n, mean_ms, p99_ms, billed_ms, mem_mb, used_mb, colds, init_ms, first, last in per_fn:
+    for fn, n, mean_ms, p99_ms, _billed, mem_mb, used_mb, gb_s, colds, init_ms, first, last in per_fn:
         shape = shapes[fn]
         factor, how = month_factor(shape.window_hours)
         name = names[fn]
@@ -105,10 +114,6 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             + (f" (mean init {init_ms:,.0f} ms)" if colds else "")
             + "; role and trigger are guesses: check them"
         )
-        gb_s = billed_ms / 1000 * mem_mb / 1024
-        cost = gb_s * float(gb_s_price.value) + n / 1e6 * float(req_price.value)
-        summary.append(
-            f"{name}: {n:,} invocations, {gb_s:,.1f} GB-s billed = ${cost:,.4f} at ${gb_s_price.value}/GB-s + "
-            f"${req_price.value}/1M requests (x86, first tier)"
-        )
+        summary.append(f"{name}: {n:,} invocations, {gb_s:,.1f} GB-s billed; {how}")
+        summary += lambda_now(name, n, gb_s, catalog)
     return {"workloads": workloads}, header, summary + malformed.lines()
