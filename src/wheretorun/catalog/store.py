@@ -274,10 +274,6 @@ class Catalog:
                     return card
         return None
 
-    def stale_entries(self, today: dt.date | None = None) -> list[PriceEntry]:
-        today = today or dt.date.today()
-        return [e for e in self.prices.values() if (today - e.as_of).days > STALE_AFTER_DAYS]
-
     def applied_overrides(self) -> list[str]:
         """One line per user override or discount in effect, for the trace and ``prices show``."""
         lines = [f"{key}: ${value} ({note})" for key, value, note in self.overrides]

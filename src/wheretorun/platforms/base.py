@@ -21,7 +21,7 @@ from typing import Any
 
 from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
-from ..spec.models import MODEL_ROLES, WorkloadFile
+from ..spec.models import WorkloadFile
 from ..units import money
 from .usage import Usage
 
@@ -199,10 +199,6 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
-
-
-def is_model_role(usage: Usage) -> bool:
-    return usage.workload.role in MODEL_ROLES
 
 
 def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = None) -> Blocker:

@@ -410,10 +410,6 @@ def instances_count(fleet: FleetResult) -> float:
     return round(fleet.replica_hours / HOURS_PER_MONTH, 3) if fleet.replica_hours else 0.0
 
 
-def ceil_div(a: float, b: float) -> int:
-    return math.ceil(a / b - 1e-9)
-
-
 #: One ALB LCU covers 25 new connections per second (https://aws.amazon.com/elasticloadbalancing/pricing/);
 #: we assume one new connection per request, the conservative case.
 NEW_CONNECTIONS_PER_LCU = 25
