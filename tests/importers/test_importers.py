@@ -17,7 +17,9 @@ from wheretorun.cli import app
 from wheretorun.errors import InputError
 from wheretorun.importers import bedrock_logs, import_usage
 
-_spec = importlib.util.spec_from_file_location("import_fixtures", Path(__file__).with_name("fixtures.py"))
+_spec = importlib.util.spec_from_file_location(
+    "import_fixtures", Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "make_fixtures.py"
+)
 fx = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 sys.modules["import_fixtures"] = fx
 _spec.loader.exec_module(fx)  # type: ignore[union-attr]

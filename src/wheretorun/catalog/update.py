@@ -1,21 +1,29 @@
-"""``wheretorun prices update``: refresh the catalog from AWS Price List offer files.
+"""``wheretorun prices update``: refresh catalog prices from the AWS Price List bulk offer files.
 
 Offer files (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-the-aws-price-list-bulk-api-fetching-price-list-files-manually.html)
-hold ``products`` (sku -> attributes) and ``terms.OnDemand`` (sku -> term -> priceDimensions ->
-pricePerUnit.USD). A mapper per service finds the SKU behind each catalog key it knows (EC2 instance
-hours, Lambda requests and GB-seconds with their tiers, Fargate vCPU and GB hours) and proposes the
-new figure. The runtime never fetches: this is a separate, explicit step.
+are found through each service's region index
+(``/offers/v1.0/aws/<Offer>/current/region_index.json`` -> ``regions[<region>].currentVersionUrl``)
+and hold ``products`` (sku -> attributes) and ``terms.OnDemand`` (sku -> term -> priceDimensions ->
+``pricePerUnit.USD``). A mapper per service finds the SKU behind each catalog key it knows (EC2
+and SageMaker instance hours, Lambda requests and GB-seconds with their tiers, Fargate vCPU and GB
+hours) by usage type and attributes. The runtime never fetches: this is a separate, explicit step.
 
-The rewrite is atomic: the whole catalog is written to a sibling directory, validated with the same
-loader the runtime uses, and swapped in by renames; any failure leaves the old catalog whole.
+Only the figures change: each mapped entry's ``regions``/``tiers`` value for a refreshed region,
+its ``source`` (the offer file URL, publicationDate and SKU per region) and ``as_of``, and its
+``unverified_regions``. The files are edited in place as text (comments, anchors, order and layout
+kept), and each edited file is re-read to check it says exactly what was meant. The rewrite is
+atomic: the whole catalog is written to a sibling directory, validated with the loader the runtime
+uses (``load_catalog_dir``) and swapped in by renames; any failure leaves the old catalog whole.
 Bedrock token prices are not here: they come with the ``genai-prices`` package (``pip install -U
 genai-prices``).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import re
 import shutil
 import urllib.error
 import urllib.request
@@ -27,28 +35,49 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, did_you_mean
 from .store import DATA_DIR, SUPPORTED_REGIONS, CatalogError, load_catalog_dir
 
-OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/{offer}/current/{region}/index.json"
-OFFERS = {"ec2": "AmazonEC2", "lambda": "AWSLambda", "fargate": "AmazonECS"}
+PRICE_LIST = "https://pricing.us-east-1.amazonaws.com"
+REGION_INDEX = "/offers/v1.0/aws/{offer}/current/region_index.json"
+OFFERS = {"ec2": "AmazonEC2", "lambda": "AWSLambda", "fargate": "AmazonECS", "sagemaker": "AmazonSageMaker"}
 ON_DEMAND = "JRTCKXETXF"  # the on-demand offer term code (AWS Price List)
-MAX_OFFER_BYTES = 2 * 1024**3
+MAX_OFFER_BYTES = 2 * 1024**3  # EC2's us-east-1 file is ~450 MB
+TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class Found:
+    """A figure read from an offer file: a flat price (str) or tiers, and the SKU it came from."""
+
+    value: str | list[dict[str, Any]]
+    sku: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    data: dict[str, Any]
+    url: str  # the offer file's Price List URL
+    local: str | None  # where it was read from, when not downloaded
+    published: dt.date
 
 
 @dataclass
 class Change:
+    """One figure read from an offer file: changed, or confirmed as it was (``changed`` False)."""
+
     key: str
     region: str
     old: str
     new: str
+    changed: bool = True
 
     @property
     def pct(self) -> float | None:
         try:
-            old = float(self.old)
-            return (float(self.new) - old) / old * 100 if old else None
-        except ValueError:
+            old = Decimal(self.old)
+            return float((Decimal(self.new) - old) / old * 100) if old else None
+        except ArithmeticError:
             return None
 
 
@@ -56,51 +85,120 @@ def default_catalog_dir() -> Path:
     return Path.home() / ".config" / "wheretorun" / "catalog"
 
 
-def load_offer(offer: str, region: str, from_dir: Path | None) -> tuple[dict[str, Any], str]:
-    """The offer file's JSON and where it came from (a local file, or the Price List URL)."""
-    if from_dir is not None:
-        for candidate in (from_dir / offer / region / "index.json", from_dir / f"{offer}-{region}.json"):
-            if candidate.is_file():
-                if candidate.stat().st_size > MAX_OFFER_BYTES:
-                    raise InputError([Problem(str(candidate), "", "offer file larger than 2 GiB")])
-                return _parse(candidate.read_bytes(), str(candidate)), str(candidate)
-        raise InputError(
-            [
-                Problem(
-                    str(from_dir),
-                    "",
-                    f"no offer file for {offer} in {region}: expected "
-                    f"{offer}/{region}/index.json or {offer}-{region}.json",
-                )
-            ]
-        )
-    url = OFFER_URL.format(offer=offer, region=region)
+# ---- fetching -------------------------------------------------------------------------------------
+def _download(url: str) -> bytes:
     try:
-        with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 (a fixed https URL)
-            return _parse(resp.read(MAX_OFFER_BYTES + 1), url), url
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:  # noqa: S310 (a fixed https URL)
+            body = resp.read(MAX_OFFER_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         raise InputError(
             [
                 Problem(
                     url,
                     "",
-                    f"cannot reach the AWS Price List ({e}); download the offer file "
-                    "elsewhere and use --from-dir DIR",
+                    f"cannot reach the AWS Price List ({getattr(e, 'reason', e)}); download the files "
+                    "elsewhere and use --from-dir DIR (docs/import.md says which)",
                 )
             ]
         ) from None
+    if len(body) > MAX_OFFER_BYTES:
+        raise InputError([Problem(url, "", "offer file larger than 2 GiB")])
+    return body
 
 
-def _parse(raw: bytes, where: str) -> dict[str, Any]:
+def _json(raw: bytes, where: str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError([Problem(where, "", f"not an offer file (invalid JSON: {e})")]) from None
-    if not isinstance(data, dict) or "products" not in data or "terms" not in data:
-        raise InputError([Problem(where, "", "not an offer file: needs `products` and `terms`")])
+        raise InputError([Problem(where, "", f"not a Price List file (invalid JSON: {e})")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(where, "", "not a Price List file (not a JSON object)")])
     return data
 
 
+def _read_local(path: Path) -> bytes:
+    if path.stat().st_size > MAX_OFFER_BYTES:
+        raise InputError([Problem(str(path), "", "offer file larger than 2 GiB")])
+    return path.read_bytes()
+
+
+def load_offer(offer: str, region: str, from_dir: Path | None) -> Offer:
+    """The region's offer file, found through the region index (downloaded, or from ``from_dir``).
+
+    ``from_dir`` mirrors the Price List's paths (``offers/v1.0/aws/<Offer>/current/region_index.json``
+    and the ``currentVersionUrl`` it names); a single downloaded file may also be given as
+    ``<Offer>/<region>/index.json`` or ``<Offer>-<region>.json``.
+    """
+    index_path = REGION_INDEX.format(offer=offer)
+    if from_dir is None:
+        index = _json(_download(PRICE_LIST + index_path), PRICE_LIST + index_path)
+        version_url = _version_url(index, offer, region, PRICE_LIST + index_path)
+        url = PRICE_LIST + version_url
+        return _offer(_json(_download(url), url), url, None, offer)
+    local_index = from_dir / index_path.lstrip("/")
+    if local_index.is_file():
+        index = _json(_read_local(local_index), str(local_index))
+        version_url = _version_url(index, offer, region, str(local_index))
+        local = from_dir / version_url.lstrip("/")
+        if not local.is_file():
+            raise InputError(
+                [
+                    Problem(
+                        str(local_index),
+                        f"regions.{region}",
+                        f"names {version_url}, not found under {from_dir}",
+                    )
+                ]
+            )
+        return _offer(_json(_read_local(local), str(local)), PRICE_LIST + version_url, str(local), offer)
+    for local in (from_dir / offer / region / "index.json", from_dir / f"{offer}-{region}.json"):
+        if local.is_file():
+            url = f"{PRICE_LIST}/offers/v1.0/aws/{offer}/current/{region}/index.json"
+            return _offer(_json(_read_local(local), str(local)), url, str(local), offer)
+    raise InputError(
+        [
+            Problem(
+                str(from_dir),
+                "",
+                f"no offer file for {offer} in {region}: expected {index_path.lstrip('/')} (and the file it "
+                f"names), {offer}/{region}/index.json or {offer}-{region}.json",
+            )
+        ]
+    )
+
+
+def _version_url(index: dict[str, Any], offer: str, region: str, where: str) -> str:
+    regions = index.get("regions")
+    if not isinstance(regions, dict):
+        raise InputError([Problem(where, "regions", "not a region index: no `regions` mapping")])
+    entry = regions.get(region)
+    if not isinstance(entry, dict) or not isinstance(entry.get("currentVersionUrl"), str):
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    f"regions.{region}",
+                    f"{offer} lists no offer file for {region}{did_you_mean(region, regions)}",
+                )
+            ]
+        )
+    return entry["currentVersionUrl"]
+
+
+def _offer(data: dict[str, Any], url: str, local: str | None, offer: str) -> Offer:
+    where = local or url
+    if not isinstance(data.get("products"), dict) or not isinstance(data.get("terms"), dict):
+        raise InputError([Problem(where, "", "not an offer file: needs `products` and `terms`")])
+    if data.get("offerCode", offer) != offer:
+        raise InputError([Problem(where, "offerCode", f"is {data['offerCode']!r}, expected {offer!r}")])
+    try:
+        published = dt.date.fromisoformat(str(data["publicationDate"])[:10])
+    except (KeyError, ValueError):
+        raise InputError([Problem(where, "publicationDate", "missing or not a date")]) from None
+    return Offer(data, url, local, published)
+
+
+# ---- mapping SKUs to catalog keys ---------------------------------------------------------------
 def dimensions(offer: dict[str, Any], sku: str) -> list[dict[str, Any]]:
     """The on-demand price dimensions of a SKU, lowest tier first."""
     terms = offer.get("terms", {}).get("OnDemand", {}).get(sku, {})
@@ -108,91 +206,289 @@ def dimensions(offer: dict[str, Any], sku: str) -> list[dict[str, Any]]:
     for term_code, term in terms.items():
         if term_code.endswith(ON_DEMAND) or len(terms) == 1:
             out.extend(term.get("priceDimensions", {}).values())
-    return sorted(out, key=lambda d: float(d.get("beginRange", "0") or 0))
+    return sorted(out, key=lambda d: Decimal(str(d.get("beginRange") or "0")))
 
 
-def products(offer: dict[str, Any], **attrs: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def products(offer: dict[str, Any], region: str, **attrs: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for sku, product in offer.get("products", {}).items():
         a = product.get("attributes", {})
-        if all(a.get(k) == v for k, v in attrs.items()):
+        if a.get("regionCode", region) == region and all(a.get(k) == v for k, v in attrs.items()):
             yield sku, a
 
 
+def usage(a: dict[str, Any]) -> str:
+    """The usage type without its region prefix (``USW2-Request`` -> ``Request``; us-east-1 has none)."""
+    return re.sub(r"^[A-Z]{2,4}[0-9]?-(?=[A-Z])", "", a.get("usagetype", ""))
+
+
 def usd(dim: dict[str, Any]) -> Decimal:
-    return Decimal(str(dim["pricePerUnit"]["USD"])).normalize()
+    return Decimal(str(dim["pricePerUnit"]["USD"]))
 
 
 def _flat(value: Decimal) -> str:
-    return format(value, "f")
+    """``0.0000166667000`` -> ``0.0000166667``: the figure as the catalog writes it."""
+    return format(value.normalize(), "f")
 
 
-# ---- mappers: catalog key -> new figure (flat string, or list of tiers) ---------------------------
-def map_ec2(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    wanted = {k.split("/", 1)[1]: k for k in keys if k.startswith("ec2/")}
-    for sku, a in products(
-        offer, operatingSystem="Linux", tenancy="Shared", preInstalledSw="NA", capacitystatus="Used"
-    ):
-        key = wanted.get(a.get("instanceType", ""))
-        if key and a.get("regionCode", region) == region:
+def map_instances(prefix: str, hosting: bool) -> Callable[[dict[str, Any], str, list[str]], dict[str, Found]]:
+    def mapper(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Found]:
+        found: dict[str, Found] = {}
+        wanted = {k.split("/", 1)[1]: k for k in keys if k.startswith(prefix)}
+        attrs = (
+            {}
+            if hosting
+            else {
+                "operatingSystem": "Linux",
+                "tenancy": "Shared",
+                "preInstalledSw": "NA",
+                "capacitystatus": "Used",
+            }
+        )
+        for sku, a in products(offer, region, **attrs):
+            key = wanted.get(a.get("instanceType", ""))
+            if key is None:
+                continue
+            if hosting and usage(a) != f"Host:{a['instanceType']}":  # SageMaker real-time inference
+                continue
             dims = dimensions(offer, sku)
             if dims:
-                found[key] = _flat(usd(dims[0]))
-    return found
+                found[key] = Found(_flat(usd(dims[0])), sku)
+        return found
+
+    return mapper
 
 
-def map_lambda(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for sku, a in products(offer):
-        usage = (
-            a.get("usagetype", "").split("-", 1)[-1]
-            if "-" in a.get("usagetype", "")[:5]
-            else a.get("usagetype", "")
-        )
+def map_lambda(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Found]:
+    found: dict[str, Found] = {}
+    for sku, a in products(offer, region):
+        ut = usage(a)
         dims = dimensions(offer, sku)
         if not dims:
             continue
-        if usage == "Request" and "lambda/requests" in keys:
-            found["lambda/requests"] = _flat(usd(dims[0]) * 1_000_000)
-        elif usage in ("Lambda-GB-Second", "Lambda-GB-Second-ARM"):
-            key = "lambda/duration-arm64" if usage.endswith("ARM") else "lambda/duration-x86"
-            if key in keys:
-                tiers = []
-                for d in dims:
-                    end = d.get("endRange", "Inf")
-                    tier: dict[str, Any] = {"price": _flat(usd(d))}
-                    if end not in ("Inf", "", None):
-                        tier = {"up_to": int(Decimal(end)), **tier}
-                    tiers.append(tier)
-                found[key] = tiers if len(tiers) > 1 else tiers[0]["price"]
+        if ut == "Request" and "lambda/requests" in keys:
+            found["lambda/requests"] = Found(_flat(usd(dims[0]) * 1_000_000), sku)  # per 1M requests
+        elif ut in ("Lambda-GB-Second", "Lambda-GB-Second-ARM"):
+            key = "lambda/duration-arm64" if ut.endswith("ARM") else "lambda/duration-x86"
+            if key not in keys:
+                continue
+            tiers = []
+            for d in dims:
+                end = d.get("endRange", "Inf")
+                tier: dict[str, Any] = {"price": _flat(usd(d))}
+                if end not in ("Inf", "", None):
+                    tier = {"up_to": int(Decimal(end)), **tier}
+                tiers.append(tier)
+            found[key] = Found(tiers if len(tiers) > 1 else tiers[0]["price"], sku)
     return found
 
 
-def map_fargate(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for sku, a in products(offer):
-        usage = a.get("usagetype", "")
-        dims = dimensions(offer, sku)
-        if not dims or "Fargate" not in usage or "ARM" in usage or "Windows" in usage or "Spot" in usage:
-            continue
-        if usage.endswith("Fargate-vCPU-Hours:perCPU") and "fargate/vcpu-x86" in keys:
-            found["fargate/vcpu-x86"] = _flat(usd(dims[0]))
-        elif usage.endswith("Fargate-GB-Hours") and "fargate/memory-x86" in keys:
-            found["fargate/memory-x86"] = _flat(usd(dims[0]))
-    return found
-
-
-MAPPERS: dict[str, Callable[[dict[str, Any], str, list[str]], dict[str, Any]]] = {
-    "ec2": map_ec2,
-    "lambda": map_lambda,
-    "fargate": map_fargate,
+FARGATE = {
+    "Fargate-vCPU-Hours:perCPU": "fargate/vcpu-x86",
+    "Fargate-GB-Hours": "fargate/memory-x86",
+    "Fargate-ARM-vCPU-Hours:perCPU": "fargate/vcpu-arm64",
+    "Fargate-ARM-GB-Hours": "fargate/memory-arm64",
 }
 
 
+def map_fargate(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str, Found]:
+    found: dict[str, Found] = {}
+    for sku, a in products(offer, region):
+        key = FARGATE.get(usage(a))
+        dims = dimensions(offer, sku)
+        if key in keys and dims:
+            found[key] = Found(_flat(usd(dims[0])), sku)  # type: ignore[index]
+    return found
+
+
+MAPPERS: dict[str, Callable[[dict[str, Any], str, list[str]], dict[str, Found]]] = {
+    "ec2": map_instances("ec2/", hosting=False),
+    "lambda": map_lambda,
+    "fargate": map_fargate,
+    "sagemaker": map_instances("sagemaker/", hosting=True),
+}
+
+
+# ---- provenance -----------------------------------------------------------------------------------
+_NOTE = re.compile(r" \[AWS Price List: (?P<notes>.*)\]$")
+_REGION_NOTE = re.compile(r"^(?P<region>[a-z0-9-]+) .*\(publicationDate (?P<date>\d{4}-\d{2}-\d{2})")
+
+
+def _split_source(source: str) -> tuple[str, dict[str, str]]:
+    """(the source before any Price List note, region -> that region's note)."""
+    m = _NOTE.search(source)
+    if not m:
+        return source, {}
+    notes = {}
+    for part in m.group("notes").split("; "):
+        r = _REGION_NOTE.match(part)
+        if r:
+            notes[r.group("region")] = part
+    return source[: m.start()], notes
+
+
+def _source(base: str, notes: dict[str, str]) -> str:
+    parts = [notes[r] for r in SUPPORTED_REGIONS if r in notes]
+    return f"{base} [AWS Price List: {'; '.join(parts)}]"
+
+
+# ---- editing the data files in place ------------------------------------------------------------
+@dataclass
+class _Edit:
+    regions: dict[str, Found]  # region -> new figure
+    offers: dict[str, Offer]  # region -> its offer file
+
+
+def _scalar(value: str, like: yaml.ScalarNode) -> str:
+    """``value`` quoted as the scalar it replaces was (double quotes when it was plain)."""
+    if like.style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_of_text(date: dt.date, like: yaml.ScalarNode) -> str:
+    return date.isoformat() if like.style is None else _scalar(date.isoformat(), like)
+
+
+def _tiers_text(tiers: list[dict[str, Any]]) -> str:
+    items = []
+    for t in tiers:
+        bound = f"up_to: {t['up_to']}, " if "up_to" in t else ""
+        items.append(f'{{{bound}price: "{t["price"]}"}}')
+    return "[" + ", ".join(items) + "]"
+
+
+def _value_end(text: str, node: yaml.Node) -> int:
+    """End of a node's own text (block collections' end marks run on to the next line)."""
+    start, end = node.start_mark.index, node.end_mark.index
+    return start + len(text[start:end].rstrip())
+
+
+def _rewrite(text: str, name: str, edits: dict[str, _Edit]) -> tuple[str, list[Change]]:
+    """Apply ``edits`` to one data file's text; return the new text and the changes made."""
+    root = yaml.compose(text)
+    data = yaml.safe_load(text)
+    expected = copy.deepcopy(data)
+    spans: list[tuple[int, int, str]] = []
+    changes: list[Change] = []
+    prices_node = next(v for k, v in root.value if k.value == "prices")
+    for item_node, entry in zip(prices_node.value, expected["prices"], strict=True):
+        edit = edits.get(entry["key"])
+        if edit is None:
+            continue
+        fields = {k.value: (k, v) for k, v in item_node.value}
+        base, notes = _split_source(entry["source"])
+        form = "tiers" if "tiers" in entry else "regions"
+        map_node = fields[form][1]
+        pairs = {k.value: (k, v) for k, v in map_node.value}
+        refreshed = []
+        for region, found in edit.regions.items():
+            if region not in entry[form]:
+                continue  # no figure there (the catalog says why under `unavailable`): not added here
+            old = entry[form][region]
+            new = found.value
+            if isinstance(new, list) != (form == "tiers"):
+                raise CatalogError(
+                    f"{name}: {entry['key']}: the offer has {'tiers' if isinstance(new, list) else 'a flat price'}, the catalog {form}"
+                )
+            changes.append(Change(entry["key"], region, _show(old), _show(new), not _same(old, new)))
+            refreshed.append(region)
+            offer = edit.offers[region]
+            notes[region] = (
+                f"{region} {offer.url} (publicationDate {offer.published.isoformat()}, SKU {found.sku})"
+            )
+            if _same(old, new):
+                continue
+            entry[form][region] = new
+            if form == "regions":
+                v = pairs[region][1]
+                spans.append((v.start_mark.index, v.end_mark.index, _scalar(str(new), v)))
+        if not refreshed:
+            continue
+        if form == "tiers":
+            spans += _tier_spans(text, pairs, entry["tiers"])
+        entry["source"] = _source(base, notes)
+        k, v = fields["source"]
+        spans.append((v.start_mark.index, v.end_mark.index, json.dumps(entry["source"], ensure_ascii=False)))
+        priced = set(entry[form])
+        if priced <= set(notes):  # every figure of the entry now comes from the Price List
+            dates = [dt.date.fromisoformat(_REGION_NOTE.match(notes[r]).group("date")) for r in priced]  # type: ignore[union-attr]
+            k, v = fields["as_of"]
+            # a quoted date stays a quoted string (the loader reads either)
+            entry["as_of"] = min(dates) if isinstance(entry["as_of"], dt.date) else min(dates).isoformat()
+            spans.append((v.start_mark.index, v.end_mark.index, _as_of_text(min(dates), v)))
+        if "unverified_regions" in entry and set(refreshed) & set(entry["unverified_regions"]):
+            entry["unverified_regions"] = [r for r in entry["unverified_regions"] if r not in refreshed]
+            k, v = fields["unverified_regions"]
+            listed = ", ".join(entry["unverified_regions"])
+            spans.append((k.end_mark.index, _value_end(text, v), f": [{listed}]"))
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    if yaml.safe_load(text) != expected:  # the edit must say exactly what was meant, nothing else
+        raise CatalogError(
+            f"{name}: could not rewrite the file in place (unexpected layout); nothing was changed"
+        )
+    return text, changes
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(new, list):
+        return isinstance(old, list) and [
+            (Decimal(str(t.get("up_to"))) if "up_to" in t else None, Decimal(str(t["price"]))) for t in old
+        ] == [(Decimal(str(t.get("up_to"))) if "up_to" in t else None, Decimal(str(t["price"]))) for t in new]
+    return Decimal(str(old)) == Decimal(str(new))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return " / ".join(
+            f"{t['price']}" + (f" to {t['up_to']:,}" if t.get("up_to") is not None else "") for t in value
+        )
+    return str(value)
+
+
+_ANCHOR = re.compile(r":[ \t]*&([^\s]+)[ \t]*")
+_ALIAS = re.compile(r":[ \t]*\*([^\s]+)")
+
+
+def _tier_spans(
+    text: str, pairs: dict[str, tuple[yaml.Node, yaml.Node]], new: dict[str, Any]
+) -> list[tuple[int, int, str]]:
+    """Text edits for an entry's tiers, ``new`` being every region's value after the refresh.
+
+    The data files share tiers between regions with anchors (``us-east-1: &x86 [...]``,
+    ``us-west-2: *x86``). An anchored value that changed is rewritten in place, keeping its anchor;
+    an alias stays an alias while its value is still the anchor's, and is written out in full when
+    it now differs (a region refreshed alone, or a region left as it was while the anchor moved).
+    """
+    anchors: dict[str, str] = {}
+    for region, (k, _v) in pairs.items():
+        m = _ANCHOR.match(text, k.end_mark.index)
+        if m:
+            anchors[m.group(1)] = region
+    spans = []
+    for region, (k, v) in pairs.items():
+        alias = _ALIAS.match(text, k.end_mark.index)
+        if alias:
+            source = anchors.get(alias.group(1))
+            if source is None or not _same(new[region], new[source]):
+                spans.append((k.end_mark.index, alias.end(), f": {_tiers_text(new[region])}"))
+            continue
+        if _same(new[region], yaml.safe_load(yaml.serialize(v))):
+            continue
+        anchor = _ANCHOR.match(text, k.end_mark.index)
+        label = f"&{anchor.group(1)} " if anchor else ""
+        spans.append((k.end_mark.index, _value_end(text, v), f": {label}{_tiers_text(new[region])}"))
+    return spans
+
+
+# ---- the update ---------------------------------------------------------------------------------
 def update_catalog(
-    target: Path, services: list[str], regions: list[str], from_dir: Path | None, today: dt.date | None = None
+    target: Path, services: list[str], regions: list[str], from_dir: Path | None
 ) -> list[Change]:
-    """Refresh ``target`` (a catalog directory, seeded from the embedded one if empty) in place, atomically."""
+    """Refresh ``target`` (a catalog directory, seeded from the embedded one if empty), atomically.
+
+    Returns every figure found in the offer files, changed or confirmed (``Change.changed``).
+    """
     bad = [s for s in services if s not in MAPPERS]
     if bad:
         raise InputError(
@@ -209,29 +505,35 @@ def update_catalog(
                 )
             ]
         )
-    today = today or dt.date.today()
     source_dir = target if any(target.glob("*.yml")) else DATA_DIR
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(source_dir.glob("*.yml"))}
+    keys = [
+        e["key"]
+        for text in texts.values()
+        for e in (yaml.safe_load(text) or {}).get("prices", []) or []
+        if isinstance(e, dict) and "key" in e
+    ]
+    edits: dict[str, _Edit] = {}
+    for service in services:
+        wanted = [k for k in keys if k.split("/")[0] == service]
+        for region in regions:
+            offer = load_offer(OFFERS[service], region, from_dir)
+            for key, found in MAPPERS[service](offer.data, region, wanted).items():
+                e = edits.setdefault(key, _Edit({}, {}))
+                e.regions[region] = found
+                e.offers[region] = offer
+    changes: list[Change] = []
     staging = target.with_name(target.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(source_dir, staging)
-    changes: list[Change] = []
     try:
-        files = {p: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(staging.glob("*.yml"))}
-        for service in services:
-            for region in regions:
-                offer, where = load_offer(OFFERS[service], region, from_dir)
-                published = str(offer.get("publicationDate", today.isoformat()))[:10]
-                for data in files.values():
-                    entries = [e for e in data.get("prices", []) if e["key"].split("/")[0] == service]
-                    proposed = MAPPERS[service](offer, region, [e["key"] for e in entries])
-                    for e in entries:
-                        if e["key"] in proposed:
-                            changes += _apply(e, region, proposed[e["key"]], where, published)
-        for path, data in files.items():
-            text = _header_of(path) + yaml.safe_dump(data, sort_keys=False, width=120, allow_unicode=True)
-            path.write_text(text, encoding="utf-8")
+        staging.mkdir(parents=True)
+        for name, text in texts.items():
+            if "\nprices:" in "\n" + text and edits:
+                text, file_changes = _rewrite(text, name, edits)
+                changes += file_changes
+            (staging / name).write_text(text, encoding="utf-8")
         load_catalog_dir(staging)  # the runtime's own validation: a bad figure fails here, not in use
-    except (CatalogError, yaml.YAMLError, KeyError, TypeError, ValueError) as e:
+    except (CatalogError, yaml.YAMLError, KeyError, TypeError, ValueError, ArithmeticError) as e:
         shutil.rmtree(staging, ignore_errors=True)
         raise InputError(
             [Problem(str(target), "", f"update refused, the old catalog is unchanged: {e}")]
@@ -243,40 +545,18 @@ def update_catalog(
     return changes
 
 
-def _header_of(path: Path) -> str:
-    """The leading comment block of a catalog file (safe_dump drops comments; the header says why)."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return "".join(line + "\n" for line in lines)
-
-
-def _apply(entry: dict[str, Any], region: str, new: Any, where: str, published: str) -> list[Change]:
-    if isinstance(new, list):
-        old = entry.get("tiers", {}).get(region)
-        if old == new:
-            return []
-        entry.setdefault("tiers", {})[region] = new
-        change = Change(entry["key"], region, json.dumps(old), json.dumps(new))
-    else:
-        old = entry.get("regions", {}).get(region)
-        if old is not None and Decimal(str(old)) == Decimal(new):
-            return []
-        entry.setdefault("regions", {})[region] = new
-        change = Change(entry["key"], region, str(old), new)
-    entry["source"] = f"{entry['source']}; {region} refreshed from {where} (published {published})"
-    entry["as_of"] = dt.date.fromisoformat(published)
-    if region in entry.get("unverified_regions", []):
-        entry["unverified_regions"].remove(region)
-    return [change]
-
-
 def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` in ``target``'s place; if the second rename fails, the old catalog goes back."""
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
+    target.parent.mkdir(parents=True, exist_ok=True)
+    had = target.exists()
+    if had:
         target.rename(old)
-    staging.rename(target)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if had:
+            old.rename(target)
+        raise
     shutil.rmtree(old, ignore_errors=True)

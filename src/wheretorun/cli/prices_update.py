@@ -36,8 +36,9 @@ def update(
 ) -> None:
     """Refresh prices from the AWS Price List and rewrite a catalog copy atomically.
 
-    The embedded catalog is never modified: the refreshed copy is used when WHERETORUN_CATALOG_DIR
-    points at it. Bedrock token prices come from genai-prices: pip install -U genai-prices.
+    The embedded catalog is never modified: the copy (seeded from it on first use) is used when
+    WHERETORUN_CATALOG_DIR points at it. Offer files are found through each service's region index.
+    Bedrock token prices come from genai-prices: pip install -U genai-prices.
 
     Example: wheretorun prices update --service ec2 --region us-east-1 --from-dir offers/
     """
@@ -47,12 +48,16 @@ def update(
             catalog_dir, service or list(MAPPERS), region or list(SUPPORTED_REGIONS), from_dir
         )
         console = Console()
+        changed = [c for c in changes if c.changed]
         table = Table(title=f"Price changes written to {catalog_dir}")
         for col in ("key", "region", "old", "new", "change"):
             table.add_column(col)
-        for c in changes:
+        for c in changed:
             table.add_row(c.key, c.region, c.old, c.new, f"{c.pct:+.1f}%" if c.pct is not None else "")
-        console.print(table if changes else "no price changed")
+        console.print(table if changed else f"no price changed in {catalog_dir}")
+        confirmed = len(changes) - len(changed)
+        if confirmed:
+            console.print(f"{confirmed} figure(s) confirmed unchanged (their source and date recorded)")
         console.print(f"use it with: export WHERETORUN_CATALOG_DIR={catalog_dir}")
 
     guarded(run)
