@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,101 @@ def test_over_long_and_non_utf8_lines_are_counted_as_malformed(bedrock_dir, tmp_
     text = "\n".join(result.summary)
     assert "line size over maximum" in text
     assert "malformed record(s)" in text
+
+
+def test_every_workload_is_measured_over_the_whole_window(tmp_path):
+    """A model used only on the last day of a month of logs is a month's volume, not a day's x30."""
+    root = tmp_path / "logs"
+    totals = fx.bedrock_logs(root, days=28, per_hour=1, bad_lines=0)
+    late = root / "AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2025/01/28/12/late.json"
+    late.write_text(
+        "\n".join(
+            fx.bedrock_record(
+                fx.START + timedelta(days=27, hours=12, minutes=i), "mistral.mistral-large-2407-v1:0", 500, 50
+            )
+            for i in range(7)
+        )
+        + "\n"
+    )
+    out = tmp_path / "s.yml"
+    result = import_usage("bedrock-logs", [str(root)], out)
+    by_name = {w.name: w for w in load_workloads(out).workloads}
+    late_w = next(w for name, w in by_name.items() if "mistral" in name)
+    assert late_w.requests_per_month == 7
+    assert late_w.model.bedrock_id == "mistral.mistral-large-2407-v1:0"  # not in the catalog: kept as is
+    assert late_w.peak_to_mean > 20  # 7 requests in one hour of 28 days
+    assert by_name["claude-3-5-haiku"].requests_per_month == totals[fx.HAIKU][0]
+    assert any("warning: mistral.mistral-large-2407-v1:0 has no catalog card" in s for s in result.summary)
+    profile = (out.parent / late_w.traffic_profile).read_text().splitlines()
+    assert profile[1].startswith("2025-01-01T00:00:00Z,0")  # the idle weeks are in the profile
+
+
+def test_cloudwatch_logs_export_latency_and_cost_now(tmp_path):
+    """CloudWatch Logs exports put a timestamp before each JSON record; Converse logs carry latencyMs."""
+    lines = []
+    for i in range(600):
+        ts = fx.START + timedelta(seconds=4 * i)
+        record = json.loads(fx.bedrock_record(ts, fx.HAIKU, 2000, 400))
+        record["output"]["outputBodyJson"] = {"metrics": {"latencyMs": 800 + (i % 100) * 10}}
+        lines.append(f"{ts:%Y-%m-%dT%H:%M:%S}.000Z {json.dumps(record)}")
+    (tmp_path / "export.txt").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "s.yml"
+    result = import_usage("bedrock-logs", [str(tmp_path / "export.txt")], out)
+    w = load_workloads(out).workloads[0]
+    assert w.duration_s == pytest.approx(1.295)  # mean of 800..1790 ms
+    assert 1.7 < w.duration_p99_s <= 1.79
+    text = "\n".join(result.summary)
+    assert "scaled x" in text and "730-hour month" in text  # 40 minutes of logs: the summary says so
+    # today's cost: tokens x genai-prices price, with the price and its source
+    assert "1.2 1M tokens x $0.8 = $0.9600" in text and "genai-prices" in text
+
+
+def test_cloudwatch_gaps_are_zero_filled_and_bad_points_quoted(tmp_path):
+    rows = ["timestamp,metric,FunctionName,value"]
+    for h in range(0, 24 * 28):
+        if h % 24 < 8:
+            continue  # CloudWatch omits periods without data
+        t = f"{fx.START + timedelta(hours=h):%Y-%m-%dT%H:%M:%SZ}"
+        rows += [f"{t},Invocations,thumbnailer,60", f"{t},Duration,thumbnailer,120.5"]
+    rows += ["not-a-time,Invocations,thumbnailer,5", "2025-01-02T00:00:00Z,Invocations,thumbnailer,lots"]
+    (tmp_path / "lambda.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "cw.yml"
+    result = import_usage("cloudwatch", [str(tmp_path / "lambda.csv")], out)
+    w = load_workloads(out).workloads[0]
+    assert w.requests_per_month == 60 * 16 * 28
+    profile = (out.parent / w.traffic_profile).read_text().splitlines()
+    assert len(profile) - 1 == 24 * 28 - 8  # every hour from the first datapoint, zeros included
+    assert profile[17].endswith(",0")
+    assert w.peak_to_mean == pytest.approx(60 / (60 * 16 * 28 / (24 * 28 - 8)), rel=1e-3)
+    text = "\n".join(result.summary)
+    assert "2 malformed record(s)" in text
+    assert "lambda.csv (line " in text and "no readable timestamp" in text and "no numeric value" in text
+
+
+def test_lambda_cost_now_is_priced_from_the_catalog(tmp_path):
+    fx.lambda_report_lines(tmp_path / "aws/lambda/invoice-parser/export.log", bad=0)
+    result = import_usage("lambda-logs", [str(tmp_path / "aws")], tmp_path / "f.yml")
+    text = "\n".join(result.summary)
+    assert "Requests: 0.0005 1M requests x $0.20" in text
+    assert "Duration (x86, first 6B GB-s)" in text and "[lambda/duration-x86;" in text
+
+
+def test_progress_runs_the_scan_and_passes_errors_on(tmp_path):
+    from wheretorun.importers.common import connect, with_progress
+
+    con = connect()
+    assert (
+        with_progress(con, lambda: con.execute("SELECT count(*) FROM range(1000)").fetchone()[0], True, "x")
+        == 1000
+    )
+    with pytest.raises(ZeroDivisionError):
+        with_progress(con, lambda: 1 / 0, True, "x")
+
+
+def test_import_bench_row_shape():
+    from bench.import_bench import run
+
+    (row,) = run(3000)
+    assert set(row) >= {"name", "wheretorun_s", "baseline_s", "ratio", "target", "met"}
+    assert row["ratio"] == pytest.approx(row["baseline_s"] / row["wheretorun_s"])
+    assert "records/s" in row["name"]

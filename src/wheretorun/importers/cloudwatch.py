@@ -73,10 +73,10 @@ def _csv_rows(con, files: list[str]) -> str:  # type: ignore[no-untyped-def]
         )
     # line numbers: the header is line 1 of each file
     return (
-        f"SELECT TRY_CAST(timestamp AS TIMESTAMP) AS ts, CAST({dim} AS VARCHAR) AS dim, CAST({metric} AS VARCHAR) "
+        f'SELECT TRY_CAST("timestamp" AS TIMESTAMP) AS ts, CAST({dim} AS VARCHAR) AS dim, CAST({metric} AS VARCHAR) '
         f"AS metric, TRY_CAST({value} AS DOUBLE) AS value, filename AS file, "
-        f"'line ' || (row_number() OVER (PARTITION BY filename) + 1) AS at, "
-        f"concat_ws(',', timestamp, {metric}, {dim}, {value}) AS raw "
+        f"'line ' || (row_number() OVER (PARTITION BY filename) + 1) AS place, "
+        f"concat_ws(',', \"timestamp\", {metric}, {dim}, {value}) AS raw "
         f"FROM read_csv([{listed}], union_by_name=true, all_varchar=true, filename=true)"
     )
 
@@ -88,7 +88,7 @@ def _json_rows(files: list[str]) -> str:
            nullif(regexp_replace(r.Label, '\\s*\\S+$', ''), '') AS dim,
            regexp_extract(r.Label, '(\\S+)$', 1) AS metric,
            TRY_CAST(v AS DOUBLE) AS value, filename AS file,
-           'MetricDataResults[Label=' || r.Label || '] point ' || i AS at,
+           'MetricDataResults[Label=' || r.Label || '] point ' || i AS place,
            CAST(t AS VARCHAR) || ' ' || coalesce(CAST(v AS VARCHAR), 'null') AS raw
     FROM (SELECT filename, unnest(MetricDataResults) AS r
           FROM read_json([{listed}], format='auto', filename=true)),
@@ -106,11 +106,11 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     malformed = Malformed(count=con.execute(f"SELECT count(*) FROM points WHERE NOT ({ok})").fetchone()[0])
     if malformed.count:
         malformed.examples = [
-            (f, at, r, raw or "")
-            for f, at, r, raw in con.execute(
-                "SELECT file, at, CASE WHEN ts IS NULL THEN 'no readable timestamp' WHEN value IS NULL THEN "
+            (f, place, r, raw or "")
+            for f, place, r, raw in con.execute(
+                "SELECT file, place, CASE WHEN ts IS NULL THEN 'no readable timestamp' WHEN value IS NULL THEN "
                 "'no numeric value' ELSE 'no metric or dimension' END, raw "
-                f"FROM points WHERE NOT ({ok}) ORDER BY file, at LIMIT {EXAMPLES_SHOWN}"
+                f"FROM points WHERE NOT ({ok}) ORDER BY file, length(place), place LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
     con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, value FROM points WHERE {ok}")
@@ -131,7 +131,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     if not per_dim:
         raise InputError(
             [Problem(paths[0], "", "no Invocations datapoints in the CloudWatch export")]
-            + [Problem(f, at, f"{r}: {t[:80]!r}") for f, at, r, t in malformed.examples]
+            + [Problem(f, place, f"{r}: {t[:80]!r}") for f, place, r, t in malformed.examples]
         )
     t0, t1 = con.execute("SELECT min(ts), max(ts) FROM good WHERE metric = 'Invocations'").fetchone()
     catalog = load_catalog()
@@ -149,7 +149,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             max(1, round(step_min)),
             str(t0),
             str(t1),
-            measure="sum(value)",
+            measure="CAST(round(sum(value)) AS BIGINT)",
         )
         shape = write_profile(con, sql, dim, csv, max(1, round(step_min)), t0, t1)
         factor, how = month_factor(shape.window_hours)
