@@ -326,6 +326,7 @@ def test_every_workload_is_measured_over_the_whole_window(tmp_path):
     assert late_w.peak_to_mean > 20  # 7 requests in one hour of 28 days
     assert by_name["claude-3-5-haiku"].requests_per_month == totals[fx.HAIKU][0]
     assert any("warning: mistral.mistral-large-2407-v1:0 has no catalog card" in s for s in result.summary)
+    assert late_w.model.params_b is None  # "large" is no size
     profile = (out.parent / late_w.traffic_profile).read_text().splitlines()
     assert profile[1].startswith("2025-01-01T00:00:00Z,0")  # the idle weeks are in the profile
 
@@ -399,3 +400,21 @@ def test_import_bench_row_shape():
     assert set(row) >= {"name", "wheretorun_s", "baseline_s", "ratio", "target", "met"}
     assert row["ratio"] == pytest.approx(row["baseline_s"] / row["wheretorun_s"])
     assert "records/s" in row["name"]
+
+
+@pytest.mark.parametrize(
+    "bedrock_id, expected",
+    [
+        ("anthropic.claude-3-5-haiku-20241022-v1:0", {"id": "claude-3-5-haiku"}),  # a catalog card
+        (
+            "meta.llama3-2-90b-instruct-v1:0",
+            {"bedrock_id": "meta.llama3-2-90b-instruct-v1:0", "params_b": 90.0},
+        ),
+        ("mistral.mistral-7b-instruct-v0:2", {"id": "mistral-7b"}),
+        ("writer.palmyra-x5-v1:0", {"bedrock_id": "writer.palmyra-x5-v1:0"}),  # no size in the id
+    ],
+)
+def test_model_ids_map_to_catalog_cards_or_keep_the_bedrock_id(bedrock_id, expected):
+    from wheretorun.catalog.store import load_catalog
+
+    assert bedrock_logs.model_spec(bedrock_id, load_catalog())[0] == expected

@@ -10,6 +10,7 @@ Logs, whose exports put a timestamp before each record; both are read here, gzip
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,27 @@ def catalog_model(bedrock_id: str, catalog: Catalog) -> str | None:
     return None
 
 
+_SIZE_IN_ID = re.compile(r"(?<![0-9a-z.])(\d+(?:\.\d+)?)b(?![a-z0-9])")
+
+
+def model_spec(base: str, catalog: Catalog) -> tuple[dict[str, Any], str | None]:
+    """The workload's ``model`` for a Bedrock model id, and a note when it is not a catalog model.
+
+    A catalog card wins (``id``). Else ``bedrock_id`` keeps the id (priced through genai-prices),
+    with ``params_b`` when the id names a size (``meta.llama3-2-90b-instruct-v1:0`` -> 90), so the
+    self-hosted options can be sized too.
+    """
+    cid = catalog_model(base, catalog)
+    if cid:
+        return {"id": cid}, None
+    model: dict[str, Any] = {"bedrock_id": base}
+    size = _SIZE_IN_ID.search(base.split(".", 1)[-1].lower())
+    if size:
+        model["params_b"] = float(size.group(1))
+        return model, f"{base} has no catalog card: params_b {size.group(1)} read from its id"
+    return model, f"{base} has no catalog card and its id names no size: add params_b to size self-hosting"
+
+
 def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
     """Scan the logs; return (workload file data, header comments, summary lines)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
@@ -163,8 +185,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         shape = shapes[model_id]
         factor, how = month_factor(shape.window_hours)
         base = base_model_id(model_id)
-        catalog_id = catalog_model(base, catalog)
-        model: dict[str, Any] = {"id": catalog_id} if catalog_id else {"bedrock_id": base}
+        model, model_note = model_spec(base, catalog)
         name = names[model_id]
         w: dict[str, Any] = {
             "name": name,
@@ -193,16 +214,11 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             )
         )
         summary.append(f"{name}: {requests:,} requests, {tin:,} input and {tout:,} output tokens; {how}")
-        if catalog_id is None:
+        if model_note:
             priced = bedrock_prices(base, catalog) is not None
-            header.append(
-                f"  {name}: {base} is not in the wheretorun catalog; model.bedrock_id keeps it"
-                + ("" if priced else " (genai-prices has no price for it either: give its size as params_b)")
-            )
-            summary.append(
-                f"  warning: {base} has no catalog card: it is priced on Bedrock only"
-                + ("" if priced else ", and genai-prices has no price for it")
-            )
+            note = model_note + ("" if priced else "; genai-prices has no Bedrock price for it either")
+            header.append(f"  {name}: {note}")
+            summary.append(f"  warning: {note}")
         summary += bedrock_now(name, base, tin, tout, catalog)
     return {"region": catalog.region, "workloads": workloads}, header, summary + malformed.lines()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..catalog.store import load_catalog
 from ..errors import InputError, Problem
-from .bedrock_logs import base_model_id, catalog_model
+from .bedrock_logs import base_model_id, catalog_model, model_spec
 from .common import (
     EXAMPLES_SHOWN,
     Malformed,
@@ -169,7 +169,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             w.update(
                 {
                     "role": "inference",
-                    "model": {"id": cid} if cid else {"bedrock_id": base},
+                    "model": model_spec(base, catalog)[0],
                     "input_tokens": round((tin or 0) / requests),
                     "output_tokens": round((tout or 0) / requests),
                     "trigger": "api",
