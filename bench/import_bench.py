@@ -80,7 +80,10 @@ def run(rows: int, pandas_baseline: bool = True) -> list[dict]:
 
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp) / "bedrock.json"
-        duckdb.sql(GENERATE.format(n=rows, path=logs))
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar=false")
+        con.execute(GENERATE.format(n=rows, path=logs))
+        con.close()
         size_gb = logs.stat().st_size / 1e9
         ours = _run(OURS, str(logs), str(Path(tmp) / "out.yml"))
         base = _run(PANDAS, str(logs)) if pandas_baseline and rows <= PANDAS_MAX_RECORDS else None

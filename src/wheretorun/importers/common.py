@@ -65,7 +65,9 @@ def connect():  # type: ignore[no-untyped-def]
     con.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
     con.execute("SET threads=2")
     con.execute("SET preserve_insertion_order=true")
-    con.execute("SET enable_progress_bar=false")  # DuckDB's own bar writes to stdout; ours is on stderr
+    # progress is tracked (for ``with_progress``), never printed: DuckDB's own bar writes to stdout
+    con.execute("SET enable_progress_bar=true")
+    con.execute("SET enable_progress_bar_print=false")
     return con
 
 
