@@ -418,3 +418,28 @@ def test_model_ids_map_to_catalog_cards_or_keep_the_bedrock_id(bedrock_id, expec
     from wheretorun.catalog.store import load_catalog
 
     assert bedrock_logs.model_spec(bedrock_id, load_catalog())[0] == expected
+
+
+def test_s3_without_the_duckdb_extensions_is_exit_2_with_what_to_do(tmp_path, monkeypatch):
+    """No network here: DuckDB cannot install its aws extension, and says so in one line."""
+    from wheretorun.importers import common
+
+    class NoExtensions:
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args):
+            if "SECRET" in sql:
+                import duckdb
+
+                raise duckdb.IOException('Failed to download extension "aws"\nmore')
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    real = common.connect
+    monkeypatch.setattr("wheretorun.importers.connect", lambda: NoExtensions(real()))
+    r = runner.invoke(app, ["import", "cur", "s3://bucket/cur/*.parquet", "--out", str(tmp_path / "o.yml")])
+    assert r.exit_code == 2
+    assert "cannot read S3 with your credentials" in r.stderr and "aws s3 sync" in r.stderr

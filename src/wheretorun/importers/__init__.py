@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem, did_you_mean
 from . import bedrock_logs, cloudwatch, cur, lambda_logs
-from .common import connect, expand_paths, with_progress, write_workload_file
+from .common import connect, expand_paths, use_s3_credentials, with_progress, write_workload_file
 
 KINDS: dict[str, tuple[tuple[str, ...], Callable]] = {
     bedrock_logs.KIND: (bedrock_logs.PATTERNS, bedrock_logs.run),
@@ -46,6 +46,7 @@ def import_usage(kind: str, paths: list[str], out: Path, *, progress: bool = Fal
     files = expand_paths(paths, patterns, kind)
     con = connect()
     try:
+        use_s3_credentials(con, files)
         data, header, summary = with_progress(
             con, lambda: run(paths, out, files, con), progress, f"scanning {len(files):,} {kind} file(s)"
         )

@@ -71,6 +71,28 @@ def connect():  # type: ignore[no-untyped-def]
     return con
 
 
+def use_s3_credentials(con, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """For ``s3://`` inputs: DuckDB's httpfs with the user's AWS credential chain (environment,
+    ~/.aws profiles, SSO, instance role), through its ``aws`` extension (installed on first use)."""
+    if not any(p.startswith("s3://") for p in paths):
+        return
+    try:
+        con.execute("CREATE OR REPLACE SECRET wheretorun_s3 (TYPE s3, PROVIDER credential_chain)")
+    except Exception as e:  # noqa: BLE001 - duckdb.Error: the extension could not be installed or loaded
+        first = str(e).strip().splitlines()[0][:200]
+        raise InputError(
+            [
+                Problem(
+                    next(p for p in paths if p.startswith("s3://")),
+                    "",
+                    f"cannot read S3 with your credentials ({first}); DuckDB needs its httpfs and aws "
+                    "extensions (python -c \"import duckdb; duckdb.install_extension('httpfs'); "
+                    "duckdb.install_extension('aws')\"), or copy the files locally (aws s3 sync)",
+                )
+            ]
+        ) from None
+
+
 def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:  # type: ignore[no-untyped-def]
     """Run ``fn`` (DuckDB queries on ``con``) with a Rich progress bar on stderr when ``enabled``.
 
