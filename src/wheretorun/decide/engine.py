@@ -17,6 +17,7 @@ from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
 from ..platforms import PLATFORMS, Context, assess
+from ..platforms.base import construct
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..report.model import (
@@ -53,15 +54,20 @@ def catalog_for(
     return catalog
 
 
-def assess_all(usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str) -> list[Option]:
-    ctx = Context(usage=usage, wf=wf, catalog=catalog, layer=layer, file=file)
+def assess_all(
+    usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str, memo: dict | None = None
+) -> list[Option]:
+    """Every platform's Option; ``memo`` is shared by all workloads of one call (``Context.memo``)."""
+    ctx = Context(
+        usage=usage, wf=wf, catalog=catalog, layer=layer, file=file, memo={} if memo is None else memo
+    )
     return [assess(module, ctx) for module in PLATFORMS.values()]
 
 
 def decide_layer(
-    usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str
+    usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str, memo: dict | None = None
 ) -> tuple[Decision, Option | None]:
-    d = Decision(usage=usage, wf=wf, layer=layer, options=assess_all(usage, wf, catalog, layer, file))
+    d = Decision(usage=usage, wf=wf, layer=layer, options=assess_all(usage, wf, catalog, layer, file, memo))
     annotate_unit_costs(d)
     for rule in RULES:
         rule(d)
@@ -274,8 +280,18 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
 
 
 def recommend_workload(
-    wf: WorkloadFile, index: int, catalog: Catalog, file: str, base_dir: Path | None, *, curve: bool = True
+    wf: WorkloadFile,
+    index: int,
+    catalog: Catalog,
+    file: str,
+    base_dir: Path | None,
+    *,
+    curve: bool = True,
+    memo: dict | None = None,
 ) -> WorkloadReport:
+    """One workload's report. ``memo``: what the platforms share across the workloads of one file and
+    catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file."""
+    memo = {} if memo is None else memo
     usage = derive_usage(wf, index, catalog, file, base_dir)
     w = usage.workload
     if w.traffic_profile is not None:
@@ -298,9 +314,9 @@ def recommend_workload(
     musage: Usage = usage
     assumptions = list(usage.assumptions)
     if w.role in ORCHESTRATION_ROLES:
-        d, pick = decide_layer(usage, wf, catalog, "orchestration", file)
+        d, pick = decide_layer(usage, wf, catalog, "orchestration", file, memo)
         trace += [
-            TraceStep(question=f"[orchestration] {t.question}", answer=t.answer, because=t.because)
+            construct(TraceStep, question=f"[orchestration] {t.question}", answer=t.answer, because=t.because)
             for t in d.trace
         ]
         warnings += d.warnings
@@ -309,16 +325,16 @@ def recommend_workload(
         if usage.model is not None:
             musage = model_layer_usage(usage, catalog)
             assumptions += musage.assumptions
-            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file)
+            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file, memo)
             trace += [
-                TraceStep(question=f"[model] {t.question}", answer=t.answer, because=t.because)
+                construct(TraceStep, question=f"[model] {t.question}", answer=t.answer, because=t.because)
                 for t in model_d.trace
             ]
             warnings += model_d.warnings
             model_options = model_d.options
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)
     else:
-        d, pick = decide_layer(usage, wf, catalog, "model", file)
+        d, pick = decide_layer(usage, wf, catalog, "model", file, memo)
         trace += d.trace
         warnings += d.warnings
         options = d.options
@@ -440,10 +456,11 @@ def recommend(
     base = Path(base_dir) if base_dir is not None else None
     reports = []
     problems = []
+    memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)
     n = len(wf.workloads)
     for i in range(n):
         try:
-            reports.append(recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve))
+            reports.append(recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo))
         except InputError as e:
             problems += e.problems
         if on_progress:

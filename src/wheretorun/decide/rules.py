@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..platforms.base import gpu_need
+from ..platforms.base import construct, gpu_need
 from ..platforms.usage import Usage
 from ..report.model import Option, TraceStep
 from ..spec.models import WorkloadFile
@@ -40,7 +40,7 @@ class Decision:
 
     def ask(self, question: str, answer: str, because: str) -> None:
         # three strings built here: no validation needed (hot path for inventories of thousands)
-        self.trace.append(TraceStep.model_construct(question=question, answer=answer, because=because))
+        self.trace.append(construct(TraceStep, question=question, answer=answer, because=because))
 
     def option(self, platform: str) -> Option | None:
         return next((o for o in self.options if o.platform == platform), None)

@@ -91,7 +91,7 @@ def price(ctx: Context) -> Priced:
         comps.append(
             line(
                 "Queue requests (SQS standard)",
-                cat.price("sqs/standard-requests"),
+                ctx.price("sqs/standard-requests"),
                 msgs / MILLION,
                 scales_with=["volume"],
                 note=f"{SQS_REQUESTS_PER_MESSAGE} requests per job: send, receive, delete",

@@ -13,11 +13,13 @@ A platform module (``platforms/<id>.py``) answers the same four questions, infra
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
@@ -25,16 +27,59 @@ from ..spec.models import WorkloadFile
 from ..units import money
 from .usage import Usage
 
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+_object_setattr = object.__setattr__
+
+
+def construct(cls: type[M], **values: Any) -> M:
+    """``cls.model_construct(**values)`` without its per-field bookkeeping, for values of *every*
+    field (anything less falls back to ``model_construct``, which fills in defaults).
+
+    The same object: ``__dict__`` in field order, every field set, no extra, no private state (the
+    report models have none). For the hot path only: invoice lines, options and trace steps built
+    here from validated parts, thousands of them for an inventory.
+    """
+    fields = cls.__pydantic_fields__
+    if len(values) != len(fields):
+        return cls.model_construct(**values)
+    m = cls.__new__(cls)
+    _object_setattr(m, "__dict__", {name: values[name] for name in fields})
+    _object_setattr(m, "__pydantic_fields_set__", set(fields))
+    _object_setattr(m, "__pydantic_extra__", None)
+    _object_setattr(m, "__pydantic_private__", None)
+    return m
+
 
 @dataclass
 class Context:
-    """Everything a platform may look at for one workload layer."""
+    """Everything a platform may look at for one workload layer.
+
+    ``memo`` holds what depends only on the catalog and the workload file, never on the workload:
+    price references, the priced instance candidates, one replica-hour's invoice lines. The engine
+    gives every Context of one ``recommend`` call the same dict (one catalog, one file), so an
+    inventory of thousands of workloads computes each once; it lives as long as that call. Keys
+    name everything else the value depends on. Values are shared: never mutate them.
+    """
 
     usage: Usage
     wf: WorkloadFile
     catalog: Catalog
     layer: str  # "orchestration" | "model"
     file: str = "<input>"
+    memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, once per ``recommend`` call for ``key`` (see ``memo``)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+    def price(self, key: str) -> PriceRef:
+        """``catalog.price(key)``, looked up once per ``recommend`` call."""
+        return self.shared(("price", key), lambda: self.catalog.price(key))
 
     @property
     def workload(self):  # type: ignore[no-untyped-def]
@@ -89,7 +134,8 @@ def line(
     price = ref.value if unit_price is None else unit_price
     notes = [n for n in (note, ref.override_note) if n]
     # built without re-validation: every field is computed here from validated inputs (hot path)
-    return CostComponent.model_construct(
+    return construct(
+        CostComponent,
         name=name,
         unit=ref.unit,
         quantity=q,
@@ -204,7 +250,8 @@ def _article(word: str) -> str:
 def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = None) -> Blocker:
     """A Blocker citing a catalog limit."""
     lim = ctx.catalog.limit(limit_key)
-    return Blocker.model_construct(
+    return construct(
+        Blocker,
         limit=label or f"{lim.description[:1].upper()}{lim.description[1:]} [{limit_key}]",
         value=f"{lim.value:,g} {lim.unit}",
         workload_needs=needs,
@@ -214,7 +261,7 @@ def blocker(ctx: Context, limit_key: str, needs: str, *, label: str | None = Non
 
 def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) -> Blocker:
     """A Blocker for a structural fact (no GPU, does not host weights) rather than a numeric quota."""
-    return Blocker.model_construct(limit=limit, value=value, workload_needs=needs, source=source)
+    return construct(Blocker, limit=limit, value=value, workload_needs=needs, source=source)
 
 
 _OPS_CACHE: dict[tuple, tuple[list[CostComponent], OpsProfile]] = {}
@@ -321,7 +368,8 @@ def assess(module: ModuleType, ctx: Context) -> Option:
         except Infeasible as e:
             blockers = e.blockers
     if blockers:
-        return Option.model_construct(
+        return construct(
+            Option,
             platform=pid,
             feasible=False,
             instance_type=None,
@@ -341,14 +389,15 @@ def assess(module: ModuleType, ctx: Context) -> Option:
     infra = sum((c.monthly_usd for c in priced.components), Decimal(0))
     ops_total = sum((c.monthly_usd for c in ops), Decimal(0))
     # constructed without re-validation: every field is built above from validated parts (hot path)
-    return Option.model_construct(
+    return construct(
+        Option,
         platform=pid,
         feasible=True,
         blocked_by=[],
         blockers=[],
         instance_type=priced.instance_type,
         instances=priced.instances,
-        monthly_cost_usd=MonthlyCost.model_construct(infra=infra, ops=ops_total, total=infra + ops_total),
+        monthly_cost_usd=construct(MonthlyCost, infra=infra, ops=ops_total, total=infra + ops_total),
         cost_components=[*priced.components, *ops],
         notes=priced.notes,
         layer=ctx.layer,

@@ -30,7 +30,7 @@ def limits(ctx: Context) -> list[Blocker]:
 
 def price(ctx: Context) -> Priced:
     bp = prices_for(ctx)
-    disc = ctx.catalog.price("bedrock/batch-discount")
+    disc = ctx.price("bedrock/batch-discount")
     factor = (Decimal(100) - disc.value) / Decimal(100)
     note = f"{disc.value:g}% batch discount ({disc.source}, checked {disc.as_of.isoformat()})"
     return Priced(

@@ -217,9 +217,8 @@ def _replica_fleet(
     spot: float,
 ) -> FleetResult:
     tr = _traffic(*key)
-    a = tr.per_minute
     method = SIMULATED.format(hours=tr.hours)
-    peak_need = math.ceil(float(a.max(initial=0)) / (per_replica_rps * 60 * target_utilisation) - 1e-9)
+    peak_need = math.ceil(tr.peak / (per_replica_rps * 60 * target_utilisation) - 1e-9)
     if floor >= 1 and peak_need <= floor and not spot:
         sim = constant_fleet(
             tr.total, tr.minutes, floor, per_replica_rps, service_s=service, service_p99_s=p99_service
@@ -228,7 +227,7 @@ def _replica_fleet(
             sim, tr, method + f" (the minimum of {floor} covers the busiest minute)", 0, None
         )
     sched = fleet_schedule(
-        a,
+        tr,
         per_replica_rps,
         scale_out_s,
         floor,
@@ -239,7 +238,7 @@ def _replica_fleet(
     limit_s = target_ms / 1000 if target_ms is not None else budget_s
     if limit_s is None:
         return _fleet_result(
-            run_queue(a, sched, service_s=service, service_p99_s=p99_service, min_replicas=floor),
+            run_queue(tr, sched, service_s=service, service_p99_s=p99_service, min_replicas=floor),
             tr,
             method,
             0,
@@ -249,7 +248,7 @@ def _replica_fleet(
     if max_replicas is not None:
         top = min(top, max_replicas)
     warm, sim, auto = fleet_for_p99(
-        a, sched, limit_s, service_s=service, service_p99_s=p99_service, min_replicas=floor, max_floor=top
+        tr, sched, limit_s, service_s=service, service_p99_s=p99_service, min_replicas=floor, max_floor=top
     )
     if warm == 0:
         return _fleet_result(sim, tr, method, 0, None)
@@ -331,7 +330,7 @@ def lambda_fleet(
     """
     tr = traffic_for(usage, hours)
     sim = simulate_lambda(
-        tr.per_minute,
+        tr,
         usage.duration_s,
         duration_p99_s=usage.duration_p99_s,
         cold_start_s=cold_start_s,
@@ -373,7 +372,7 @@ def bedrock_quota(
     """Share of minutes over Bedrock's on-demand requests/tokens-per-minute quotas (a risk, not a cost)."""
     tr = traffic_for(usage, hours)
     sim = simulate_quota(
-        tr.per_minute, usage.input_tokens + usage.output_tokens, rpm_quota=rpm_quota, tpm_quota=tpm_quota
+        tr, usage.input_tokens + usage.output_tokens, rpm_quota=rpm_quota, tpm_quota=tpm_quota
     )
     m = tr.months
     return QuotaResult(

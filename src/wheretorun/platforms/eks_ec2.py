@@ -21,7 +21,7 @@ def limits(ctx: Context) -> list[Blocker]:
 def price(ctx: Context) -> Priced:
     control = line(
         "EKS cluster (control plane)",
-        ctx.catalog.price("eks/control-plane"),
+        ctx.price("eks/control-plane"),
         HOURS_PER_MONTH,
         note="one cluster for this workload; shared clusters split this line",
     )

@@ -93,8 +93,8 @@ def price(ctx: Context) -> Priced:
         )
     vcpu, mem = size
     rps, why = cpu_replica_rate(ctx, vcpu)
-    cpu_ref = cat.price("fargate/vcpu-x86")
-    mem_ref = cat.price("fargate/memory-x86")
+    cpu_ref = ctx.price("fargate/vcpu-x86")
+    mem_ref = ctx.price("fargate/memory-x86")
     hourly = [
         line(f"Compute ({vcpu:g} vCPU task, x86)", cpu_ref, money(vcpu)),
         line(f"Memory ({mem:g} GB task, x86)", mem_ref, money(mem)),

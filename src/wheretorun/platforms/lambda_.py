@@ -82,8 +82,8 @@ def price(ctx: Context) -> Priced:
     ms = ceil_ms(u.duration_s)
     requests = Decimal(str(u.requests_per_month))
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
-    req_ref = cat.price("lambda/requests")
-    dur_ref = cat.price("lambda/duration-x86")
+    req_ref = ctx.price("lambda/requests")
+    dur_ref = ctx.price("lambda/duration-x86")
     comps = [line("Requests", req_ref, requests / MILLION, scales_with=["volume"])]
     comps += tiered_lines(
         "Duration",
@@ -186,13 +186,13 @@ def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: 
     lines = [
         line(
             f"Provisioned concurrency (x86, {environments} environment{'s' if environments > 1 else ''})",
-            cat.price("lambda/provisioned-concurrency-x86"),
+            ctx.price("lambda/provisioned-concurrency-x86"),
             configured,
             note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
         ),
         line(
             "Duration (x86, provisioned)",
-            cat.price("lambda/provisioned-duration-x86"),
+            ctx.price("lambda/provisioned-duration-x86"),
             gb_s,
             scales_with=["volume"],
         ),

@@ -58,7 +58,7 @@ def price(ctx: Context) -> Priced:
             gb_s = Decimal(str(u.requests_per_month)) * Decimal(str(u.duration_s)) * mem
             comp = line(
                 f"Serverless inference ({mem} GB)",
-                ctx.catalog.price("sagemaker/serverless-compute"),
+                ctx.price("sagemaker/serverless-compute"),
                 gb_s,
                 scales_with=["volume"],
                 note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",

@@ -16,7 +16,7 @@ from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent
 from ..sizing import Architecture, InstanceFit, fitting_instances, latency_s, requests_per_second
 from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, amount, fact_blocker, line
+from .base import Context, Infeasible, amount, construct, fact_blocker, line
 from .capacity import FleetResult, replica_fleet
 
 #: An async web handler that mostly waits on a model or an API keeps many requests in flight.
@@ -54,7 +54,7 @@ def is_batch(ctx: Context) -> bool:
 
 def instance_hourly(ctx: Context, inst: InstanceSpec, what: str) -> tuple[PriceRef, Decimal, str | None]:
     """On-demand price and the price actually paid under the workload's commitment."""
-    ref = ctx.catalog.price(inst.price_key)
+    ref = ctx.price(inst.price_key)
     commitment = ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
     pct = {
         "spot": inst.spot_discount_pct,
@@ -165,16 +165,19 @@ def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: 
     simulate every instance type for every workload.
     """
 
+    batch = is_batch(ctx)
+    volume = ctx.usage.requests_per_month
+    peak = ctx.usage.peak_rps
+    utilisation = ctx.prefs.target_utilisation
+
     def estimate(c) -> float:  # type: ignore[no-untyped-def]
         paid, rps = price_and_rate(c)
         if rps <= 0:
             return math.inf
-        if is_batch(ctx):
-            hours = ctx.usage.requests_per_month / rps / 3600
+        if batch:
+            hours = volume / rps / 3600
         else:
-            hours = (
-                max(1, math.ceil(ctx.usage.peak_rps / (rps * ctx.prefs.target_utilisation))) * HOURS_PER_MONTH
-            )
+            hours = max(1, math.ceil(peak / (rps * utilisation))) * HOURS_PER_MONTH
         return float(paid) * hours
 
     return sorted(candidates, key=estimate)[:SHORTLIST]
@@ -213,16 +216,9 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
     )
     out: list[Replica] = []
     priced = [(fit, rps, lat, *instance_hourly(ctx, fit.instance, pid)) for fit, rps, lat in fits]
-    for fit, rps, lat, ref, paid, note in shortlist(ctx, priced, lambda p: (p[4], p[1])):
+    for fit, rps, lat, _ref, _paid, note in shortlist(ctx, priced, lambda p: (p[4], p[1])):
         inst = fit.instance
-        comp = line(
-            f"Instance usage ({_commitment(ctx)}, {inst.type})",
-            ref,
-            1,
-            unit_price=paid,
-            note=note,
-            scales_with=[],
-        )
+        comp = instance_hour(ctx, inst)
         out.append(
             Replica(inst.type, [comp], rps, inst, fit, lat, note, vcpu=inst.vcpu, memory_gb=inst.memory_gib)
         )
@@ -264,17 +260,47 @@ def _commitment(ctx: Context) -> str:
     return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
 
 
+def cpu_replica_rps(ctx: Context, vcpu: float) -> float:
+    """Requests/s one CPU server sustains (``cpu_replica_rate`` says why)."""
+    if ctx.is_model_layer:
+        # CPU-bound: a request occupies one vCPU for its duration
+        return vcpu / ctx.usage.duration_s
+    return vcpu * ORCHESTRATION_CONCURRENCY_PER_VCPU / ctx.usage.duration_s
+
+
 def cpu_replica_rate(ctx: Context, vcpu: float) -> tuple[float, str]:
     """Requests/s one CPU server sustains, and why."""
     u = ctx.usage
     if ctx.is_model_layer:
-        # CPU-bound: a request occupies one vCPU for its duration
-        return vcpu / u.duration_s, f"CPU-bound: {vcpu:g} vCPU / {u.duration_s:g} s per request"
-    conc = vcpu * ORCHESTRATION_CONCURRENCY_PER_VCPU
-    return conc / u.duration_s, (
+        return cpu_replica_rps(ctx, vcpu), f"CPU-bound: {vcpu:g} vCPU / {u.duration_s:g} s per request"
+    return cpu_replica_rps(ctx, vcpu), (
         f"I/O-bound: {ORCHESTRATION_CONCURRENCY_PER_VCPU} requests in flight per vCPU "
         f"x {vcpu:g} vCPU / {u.duration_s:g} s per request"
     )
+
+
+def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
+    """The invoice line of one instance-hour at the file's commitment (shared: ``Context.memo``)."""
+
+    def compute() -> CostComponent:
+        ref, paid, note = instance_hourly(ctx, inst, "")
+        return line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
+
+    return ctx.shared(("instance-hour", inst.type), compute)
+
+
+def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpec, Decimal]]:
+    """CPU instances whose memory (90 % usable) holds ``need_gb``, with the hourly price paid
+    (shared: ``Context.memo``)."""
+
+    def compute() -> list[tuple[InstanceSpec, Decimal]]:
+        return [
+            (inst, instance_hourly(ctx, inst, "")[1])
+            for inst in ctx.catalog.priced_instances("")
+            if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
+        ]
+
+    return ctx.shared(("cpu-instances", need_gb), compute)
 
 
 def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
@@ -283,21 +309,18 @@ def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
     need_gb = u.memory_gb if ctx.is_model_layer else 0.5
     out = []
     candidates = [
-        (inst, *cpu_replica_rate(ctx, inst.vcpu), *instance_hourly(ctx, inst, pid))
-        for inst in ctx.catalog.priced_instances("")
-        if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
+        (inst, paid, cpu_replica_rps(ctx, inst.vcpu)) for inst, paid in priced_cpu_instances(ctx, need_gb)
     ]
-    for inst, rps, why, ref, paid, note in shortlist(ctx, candidates, lambda c: (c[4], c[1])):
-        comp = line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
+    for inst, _, rps in shortlist(ctx, candidates, lambda c: (c[1], c[2])):
         out.append(
             Replica(
                 inst.type,
-                [comp],
+                [instance_hour(ctx, inst)],
                 rps,
                 inst,
                 None,
                 u.duration_s,
-                why,
+                cpu_replica_rate(ctx, inst.vcpu)[1],
                 vcpu=inst.vcpu,
                 memory_gb=inst.memory_gib,
             )
@@ -322,12 +345,14 @@ def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[Cost
     for c in replica.hourly:
         q = c.quantity * hours
         out.append(
-            c.model_copy(
-                update={
+            construct(
+                CostComponent,
+                **{
+                    **c.__dict__,
                     "quantity": q,
                     "monthly_usd": amount(q * c.unit_price_usd),
                     "scales_with": ["volume"] if is_batch(ctx) else [],
-                }
+                },
             )
         )
     return out
@@ -419,14 +444,13 @@ def load_balancer_lines(ctx: Context) -> list[CostComponent]:
     """An Application Load Balancer in front of an API-triggered fleet."""
     if ctx.workload.trigger != "api" or is_batch(ctx):
         return []
-    cat = ctx.catalog
     lcus = max(Decimal(1), money(ctx.usage.mean_rps) / NEW_CONNECTIONS_PER_LCU)
     hours = always_on_hours()
     return [
-        line("Application load balancer", cat.price("alb/hours"), hours),
+        line("Application load balancer", ctx.price("alb/hours"), hours),
         line(
             "Load balancer capacity units",
-            cat.price("alb/lcu"),
+            ctx.price("alb/lcu"),
             hours * lcus.quantize(Decimal("0.001")),
             scales_with=["volume"],
             note=f"max(1, {ctx.usage.mean_rps:,.3g} requests/s / {NEW_CONNECTIONS_PER_LCU} new connections per LCU)",

@@ -64,7 +64,7 @@ def price(ctx: Context) -> Priced:
         comps.append(
             line(
                 "Workflow requests (Express)",
-                cat.price("stepfunctions/express-requests"),
+                ctx.price("stepfunctions/express-requests"),
                 executions / MILLION,
                 scales_with=["volume"],
             )
@@ -74,7 +74,7 @@ def price(ctx: Context) -> Priced:
         comps += tiered_lines(
             "Workflow duration",
             "Express, 64 MB",
-            cat.price("stepfunctions/express-duration"),
+            ctx.price("stepfunctions/express-duration"),
             gb_s,
             "GB-s",
             scales_with=["volume"],
@@ -85,7 +85,7 @@ def price(ctx: Context) -> Priced:
         comps.append(
             line(
                 "State transitions (Standard)",
-                cat.price("stepfunctions/standard-transitions"),
+                ctx.price("stepfunctions/standard-transitions"),
                 transitions / 1000,
                 scales_with=["volume"],
                 note=f"{TRANSITIONS_PER_EXECUTION} transitions x {u.requests_per_month:,.0f} executions",
@@ -97,7 +97,7 @@ def price(ctx: Context) -> Priced:
     comps.append(
         line(
             "Step invocations (Lambda requests)",
-            cat.price("lambda/requests"),
+            ctx.price("lambda/requests"),
             invocations / MILLION,
             scales_with=["volume"],
             note=f"{steps} Lambda step(s) per execution",
@@ -106,7 +106,7 @@ def price(ctx: Context) -> Priced:
     comps += tiered_lines(
         "Step compute",
         "Lambda x86",
-        cat.price("lambda/duration-x86"),
+        ctx.price("lambda/duration-x86"),
         gb_s,
         "GB-s",
         scales_with=["volume"],

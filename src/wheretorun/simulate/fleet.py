@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import behaviour
+from .traffic import Shape, Traffic
 
 #: z of the 99th percentile of a normal: instantaneous concurrency ~ mean + z x sqrt(mean) (Poisson).
 Z99 = 2.326
+#: Below this mean concurrency a minute needs one environment at most: c + Z99 sqrt(c) reaches 1 at
+#: c = 0.1357 (0.13 + 2.326 x sqrt(0.13) = 0.969), so 0.13 leaves a margin far above float rounding.
+BUSY_CONCURRENCY = 0.13
 
 
 def _rolling(x: np.ndarray, window: int, ufunc: np.ufunc) -> np.ndarray:
@@ -74,9 +78,36 @@ def rolling_sum_before(x: np.ndarray, window: int) -> np.ndarray:
 
 
 def lindley(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Backlog at the end of each minute of a FIFO queue served at ``capacity`` per minute."""
+    """Backlog at the end of each minute of a FIFO queue served at ``capacity`` per minute.
+
+    When capacity covers every minute the backlog is zero throughout, and that is returned without
+    the cumulative sums: they would give exactly 0.0 too (every term of S is <= 0, so S never rises
+    and S - min(S, 0) is S - S).
+    """
+    if (arrivals <= capacity).all():
+        return np.zeros(np.shape(arrivals))
     s = np.cumsum(arrivals - capacity)
     return s - np.minimum(np.minimum.accumulate(s), 0.0)
+
+
+def _series(arrivals: np.ndarray | Traffic) -> np.ndarray:
+    if isinstance(arrivals, Traffic):
+        return arrivals.per_minute
+    return np.asarray(arrivals, dtype=np.float64)
+
+
+def _scaled(arrivals: np.ndarray | Traffic) -> tuple[np.ndarray, Shape, float]:
+    """(arrivals, shape, scale) with arrivals == shape.values * scale bit for bit: a Traffic's shape,
+    whose window statistics are shared by every volume, or the series itself at scale 1 (x * 1.0 is x)."""
+    if isinstance(arrivals, Traffic) and arrivals.shape is not None:
+        return arrivals.per_minute, arrivals.shape, arrivals.scale
+    a = _series(arrivals)
+    return a, Shape(a), 1.0
+
+
+def _shifted(x: np.ndarray) -> np.ndarray:
+    """x one minute later (x[0] stands in for the minute before the horizon)."""
+    return np.concatenate([x[:1], x[:-1]])
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float, zero_weight: float) -> float:
@@ -149,7 +180,7 @@ class Schedule:
 
 
 def fleet_schedule(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     per_replica_rps: float,
     start_s: float,
     min_replicas: int,
@@ -176,30 +207,51 @@ def fleet_schedule(
         raise ValueError("per_replica_rps must be positive")
     if not 0 < target_utilisation <= 1:
         raise ValueError("target_utilisation must be in (0, 1]")
-    a = np.asarray(arrivals, dtype=np.float64)
+    a, shape, scale = _scaled(arrivals)
     n = a.size
     cap = per_replica_rps * 60.0
+    per_replica = cap * target_utilisation
     lag = max(0, math.ceil(start_s / 60 - 1e-9))
     out_points = int(behaviour.value("autoscaling/scale-out-datapoints"))
     in_points = int(behaviour.value("autoscaling/scale-in-datapoints"))
     floor = max(0, int(min_replicas))
-    desired = np.ceil(a / (cap * target_utilisation) - 1e-9)
-    np.maximum(desired, floor, out=desired)
-    if max_replicas is not None:
-        np.minimum(desired, max_replicas, out=desired)
+
+    def desired(x: np.ndarray) -> np.ndarray:
+        """Replicas asked for by a minute whose shape value is x: ceil(requests / (per-replica
+        capacity x target utilisation)) within the bounds; non-decreasing in x."""
+        d = x * scale
+        d /= per_replica
+        d -= 1e-9
+        np.ceil(d, out=d)
+        np.maximum(d, floor, out=d)
+        if max_replicas is not None:
+            np.minimum(d, max_replicas, out=d)
+        return d
+
     # the alarm fires when every one of the last `out_points` datapoints asks for more, and acts on
-    # the previous minute's datapoints; scale-in waits until `in_points` datapoints ask for less
-    sustained = rolling_min(desired, out_points)
-    target = np.concatenate([sustained[:1], sustained[:-1]])
-    launched = rolling_max(target, in_points)
+    # the previous minute's datapoints; scale-in waits until `in_points` datapoints ask for less.
+    # Those windows select minutes, so they are taken over the shape once (Shape: exact).
+    envelope = ("launch", out_points, in_points)
+
+    def launch_envelope(x: np.ndarray) -> np.ndarray:
+        return rolling_max(_shifted(rolling_min(x, out_points)), in_points)
+
+    launched = desired(shape.stat(envelope, launch_envelope))
     cold_waits = 0.0
     if floor == 0:
         # sparse traffic: the fleet is at zero unless a request arrived in the scale-in window
-        before = rolling_sum_before(a, in_points)
+        before = shape.stat(("sum_before", in_points), lambda x: rolling_sum_before(x, in_points)) * scale
         p_on = -np.expm1(-(before + a))
         launched = np.where(launched <= 1, np.minimum(launched, p_on), launched)
         cold_waits = float((np.exp(-before) * -np.expm1(-a)).sum())
-    serving = rolling_min(launched, lag + 1)
+        serving = rolling_min(launched, lag + 1)
+    else:
+        serving = desired(
+            shape.stat(
+                ("serving", out_points, in_points, lag),
+                lambda x: rolling_min(shape.stat(envelope, launch_envelope), lag + 1),
+            )
+        )
     sched = Schedule(launched, serving, cold_waits, lag, cap)
     if spot_interruptions_per_month > 0 and n:
         total = float(launched.sum())
@@ -217,7 +269,7 @@ def fleet_schedule(
 
 
 def run_queue(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     sched: Schedule,
     *,
     service_s: float,
@@ -225,7 +277,7 @@ def run_queue(
     min_replicas: int = 0,
 ) -> FleetSim:
     """Serve ``arrivals`` with the schedule's serving replicas; requests beyond capacity queue (FIFO)."""
-    a = np.asarray(arrivals, dtype=np.float64)
+    a = _series(arrivals)
     n = a.size
     cap = sched.cap
     service_p99_s = service_s if service_p99_s is None else service_p99_s
@@ -273,7 +325,7 @@ def run_queue(
 
 
 def simulate_fleet(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     per_replica_rps: float,
     start_s: float,
     min_replicas: int,
@@ -306,7 +358,7 @@ def simulate_fleet(
 
 
 def fleet_for_p99(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     sched: Schedule,
     p99_target_s: float,
     *,
@@ -397,7 +449,7 @@ class LambdaSim:
 
 
 def simulate_lambda(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     duration_s: float,
     *,
     duration_p99_s: float | None = None,
@@ -419,43 +471,60 @@ def simulate_lambda(
     - above ``concurrency_limit`` synchronous requests are throttled; asynchronous events (event and
       queue triggers) wait in Lambda's internal queue and are retried, served at the limit's rate.
     """
-    a = np.asarray(arrivals, dtype=np.float64)
+    a, shape, scale = _scaled(arrivals)
     n = a.size
     p99 = duration_s if duration_p99_s is None else duration_p99_s
     warm_min = int(round(behaviour.value("lambda/warm-idle-min") if warm_idle_min is None else warm_idle_min))
-    conc = a * (duration_s / 60.0)
-    envs = np.sqrt(conc)
-    envs *= Z99
-    envs += conc
-    envs -= 1e-9
-    np.ceil(envs, out=envs)
+    per_request = duration_s / 60.0
+    conc = a * per_request
+
+    def environments(x: np.ndarray) -> np.ndarray:
+        """Environments needed in a minute whose shape value is x (non-decreasing in x)."""
+        c = x * scale
+        c *= per_request
+        e = np.sqrt(c)
+        e *= Z99
+        e += c
+        e -= 1e-9
+        return np.ceil(e, out=e)
+
     pc = max(0, int(provisioned_concurrency))
     cold = 0.0
-    busy = np.flatnonzero(envs > 1)
+    # minutes needing more than one environment; below BUSY_CONCURRENCY none can (see its comment),
+    # so the environments are evaluated for the few minutes above it only
+    busy = np.flatnonzero(conc > BUSY_CONCURRENCY)
+    envs_busy = environments(shape.values[busy])
+    keep = envs_busy > 1
+    busy, envs_busy = busy[keep], envs_busy[keep]
     if busy.size:
-        # scale-ups: environments needed beyond those used in the warm window before (or provisioned)
-        warm_before = np.empty(n)
-        warm_before[0] = envs[0]
-        warm_before[1:] = rolling_max(envs, warm_min)[:-1]
-        np.maximum(warm_before, pc, out=warm_before)
-        cold += float(np.maximum(envs[busy] - warm_before[busy], 0.0).sum())
+        # scale-ups: environments needed beyond those used in the warm window before (or provisioned);
+        # the window's maximum of environments is the environments of the shape's window maximum
+        prev_max = shape.stat(("prev_max", warm_min), lambda x: _shifted(rolling_max(x, warm_min)))
+        warm_busy = environments(prev_max[busy])  # minute 0: its own (the horizon starts warm)
+        np.maximum(warm_busy, pc, out=warm_busy)
+        cold += float(np.maximum(envs_busy - warm_busy, 0.0).sum())
     if pc < 1:
         # idle gaps (Poisson): a minute's first request is cold when nothing arrived in the warm window
         # before; only minutes with fewer than ~40 expected arrivals in the window can be cold at all
-        before = rolling_sum_before(a, warm_min)
-        gap = np.flatnonzero(before < 40.0)
-        gap = gap[gap > 0]  # the horizon starts warm (steady state), like the fleets
-        if gap.size:
+        before = shape.stat(("sum_before", warm_min), lambda x: rolling_sum_before(x, warm_min)) * scale
+        # minute 0 is never a gap: the horizon starts warm (steady state), like the fleets
+        open_ = before[1:] < 40.0
+        # every minute (sparse traffic) is a slice, cheaper than an index array of the same minutes
+        gap: slice | np.ndarray = slice(1, n) if open_.all() else np.flatnonzero(open_) + 1
+        if n > 1 and (isinstance(gap, slice) or gap.size):
             # float32 for the transcendental functions (7x faster here; a probability needs no more)
             idle = (np.exp(-before[gap].astype(np.float32)) * -np.expm1(-a[gap].astype(np.float32))).astype(
                 np.float64
             )
-            many = envs[gap] > 1
-            if many.any():
+            many = None
+            if busy.size:
+                is_busy = np.zeros(n, dtype=bool)
+                is_busy[busy] = True
+                many = is_busy[gap]
+            if many is not None and many.any():
                 # where scale-ups were counted, the idle term only adds what exceeds them
-                extra = np.maximum(
-                    idle[many] - np.maximum(envs[gap][many] - warm_before[gap][many], 0.0), 0.0
-                )
+                at = np.searchsorted(busy, np.arange(n)[gap][many])
+                extra = np.maximum(idle[many] - np.maximum(envs_busy[at] - warm_busy[at], 0.0), 0.0)
                 idle = np.concatenate([idle[~many], extra])
             cold += float(idle.sum())
     total = float(a.sum())
@@ -484,7 +553,10 @@ def simulate_lambda(
                 f"(up to {extra_wait:,.0f} s behind); Lambda retries asynchronous events for up to 6 hours"
             )
     rate_cap = behaviour.value("lambda/scale-rate-per-min")
-    jump = envs[1:] - envs[:-1] if float(envs.max(initial=0)) > rate_cap else np.zeros(0)
+    jump = np.zeros(0)
+    if n and float(environments(np.array([shape.peak]))[0]) > rate_cap:
+        envs = environments(shape.values)
+        jump = envs[1:] - envs[:-1]
     if (jump > rate_cap).any():
         notes.append(
             f"{int((jump > rate_cap).sum()):,} minute(s) add more than {rate_cap:,.0f} environments, Lambda's scaling "
@@ -532,7 +604,7 @@ class QuotaSim:
 
 
 def simulate_quota(
-    arrivals: np.ndarray,
+    arrivals: np.ndarray | Traffic,
     tokens_per_request: float,
     *,
     rpm_quota: float | None = None,
@@ -544,7 +616,7 @@ def simulate_quota(
     ThrottlingException. Tokens counted are input + output; Bedrock reserves input + max_tokens at
     the start of a request, so the real headroom is smaller when max_tokens is left high.
     """
-    a = np.asarray(arrivals, dtype=np.float64)
+    a = _series(arrivals)
     rpm = behaviour.value("bedrock/requests-per-minute") if rpm_quota is None else rpm_quota
     tpm = behaviour.value("bedrock/tokens-per-minute") if tpm_quota is None else tpm_quota
     allowed = rpm if tokens_per_request <= 0 else min(rpm, tpm / tokens_per_request)

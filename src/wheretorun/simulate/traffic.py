@@ -23,8 +23,9 @@ import csv
 import datetime as dt
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +42,61 @@ MAX_PROFILE_BYTES = 64 * 1024 * 1024
 PRESETS = ("spiky", "steady", "diurnal", "batch")
 
 
+class Shape:
+    """A normalised traffic series shared by every workload of one shape: each workload's arrivals are
+    ``values * scale`` (one float64 multiplication per minute, so bit for bit the same series).
+
+    Window statistics of the shape are computed once and reused for every volume (``stat``). Why
+    that is exact: a rolling maximum or minimum only *selects* values, and what the simulators derive
+    from a minute's arrivals -- concurrency, execution environments, desired replicas -- is a
+    non-decreasing function of the shape's value in that minute (x -> x * scale, then products,
+    square roots, ceilings and clamps; IEEE 754 rounding is monotone). The maximum of f(x) over a
+    window is f(maximum of x), bit for bit. Rolling *sums* scale linearly: ``sum * scale`` equals the
+    sum of the scaled minutes up to float rounding (about 1e-16 relative).
+
+    The statistics live as long as the shape: a preset's shape sits in ``_shape``'s LRU cache, a
+    measured profile's in ``platforms.capacity``'s, and each shape holds at most ``MAX_STATS``.
+    """
+
+    MAX_STATS = 16
+
+    def __init__(self, values: np.ndarray):
+        self.values = np.asarray(values, dtype=np.float64)  # not to be modified while the shape is in use
+        self._stats: dict[tuple, np.ndarray] = {}
+
+    @cached_property
+    def total(self) -> float:
+        return self.values.sum()
+
+    @cached_property
+    def peak(self) -> float:
+        return float(self.values.max())
+
+    def stat(self, key: tuple, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``compute(values)`` cached under ``key`` (which must name everything ``compute`` depends on)."""
+        got = self._stats.get(key)
+        if got is None:
+            if len(self._stats) >= self.MAX_STATS:
+                self._stats.clear()
+            got = compute(self.values)
+            got.setflags(write=False)
+            self._stats[key] = got
+        return got
+
+
 @dataclass(frozen=True)
 class Traffic:
-    """Expected requests in each minute of the horizon, and where the shape came from."""
+    """Expected requests in each minute of the horizon, and where the shape came from.
+
+    When ``shape`` is set, ``per_minute`` is exactly ``shape.values * scale`` and the simulators reuse
+    the shape's window statistics (``Shape``); without it they compute them from ``per_minute``.
+    """
 
     per_minute: np.ndarray = field(repr=False)
     source: str  # "preset spiky (peak/mean 8)" or "profile load.csv (5-minute interval)"
     notes: tuple[str, ...] = ()
+    shape: Shape | None = field(default=None, repr=False, compare=False)
+    scale: float = 1.0
 
     @property
     def minutes(self) -> int:
@@ -62,9 +111,14 @@ class Traffic:
         """Horizon in 730-hour months (monthly figures = totals / months)."""
         return self.minutes / MINUTES_PER_MONTH
 
-    @property
+    @cached_property
     def total(self) -> float:
         return float(self.per_minute.sum())
+
+    @cached_property
+    def peak(self) -> float:
+        """Requests in the busiest minute."""
+        return float(self.per_minute.max(initial=0.0))
 
     @property
     def peak_to_mean(self) -> float:
@@ -163,16 +217,16 @@ def _batch(n: int, peak_to_mean: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _shape(kind: str, peak_to_mean: float, minutes: int, seed: int) -> np.ndarray:
+def _shape(kind: str, peak_to_mean: float, minutes: int, seed: int) -> Shape:
     """The preset's shape (mean 1), cached: workloads with the same shape and peak share it."""
     if kind == "batch":
-        shape = _batch(minutes, peak_to_mean)
+        values = _batch(minutes, peak_to_mean)
     elif peak_to_mean == 1:
-        shape = np.ones(minutes)
+        values = np.ones(minutes)
     else:
-        shape, _ = _fit_power(_log_shape(kind, minutes, seed), peak_to_mean)
-    shape.setflags(write=False)
-    return shape
+        values, _ = _fit_power(_log_shape(kind, minutes, seed), peak_to_mean)
+    values.setflags(write=False)
+    return Shape(values)
 
 
 def preset(
@@ -189,14 +243,14 @@ def preset(
         raise ValueError("peak_to_mean must be >= 1")
     notes: list[str] = []
     shape = _shape(kind, float(peak_to_mean), minutes, seed)
-    total = shape.sum()
-    series = shape * (volume / total) if total > 0 else np.full(minutes, volume / minutes)
+    scale = volume / shape.total
+    series = shape.values * scale
     got = Traffic(series, "", ()).peak_to_mean if volume > 0 else peak_to_mean
     if volume > 0 and abs(got - peak_to_mean) > 0.01 * peak_to_mean:
         notes.append(
             f"the {kind} shape reaches peak/mean {got:,.3g} at 1-minute resolution, not the {peak_to_mean:g} asked for"
         )
-    return Traffic(series, f"preset {kind} (peak/mean {got:,.3g})", tuple(notes))
+    return Traffic(series, f"preset {kind} (peak/mean {got:,.3g})", tuple(notes), shape, scale)
 
 
 # ---- measured profiles -----------------------------------------------------------------------------
@@ -346,9 +400,12 @@ def from_profile(
     target = volume_per_month * horizon / MINUTES_PER_MONTH
     measured_monthly = measured * MINUTES_PER_MONTH / measured_minutes
     peak = float(per_min.max(initial=0.0))
+    shape = None
+    scale = 1.0
     if peak > 0:
-        shape = per_min / peak  # >= 1 in total: no overflow scaling a profile of subnormal counts
-        per_min = shape * (target / shape.sum())
+        shape = Shape(per_min / peak)  # >= 1 in total: no overflow scaling a profile of subnormal counts
+        scale = target / shape.total
+        per_min = shape.values * scale
     else:
         per_min = np.full(horizon, target / horizon)
         notes.append("the profile has no requests at all: spread the declared volume evenly")
@@ -360,4 +417,4 @@ def from_profile(
         notes.append(
             f"a {step_min}-minute profile is spread evenly within each interval: bursts shorter than {step_min} minutes are not seen"
         )
-    return Traffic(per_min, f"profile {label} ({step_min}-minute interval)", tuple(notes))
+    return Traffic(per_min, f"profile {label} ({step_min}-minute interval)", tuple(notes), shape, scale)

@@ -43,7 +43,7 @@ def capacity_week(usage: Usage, option: Option, target_utilisation: float) -> di
     traffic = traffic_for(usage)
     arrivals = np.asarray(traffic.per_minute, dtype=np.float64)
     floor = max(int(ex.get("min_replicas") or 0), int(ex.get("warm_floor") or 0))
-    schedule = fleet_schedule(arrivals, float(rps), float(ex["scale_out_s"]), floor, target_utilisation)
+    schedule = fleet_schedule(traffic, float(rps), float(ex["scale_out_s"]), floor, target_utilisation)
     start = busiest_week(arrivals)
     end = min(arrivals.size, start + WEEK_MINUTES)
     n = (end - start) // BUCKET_MINUTES * BUCKET_MINUTES
