@@ -68,6 +68,9 @@ class Context:
     layer: str  # "orchestration" | "model"
     file: str = "<input>"
     memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+    #: What several platforms of this one workload layer share (ECS and EKS run the same fleet); one
+    #: Context serves all the platforms of a layer (``decide.engine.assess_all``). Shared: never mutate.
+    local: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     def shared(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()``, once per ``recommend`` call for ``key`` (see ``memo``)."""
@@ -75,6 +78,14 @@ class Context:
             return self.memo[key]
         except KeyError:
             value = self.memo[key] = compute()
+            return value
+
+    def per_layer(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, once for this workload layer (see ``local``)."""
+        try:
+            return self.local[key]
+        except KeyError:
+            value = self.local[key] = compute()
             return value
 
     def price(self, key: str) -> PriceRef:

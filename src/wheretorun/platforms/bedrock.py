@@ -56,7 +56,7 @@ def common_limits(ctx: Context) -> list[Blocker]:
                 PRICING,
             )
         )
-    elif bedrock_prices(m.bedrock_model_id, ctx.catalog) is None:
+    elif shared_prices(ctx, m.bedrock_model_id) is None:
         out.append(
             fact_blocker(
                 "Bedrock price list (genai-prices)",
@@ -80,10 +80,17 @@ def limits(ctx: Context) -> list[Blocker]:
     return common_limits(ctx)
 
 
+def shared_prices(ctx: Context, bedrock_model_id: str) -> BedrockPrices | None:
+    """``bedrock_prices`` once per ``recommend`` call and model (``Context.memo``)."""
+    return ctx.shared(
+        ("bedrock-prices", bedrock_model_id), lambda: bedrock_prices(bedrock_model_id, ctx.catalog)
+    )
+
+
 def prices_for(ctx: Context) -> BedrockPrices:
     m = ctx.model
     assert m is not None and m.bedrock_model_id
-    bp = bedrock_prices(m.bedrock_model_id, ctx.catalog)
+    bp = shared_prices(ctx, m.bedrock_model_id)
     if bp is None:
         raise Infeasible([fact_blocker("Bedrock price list", "no price", m.bedrock_model_id)])
     return bp

@@ -40,12 +40,27 @@ def ec2_limits(ctx: Context) -> list[Blocker]:
 def price_on_ec2(
     ctx: Context, pid: str, platform_lines: list[CostComponent], min_replicas: int = 1
 ) -> Priced:
+    """The fleet, its invoice and notes on EC2, then ``platform_lines`` (EKS's control plane). ECS and
+    EKS run the same instances for the same traffic, so the fleet is priced once per workload layer."""
+    shared = ctx.per_layer(("ec2-fleet", min_replicas), lambda: _ec2_fleet(ctx, pid, min_replicas))
+    return Priced(
+        components=[*shared.components, *platform_lines],
+        instance_type=shared.instance_type,
+        instances=shared.instances,
+        notes=list(shared.notes),
+        uses_gpu=shared.uses_gpu,
+        extras=dict(shared.extras),
+        latency=shared.latency,
+    )
+
+
+def _ec2_fleet(ctx: Context, pid: str, min_replicas: int) -> Priced:
     cat = ctx.catalog
     gpu = uses_gpu(ctx)
     replicas = gpu_replicas(ctx, "", pid) if gpu else cpu_instance_replicas(ctx, pid)
     start = cat.limit("ec2/gpu-node-start-s").value if gpu else cat.limit("fargate/task-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 0 if is_batch(ctx) else min_replicas)
-    comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx) + platform_lines
+    comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)
     notes = fleet_notes(ctx, replica, fleet)
     others = sorted(replicas, key=lambda r: r.hourly_usd)[:4]
     notes.append(

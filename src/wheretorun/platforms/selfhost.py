@@ -441,13 +441,18 @@ NEW_CONNECTIONS_PER_LCU = 25
 
 
 def load_balancer_lines(ctx: Context) -> list[CostComponent]:
-    """An Application Load Balancer in front of an API-triggered fleet."""
+    """An Application Load Balancer in front of an API-triggered fleet (the same lines for every
+    fleet of one workload layer; the hourly line is the same for every workload: shared)."""
     if ctx.workload.trigger != "api" or is_batch(ctx):
         return []
+    return ctx.per_layer(("alb",), lambda: _load_balancer_lines(ctx))
+
+
+def _load_balancer_lines(ctx: Context) -> list[CostComponent]:
     lcus = max(Decimal(1), money(ctx.usage.mean_rps) / NEW_CONNECTIONS_PER_LCU)
     hours = always_on_hours()
     return [
-        line("Application load balancer", ctx.price("alb/hours"), hours),
+        ctx.shared(("alb-hours",), lambda: line("Application load balancer", ctx.price("alb/hours"), hours)),
         line(
             "Load balancer capacity units",
             ctx.price("alb/lcu"),

@@ -477,6 +477,9 @@ def simulate_lambda(
     warm_min = int(round(behaviour.value("lambda/warm-idle-min") if warm_idle_min is None else warm_idle_min))
     per_request = duration_s / 60.0
     conc = a * per_request
+    # the busiest minute's concurrency, from the shape's peak (the map from shape to concurrency is
+    # non-decreasing, so this is conc.max() exactly): the scans below run only when it can matter
+    peak_conc = shape.peak * scale * per_request if n else 0.0
 
     def environments(x: np.ndarray) -> np.ndarray:
         """Environments needed in a minute whose shape value is x (non-decreasing in x)."""
@@ -492,7 +495,11 @@ def simulate_lambda(
     cold = 0.0
     # minutes needing more than one environment; below BUSY_CONCURRENCY none can (see its comment),
     # so the environments are evaluated for the few minutes above it only
-    busy = np.flatnonzero(conc > BUSY_CONCURRENCY)
+    busy = (
+        np.flatnonzero(conc > BUSY_CONCURRENCY)
+        if peak_conc > BUSY_CONCURRENCY
+        else np.zeros(0, dtype=np.intp)
+    )
     envs_busy = environments(shape.values[busy])
     keep = envs_busy > 1
     busy, envs_busy = busy[keep], envs_busy[keep]
@@ -512,10 +519,17 @@ def simulate_lambda(
         # every minute (sparse traffic) is a slice, cheaper than an index array of the same minutes
         gap: slice | np.ndarray = slice(1, n) if open_.all() else np.flatnonzero(open_) + 1
         if n > 1 and (isinstance(gap, slice) or gap.size):
-            # float32 for the transcendental functions (7x faster here; a probability needs no more)
-            idle = (np.exp(-before[gap].astype(np.float32)) * -np.expm1(-a[gap].astype(np.float32))).astype(
-                np.float64
-            )
+            # float32 for the transcendental functions (7x faster here; a probability needs no more):
+            # exp(-before) x -expm1(-arrivals), computed in place
+            idle32 = before[gap].astype(np.float32)
+            np.negative(idle32, out=idle32)
+            np.exp(idle32, out=idle32)
+            came = a[gap].astype(np.float32)
+            np.negative(came, out=came)
+            np.expm1(came, out=came)
+            np.multiply(idle32, came, out=idle32)
+            np.negative(idle32, out=idle32)  # exact: (x * -y) == -(x * y) in IEEE arithmetic
+            idle = idle32.astype(np.float64)
             many = None
             if busy.size:
                 is_busy = np.zeros(n, dtype=bool)
@@ -527,10 +541,10 @@ def simulate_lambda(
                 extra = np.maximum(idle[many] - np.maximum(envs_busy[at] - warm_busy[at], 0.0), 0.0)
                 idle = np.concatenate([idle[~many], extra])
             cold += float(idle.sum())
-    total = float(a.sum())
+    total = arrivals.total if isinstance(arrivals, Traffic) else float(a.sum())
     notes: list[str] = []
     limit = float(concurrency_limit)
-    over = conc > limit
+    over = conc > limit if peak_conc > limit else np.zeros(0, dtype=bool)
     throttled = 0.0
     backlog_end = 0.0
     queued = 0.0
@@ -554,7 +568,7 @@ def simulate_lambda(
             )
     rate_cap = behaviour.value("lambda/scale-rate-per-min")
     jump = np.zeros(0)
-    if n and float(environments(np.array([shape.peak]))[0]) > rate_cap:
+    if n and float(environments(np.array([shape.peak]))[0]) > rate_cap:  # the most environments
         envs = environments(shape.values)
         jump = envs[1:] - envs[:-1]
     if (jump > rate_cap).any():
@@ -578,7 +592,7 @@ def simulate_lambda(
         backlog_end=backlog_end,
         queued=queued,
         cold_starts=cold,
-        peak_concurrency=float(conc.max(initial=0)),
+        peak_concurrency=float(peak_conc),
         mean_concurrency=float(conc.mean()) if n else 0.0,
         provisioned_concurrency=pc,
         cold_share=share,
@@ -620,11 +634,12 @@ def simulate_quota(
     rpm = behaviour.value("bedrock/requests-per-minute") if rpm_quota is None else rpm_quota
     tpm = behaviour.value("bedrock/tokens-per-minute") if tpm_quota is None else tpm_quota
     allowed = rpm if tokens_per_request <= 0 else min(rpm, tpm / tokens_per_request)
-    excess = np.maximum(a - allowed, 0.0)
+    peak = arrivals.peak if isinstance(arrivals, Traffic) else float(a.max(initial=0))
+    # no minute above the quota (the usual case): nothing in excess, without the per-minute pass
+    excess = np.maximum(a - allowed, 0.0) if peak > allowed else np.zeros(0)
     over = int((excess > 1e-9).sum())
     n = a.size
     notes = []
-    peak = float(a.max(initial=0))
     if over:
         notes.append(
             f"{over:,} of {n:,} minutes ({over / n:.2%}) exceed the on-demand quota ({rpm:,.0f} requests/min, "

@@ -97,6 +97,7 @@ class Traffic:
     notes: tuple[str, ...] = ()
     shape: Shape | None = field(default=None, repr=False, compare=False)
     scale: float = 1.0
+    known_total: float | None = field(default=None, repr=False, compare=False)  # per_minute.sum(), when known
 
     @property
     def minutes(self) -> int:
@@ -111,9 +112,9 @@ class Traffic:
         """Horizon in 730-hour months (monthly figures = totals / months)."""
         return self.minutes / MINUTES_PER_MONTH
 
-    @cached_property
+    @property
     def total(self) -> float:
-        return float(self.per_minute.sum())
+        return self.known_total if self.known_total is not None else float(self.per_minute.sum())
 
     @cached_property
     def peak(self) -> float:
@@ -245,12 +246,16 @@ def preset(
     shape = _shape(kind, float(peak_to_mean), minutes, seed)
     scale = volume / shape.total
     series = shape.values * scale
-    got = Traffic(series, "", ()).peak_to_mean if volume > 0 else peak_to_mean
+    total = series.sum()
+    mean = total / minutes  # series.mean(), summed once
+    got = peak_to_mean
+    if volume > 0:
+        got = float(series.max() / mean) if mean > 0 else 1.0
     if volume > 0 and abs(got - peak_to_mean) > 0.01 * peak_to_mean:
         notes.append(
             f"the {kind} shape reaches peak/mean {got:,.3g} at 1-minute resolution, not the {peak_to_mean:g} asked for"
         )
-    return Traffic(series, f"preset {kind} (peak/mean {got:,.3g})", tuple(notes), shape, scale)
+    return Traffic(series, f"preset {kind} (peak/mean {got:,.3g})", tuple(notes), shape, scale, float(total))
 
 
 # ---- measured profiles -----------------------------------------------------------------------------
