@@ -36,6 +36,7 @@ def scaled(values: np.ndarray, scale: float) -> Traffic:
 )
 def test_a_fleet_over_a_shared_shape_is_the_fleet_over_its_series(x, scale, rps, start, lo):
     tr = scaled(x, scale)
+    assert tr.peak == tr.per_minute.max()  # from the shape's peak, exactly
     fast = fleet_schedule(tr, rps, start, lo, 0.7, max_replicas=lo + 30)
     plain = fleet_schedule(tr.per_minute.copy(), rps, start, lo, 0.7, max_replicas=lo + 30)
     assert np.array_equal(fast.launched, plain.launched)

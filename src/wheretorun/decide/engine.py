@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from ..catalog.bedrock import snapshot_label
@@ -198,6 +199,16 @@ def _where(o: Option | None) -> str:
     return f"{o.platform} ({o.instance_type})" if o.instance_type else o.platform
 
 
+@cache
+def _breakeven_grid():  # type: ignore[no-untyped-def]
+    """Multiples of today's volume searched for the crossover: the same grid for every workload."""
+    import numpy as np
+
+    grid = np.geomspace(*BREAKEVEN_RANGE, BREAKEVEN_GRID)
+    grid.setflags(write=False)
+    return grid
+
+
 def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakEven | None, list[dict]]:
     """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's.
 
@@ -230,7 +241,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     m_managed = model_option(managed, proxy, wf)
     m_hosted = [m for m in (model_option(o, proxy, wf) for o in hosted) if m is not None]
     lo, hi = BREAKEVEN_RANGE
-    v = np.geomspace(lo, hi, BREAKEVEN_GRID)
+    v = _breakeven_grid()
     bedrock_cost = m_managed.cost(v)  # type: ignore[union-attr]
     hosted_costs = np.vstack([m.cost(v) for m in m_hosted])
     best = hosted_costs.argmin(axis=0)

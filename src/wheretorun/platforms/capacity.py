@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -182,6 +182,9 @@ def replica_fleet(
 
     Batch work (``batch=True``) queues: instance-hours are work / throughput whatever the shape
     (closed form).
+
+    The result is shared through a cache (every fleet of the same traffic and parameters, ECS and
+    EKS, workloads of the same volume): read it, never mutate it.
     """
     if per_replica_rps <= 0:
         raise ValueError("per_replica_rps must be positive")
@@ -194,7 +197,7 @@ def replica_fleet(
     budget = None
     if target_ms is None and usage.workload.trigger == "api":
         budget = behaviour.value("alb/idle-timeout-s")
-    res = _replica_fleet(
+    return _replica_fleet(
         key,
         float(per_replica_rps),
         float(scale_out_s),
@@ -207,7 +210,6 @@ def replica_fleet(
         max_replicas,
         float(spot_interruptions_per_month),
     )
-    return replace(res, notes=list(res.notes))
 
 
 @lru_cache(maxsize=4096)

@@ -118,7 +118,10 @@ class Traffic:
 
     @cached_property
     def peak(self) -> float:
-        """Requests in the busiest minute."""
+        """Requests in the busiest minute (from the shape's peak when there is one: x -> x * scale is
+        non-decreasing, so that is the series' maximum exactly)."""
+        if self.shape is not None and self.per_minute.size:
+            return float(self.shape.peak * self.scale)
         return float(self.per_minute.max(initial=0.0))
 
     @property
@@ -250,7 +253,8 @@ def preset(
     mean = total / minutes  # series.mean(), summed once
     got = peak_to_mean
     if volume > 0:
-        got = float(series.max() / mean) if mean > 0 else 1.0
+        # series.max() is the shape's peak times the scale (x -> x * scale is non-decreasing)
+        got = float(shape.peak * scale / mean) if mean > 0 else 1.0
     if volume > 0 and abs(got - peak_to_mean) > 0.01 * peak_to_mean:
         notes.append(
             f"the {kind} shape reaches peak/mean {got:,.3g} at 1-minute resolution, not the {peak_to_mean:g} asked for"
