@@ -368,7 +368,7 @@ def lambda_fleet(
 
 
 # ---- Lambda simulations ahead, in a second process -------------------------------------------------
-#: Below this many workloads a file is answered in this process alone (starting a worker costs ~1 s).
+#: Below this many workloads a file is answered in this process alone (a worker pays off over many).
 AHEAD_MIN_WORKLOADS = 1000
 #: Simulations per task sent to the worker (results come back a chunk at a time).
 AHEAD_CHUNK = 64
