@@ -55,3 +55,8 @@ def test_every_example_explains_itself(path):
         assert "$" in w.recommendation.summary
         # the final step ranks the options with their totals
         assert any("ranked:" in t.because for t in w.trace)
+        # a generative model's break-even volume is a step of the trace, with the figure behind it
+        if w.breakeven is not None and w.breakeven.note:
+            step = w.trace[-1]
+            assert step.question == "At what monthly token volume does self-hosting beat Bedrock?"
+            assert w.breakeven.note in step.because

@@ -368,7 +368,7 @@ def recommend_workload(
     if model_options:
         extras["model_layer_usage"] = _usage_dict(musage)
     # built without re-validation from validated parts (hot path); the lists are copied, as
-    # validation would copy them, so later appends to `trace` stay out of the report as before
+    # validation would copy them
     wr = construct(
         WorkloadReport,
         name=w.name,
@@ -407,7 +407,7 @@ def recommend_workload(
             wr.extras["breakeven_curve"] = points
     be = wr.breakeven
     if be is not None and be.note:
-        trace.append(
+        wr.trace.append(
             TraceStep(
                 question="At what monthly token volume does self-hosting beat Bedrock?",
                 answer=f"{be.tokens_per_month / 1e6:,.1f}M tokens/month"
