@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from ..decide import recommend as run_recommend
 from ..errors import InputError, Problem
@@ -107,6 +109,9 @@ def recommend_cmd(
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
+                # no refresh thread: a process running only its main thread may fork workers for a
+                # large inventory (decide.inventory); the bar is redrawn from on_progress instead
+                auto_refresh=False,
             )
             if show
             else None
@@ -119,7 +124,7 @@ def recommend_cmd(
                 base_dir=file.parent,
                 prices=overrides,
                 prices_file=str(prices or ""),
-                on_progress=(lambda done, _n: progress.update(task, completed=done)) if progress else None,  # type: ignore[arg-type]
+                on_progress=_redraw(progress, task) if progress else None,
             )
         if charts is not None:
             from ..report.charts import write_charts
@@ -200,3 +205,17 @@ def breakeven_cmd(
         print_breakeven(chosen, Console())
 
     guarded(run)
+
+
+def _redraw(progress: Progress, task: TaskID | None) -> Callable[[int, int], None]:
+    """An on_progress callback that redraws the bar at most ten times a second (and at the end)."""
+    last = 0.0
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= 0.1 or done >= total:
+            last = now
+            progress.update(task, completed=done, refresh=True)  # type: ignore[arg-type]
+
+    return on_progress

@@ -19,9 +19,9 @@ from pathlib import Path
 from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
-from ..platforms import PLATFORMS, Context, assess, capacity, lambda_
+from ..platforms import PLATFORMS, Context, assess
 from ..platforms.base import construct
-from ..platforms.capacity import lambda_ahead, traffic_for
+from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..report.model import (
     BreakEven,
@@ -34,6 +34,7 @@ from ..report.model import (
     WorkloadReport,
 )
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
+from .inventory import answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
 SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
@@ -301,17 +302,11 @@ def recommend_workload(
     *,
     curve: bool = True,
     memo: dict | None = None,
-    usages: list[Usage | None] | None = None,
 ) -> WorkloadReport:
     """One workload's report. ``memo``: what the platforms share across the workloads of one file and
-    catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file.
-    ``usages``: the file's derived usages when already at hand (``derive_usage``), by index."""
+    catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file."""
     memo = {} if memo is None else memo
-    usage = (
-        usages[index]
-        if usages and usages[index] is not None
-        else derive_usage(wf, index, catalog, file, base_dir)
-    )
+    usage = derive_usage(wf, index, catalog, file, base_dir)
     w = usage.workload
     if w.traffic_profile is not None:
         traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
@@ -465,30 +460,6 @@ def _summary(
     )
 
 
-def _usages(wf: WorkloadFile, catalog: Catalog, file: str, base: Path | None) -> list[Usage | None]:
-    """Every workload's usage (None where it is invalid: ``recommend_workload`` reports why)."""
-    out: list[Usage | None] = []
-    for i in range(len(wf.workloads)):
-        try:
-            out.append(derive_usage(wf, i, catalog, file, base))
-        except InputError:
-            out.append(None)
-    return out
-
-
-def _lambda_keys(usages: list[Usage | None], wf: WorkloadFile, catalog: Catalog, file: str) -> list[tuple]:
-    """The Lambda simulations the workloads will ask for (``platforms.capacity.lambda_ahead``)."""
-    keys = []
-    for usage in usages:
-        if usage is None:
-            continue
-        layer = "orchestration" if usage.workload.role in ORCHESTRATION_ROLES else "model"
-        key = lambda_.simulation_key(Context(usage=usage, wf=wf, catalog=catalog, layer=layer, file=file))
-        if key is not None:
-            keys.append(key)
-    return keys
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while an inventory is answered, back as it was after.
@@ -520,24 +491,13 @@ def recommend(
     """Recommend a platform for every workload of a validated workload file."""
     catalog = catalog_for(wf, file, prices, prices_file)
     base = Path(base_dir) if base_dir is not None else None
-    reports = []
-    problems = []
     memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)
-    n = len(wf.workloads)
-    usages = _usages(wf, catalog, file, base) if n >= capacity.AHEAD_MIN_WORKLOADS else None
-    keys = [] if usages is None else _lambda_keys(usages, wf, catalog, file)
-    with _collector_paused(), lambda_ahead(keys):
-        for i in range(n):
-            try:
-                reports.append(
-                    recommend_workload(
-                        wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, usages=usages
-                    )
-                )
-            except InputError as e:
-                problems += e.problems
-            if on_progress:
-                on_progress(i + 1, n)
+
+    def answer(i: int) -> WorkloadReport:
+        return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo)
+
+    with _collector_paused():
+        reports, problems = answer_all(len(wf.workloads), answer, on_progress)
     if problems:
         raise InputError(problems)
     total = sum(

@@ -18,13 +18,6 @@ tests. docs/simulation.md describes the models and their sources.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import sys
-import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +25,6 @@ from pathlib import Path
 from ..simulate import behaviour
 from ..simulate.fleet import (
     FleetSim,
-    LambdaSim,
     constant_fleet,
     fleet_for_p99,
     fleet_schedule,
@@ -339,10 +331,15 @@ def lambda_fleet(
     triggers are asynchronous and wait.
     """
     tr = traffic_for(usage, hours)
-    key = lambda_key(usage, cold_start_s, concurrency_limit, provisioned_concurrency, hours)
-    sim = _ahead(key)
-    if sim is None:
-        sim = _simulate_lambda(tr, key)
+    sim = simulate_lambda(
+        tr,
+        usage.duration_s,
+        duration_p99_s=usage.duration_p99_s,
+        cold_start_s=cold_start_s,
+        concurrency_limit=concurrency_limit,
+        provisioned_concurrency=provisioned_concurrency,
+        synchronous=usage.workload.trigger == "api",
+    )
     m = tr.months
     notes = list(tr.notes) + list(sim.notes)
     notes.append(
@@ -365,112 +362,6 @@ def lambda_fleet(
         p50_ms=sim.p50_s * 1000,
         traffic=tr.source,
     )
-
-
-# ---- Lambda simulations ahead, in a second process -------------------------------------------------
-#: Below this many workloads a file is answered in this process alone (a worker pays off over many).
-AHEAD_MIN_WORKLOADS = 1000
-#: Simulations per task sent to the worker (results come back a chunk at a time).
-AHEAD_CHUNK = 64
-#: key -> (future of a chunk's results, index in the chunk), while ``lambda_ahead`` is open.
-_AHEAD: dict[tuple, tuple[Future, int]] = {}
-
-
-def lambda_key(
-    usage: Usage,
-    cold_start_s: float,
-    concurrency_limit: float,
-    provisioned: int = 0,
-    hours: float = HOURS_PER_MONTH,
-) -> tuple:
-    """Everything ``simulate_lambda`` reads for this workload (its traffic by ``traffic_key``)."""
-    return (
-        traffic_key(usage, hours),
-        usage.duration_s,
-        usage.duration_p99_s,
-        cold_start_s,
-        concurrency_limit,
-        provisioned,
-        usage.workload.trigger == "api",
-    )
-
-
-def _simulate_lambda(tr: Traffic, key: tuple) -> LambdaSim:
-    _, duration, p99, cold_start, limit, provisioned, synchronous = key
-    return simulate_lambda(
-        tr,
-        duration,
-        duration_p99_s=p99,
-        cold_start_s=cold_start,
-        concurrency_limit=limit,
-        provisioned_concurrency=provisioned,
-        synchronous=synchronous,
-    )
-
-
-def _simulate_chunk(keys: list[tuple]) -> list[LambdaSim]:
-    """In the worker: the same simulation of the same inputs as ``lambda_fleet`` would run."""
-    return [_simulate_lambda(_traffic(*key[0]), key) for key in keys]
-
-
-def _ahead(key: tuple) -> LambdaSim | None:
-    """The worker's result for ``key`` if it is ready (never waits: this process computes it itself
-    otherwise, and the answer is the same either way)."""
-    entry = _AHEAD.get(key)
-    if entry is None or not entry[0].done():
-        return None
-    future, i = entry
-    try:
-        return future.result()[i]
-    except Exception:  # the worker failed (killed, out of memory): simulate here instead
-        return None
-
-
-@contextmanager
-def lambda_ahead(keys: list[tuple]) -> Iterator[None]:
-    """Run these Lambda simulations in a second process while this one prices the workloads.
-
-    The Lambda simulation is the largest numeric part of pricing a workload; with two cores, a
-    worker simulates workloads ahead of the one being priced and ``lambda_fleet`` takes its result
-    when it is ready. Exact by construction: the worker runs the same function on the same inputs
-    (``lambda_key``, traffic rebuilt from ``traffic_key``); anything it has not finished, or any
-    failure to start it, is simply computed here. Measured profiles are left out (their errors are
-    input errors, raised in this process). Only for files of ``AHEAD_MIN_WORKLOADS`` or more, on a
-    machine with more than one core.
-
-    The worker is forked (it starts at once, with the catalog and traffic shapes already loaded,
-    and never re-runs the caller's script as a spawned one would), so only where forking is safe:
-    on Linux, from a process running no other thread (a web server's request threads keep
-    everything in this process).
-    """
-    todo = list(dict.fromkeys(k for k in keys if k[0][-1] is None))
-    if (
-        len(todo) < AHEAD_MIN_WORKLOADS
-        or (os.cpu_count() or 1) < 2
-        or sys.platform != "linux"
-        or threading.active_count() > 1
-    ):
-        yield
-        return
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    except (OSError, ValueError):
-        yield
-        return
-    mine: list[tuple] = []
-    try:
-        for start in range(0, len(todo), AHEAD_CHUNK):
-            part = todo[start : start + AHEAD_CHUNK]
-            future = pool.submit(_simulate_chunk, part)
-            for i, key in enumerate(part):
-                if key not in _AHEAD:
-                    _AHEAD[key] = (future, i)
-                    mine.append(key)
-        yield
-    finally:
-        for key in mine:
-            _AHEAD.pop(key, None)
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def bedrock_quota(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from ..report.model import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
 from .base import Context, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
-from .capacity import lambda_fleet, lambda_key
+from .capacity import lambda_fleet
 
 ID = "lambda"
 FREE_REQUESTS = Decimal(1_000_000)
@@ -160,17 +160,6 @@ def price(ctx: Context) -> Priced:
             p99_ms=fleet.p99_ms,
             note=f"about {fleet.cold_starts:,.0f} cold starts a month ({fleet.method})",
         ),
-    )
-
-
-def simulation_key(ctx: Context) -> tuple | None:
-    """The key of the simulation ``price`` will run (``capacity.lambda_key``), or None when a limit
-    rules Lambda out: what ``capacity.lambda_ahead`` may simulate in advance."""
-    if limits(ctx):
-        return None
-    cat = ctx.catalog
-    return lambda_key(
-        ctx.usage, cat.limit("lambda/cold-start-s").value, cat.limit("lambda/concurrency-default").value
     )
 
 

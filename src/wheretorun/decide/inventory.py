@@ -1,0 +1,212 @@
+"""Answering an inventory of thousands of workloads on every core the machine gives us.
+
+Workloads are independent: each report depends only on the workload file, the catalog and caches
+that hold pure functions of their keys. So a file of ``PARALLEL_MIN_WORKLOADS`` or more is cut into
+chunks of ``CHUNK`` workloads; forked worker processes answer some chunks while this process
+answers the others, and the reports are put back in file order. The answers are the same whoever
+computed them (tests/decide/test_inventory.py compares every byte of the JSON), and anything a
+worker did not deliver -- it failed, was killed, or the pool could not start -- is computed here,
+where an unexpected error surfaces exactly as it would in a single process.
+
+Why by hand rather than ``ProcessPoolExecutor.map``: this process must work too (on two cores a
+pool alone would leave one idle while the parent waits), chunks are handed out as workers free up
+(an inventory mixes cheap and dear workloads), and reports travel in a compact form (``_dumps``):
+pydantic's own pickling rebuilds each model through ``__setstate__`` and costs more than the work
+it saves. Where forking is unsafe (not Linux, or other threads running, as in the web server) the
+file is answered here alone. ``WHERETORUN_WORKERS`` caps the number of processes (1: no workers).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import InputError, Problem
+
+#: Below this many workloads one process answers (starting a worker costs more than it saves).
+PARALLEL_MIN_WORKLOADS = 1000
+#: Workloads per chunk: small enough that no process waits long for the last one.
+CHUNK = 32
+#: Most processes used, whatever the machine (the gain flattens while the memory grows).
+MAX_PROCESSES = 8
+#: Chunks queued per worker, so that a worker never waits for this process to hand it the next.
+IN_FLIGHT = 3
+
+Answer = Callable[[int], Any]  # workload index -> its report; raises InputError for bad input
+
+_object_setattr = object.__setattr__
+#: The job the forked workers run: set before the pool forks them, so they inherit it (nothing of the
+#: workload file, catalog or caches is pickled).
+_job: Answer | None = None
+
+
+def processes() -> int:
+    """How many processes may answer: the cores this process may run on, within ``MAX_PROCESSES``
+    and ``WHERETORUN_WORKERS``; 1 where forking is unsafe."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    limit = MAX_PROCESSES
+    setting = os.environ.get("WHERETORUN_WORKERS", "").strip()
+    if setting.isdigit() and int(setting) >= 1:
+        limit = int(setting)
+    return max(1, min(cores, limit))
+
+
+def answer_all(
+    n: int, answer: Answer, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[list[Any], list[Problem]]:
+    """(reports in file order, input problems in file order) of ``answer(i)`` for every ``i < n``."""
+    workers = processes() - 1 if n >= PARALLEL_MIN_WORKLOADS else 0
+    if workers < 1:
+        return _answer_range(answer, 0, n, on_progress, n)
+    global _job
+    _job = answer
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    except (OSError, ValueError):
+        _job = None
+        return _answer_range(answer, 0, n, on_progress, n)
+    try:
+        return _answer_shared(n, answer, pool, workers, on_progress)
+    finally:
+        _job = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _answer_range(
+    answer: Answer,
+    start: int,
+    stop: int,
+    on_progress: Callable[[int, int], None] | None = None,
+    n: int = 0,
+    done_before: int = 0,
+) -> tuple[list[Any], list[Problem]]:
+    reports: list[Any] = []
+    problems: list[Problem] = []
+    for i in range(start, stop):
+        try:
+            reports.append(answer(i))
+        except InputError as e:
+            problems += e.problems
+        if on_progress:
+            on_progress(done_before + i - start + 1, n)
+    return reports, problems
+
+
+def _answer_shared(
+    n: int,
+    answer: Answer,
+    pool: ProcessPoolExecutor,
+    workers: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> tuple[list[Any], list[Problem]]:
+    chunks = [(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK)]
+    results: list[tuple[list[Any], list[Problem]] | None] = [None] * len(chunks)
+    sent: deque[tuple[int, Future]] = deque()
+    next_chunk = 0
+    done = 0
+    pool_broken = False
+
+    def collect(k: int, future: Future) -> None:
+        nonlocal done, pool_broken
+        try:
+            results[k] = pickle.loads(future.result())
+        except BrokenProcessPool:
+            pool_broken = True  # its chunks are answered here below
+        except Exception:  # answered here instead (below), where the error surfaces as usual
+            pass
+        else:
+            done += chunks[k][1] - chunks[k][0]
+            if on_progress:
+                on_progress(done, n)
+
+    while next_chunk < len(chunks):
+        while sent and sent[0][1].done():
+            collect(*sent.popleft())
+        while not pool_broken and len(sent) < IN_FLIGHT * workers and next_chunk < len(chunks):
+            start, stop = chunks[next_chunk]
+            try:
+                sent.append((next_chunk, pool.submit(_answer_chunk, start, stop)))
+            except (BrokenProcessPool, RuntimeError, OSError):
+                pool_broken = True
+                break
+            next_chunk += 1
+        if next_chunk < len(chunks):
+            start, stop = chunks[next_chunk]
+            results[next_chunk] = _answer_range(answer, start, stop, on_progress, n, done)
+            done += stop - start
+            next_chunk += 1
+    while sent:
+        collect(*sent.popleft())
+    reports: list[Any] = []
+    problems: list[Problem] = []
+    for k, result in enumerate(results):
+        if result is None:  # a worker did not deliver it
+            start, stop = chunks[k]
+            result = _answer_range(answer, start, stop)
+            done += stop - start
+            if on_progress:
+                on_progress(done, n)
+        reports += result[0]
+        problems += result[1]
+    return reports, problems
+
+
+def _answer_chunk(start: int, stop: int) -> bytes:
+    """In a worker: one chunk's (reports, problems), pickled compactly (``_dumps``)."""
+    assert _job is not None, "a worker runs only inside answer_all"
+    return _dumps(_answer_range(_job, start, stop))
+
+
+# ---- compact pickling of report models --------------------------------------------------------------
+def _rebuild(cls: type[BaseModel], values: tuple, fields_set: frozenset[str] | None) -> BaseModel:
+    """A report model from its field values, as ``platforms.base.construct`` builds them."""
+    m = cls.__new__(cls)
+    _object_setattr(m, "__dict__", dict(zip(cls.__pydantic_fields__, values, strict=True)))
+    _object_setattr(
+        m, "__pydantic_fields_set__", set(cls.__pydantic_fields__ if fields_set is None else fields_set)
+    )
+    _object_setattr(m, "__pydantic_extra__", None)
+    _object_setattr(m, "__pydantic_private__", None)
+    return m
+
+
+class _ModelPickler(pickle.Pickler):
+    """Pickles a pydantic model as its class and field values (``_rebuild``), not through
+    ``__getstate__``/``__setstate__``: a fifth of the bytes, and far less to do when loading."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if (
+            isinstance(obj, BaseModel)
+            and obj.__pydantic_extra__ is None
+            and obj.__pydantic_private__ is None
+            and obj.__dict__.keys() == type(obj).__pydantic_fields__.keys()
+        ):
+            fields_set = obj.__pydantic_fields_set__
+            return _rebuild, (
+                type(obj),
+                tuple(obj.__dict__.values()),
+                None if len(fields_set) == len(obj.__dict__) else frozenset(fields_set),
+            )
+        return NotImplemented
+
+
+def _dumps(value: Any) -> bytes:
+    buf = io.BytesIO()
+    _ModelPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buf.getvalue()

@@ -1,0 +1,149 @@
+"""An inventory answered by several processes gives the answers one process gives, byte for byte.
+
+The parallel runs happen in a fresh interpreter (a test process may run other threads, and then
+``decide.inventory`` rightly refuses to fork), with the threshold and chunk size lowered so that a
+file of a few dozen workloads is shared out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wheretorun.decide import inventory
+from wheretorun.decide.inventory import _dumps
+from wheretorun.report.model import CostComponent, TraceStep
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+
+# Runs in a fresh interpreter: recommend(FILE) with the inventory shared out in chunks of 3, JSON on
+# stdout; the pids of the processes that answered chunks go to PIDS. MODE: "ok", "worker-raises"
+# (every worker chunk fails), "worker-dies" (the worker process exits mid-run).
+SCRIPT = """
+import json, os, sys
+from wheretorun import load_workloads, recommend
+from wheretorun.decide import engine, inventory
+from wheretorun.errors import InputError
+
+inventory.PARALLEL_MIN_WORKLOADS = 0
+inventory.CHUNK = 3
+parent = os.getpid()
+mode = os.environ["MODE"]
+answer_chunk = inventory._answer_chunk
+
+def recorded(start, stop):
+    with open(os.environ["PIDS"], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    if mode == "worker-raises":
+        raise RuntimeError("a worker failed")
+    if mode == "worker-dies" and start >= 6:
+        os._exit(3)
+    return answer_chunk(start, stop)
+
+inventory._answer_chunk = recorded
+path = sys.argv[1]
+try:
+    report = recommend(load_workloads(path), file=path, base_dir=os.path.dirname(path), breakeven_curve=False)
+except InputError as e:
+    print(json.dumps({"problems": [str(p) for p in e.problems]}))
+else:
+    print(report.model_dump_json())
+"""
+
+
+@pytest.fixture(scope="module")
+def inventory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every workload of every example, renamed to be unique: a mixed inventory of a few dozen."""
+    workloads = []
+    for path in EXAMPLES:
+        for w in yaml.safe_load(path.read_text())["workloads"]:
+            workloads.append({**w, "name": f"{path.stem}/{w['name']}"})
+    out = tmp_path_factory.mktemp("inventory") / "inventory.yml"
+    out.write_text(yaml.safe_dump({"workloads": workloads}))
+    return out
+
+
+def run(path: Path, tmp_path: Path, *, workers: int, mode: str = "ok") -> tuple[dict, list[int]]:
+    pids = tmp_path / f"pids-{workers}-{mode}"
+    env = {**os.environ, "WHERETORUN_WORKERS": str(workers), "MODE": mode, "PIDS": str(pids)}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    seen = [int(x) for x in pids.read_text().split()] if pids.exists() else []
+    return json.loads(done.stdout), seen
+
+
+def test_shared_out_inventory_gives_the_single_process_answers(inventory_file: Path, tmp_path: Path) -> None:
+    alone, workers_seen = run(inventory_file, tmp_path, workers=1)
+    assert workers_seen == []  # WHERETORUN_WORKERS=1: nothing forked
+    shared, workers_seen = run(inventory_file, tmp_path, workers=2)
+    assert workers_seen, "no chunk went to a worker"
+    assert len(shared["workloads"]) >= 20
+    assert [w["name"] for w in shared["workloads"]] == [w["name"] for w in alone["workloads"]]
+    assert shared == alone
+
+
+@pytest.mark.parametrize("mode", ["worker-raises", "worker-dies"])
+def test_what_a_worker_does_not_deliver_is_answered_here(
+    inventory_file: Path, tmp_path: Path, mode: str
+) -> None:
+    alone, _ = run(inventory_file, tmp_path, workers=1)
+    shared, workers_seen = run(inventory_file, tmp_path, workers=2, mode=mode)
+    assert workers_seen, "no chunk went to a worker"
+    assert shared == alone
+
+
+def test_input_errors_come_back_in_file_order(tmp_path: Path) -> None:
+    """A bad traffic profile is found while pricing (not while loading): the problems of workloads
+    answered by workers are reported like the others, in file order."""
+    workloads = [
+        {"name": f"w{i}", "role": "glue", "requests_per_month": 1000 * (i + 1)}
+        | ({"traffic_profile": f"missing-{i}.csv"} if i % 7 == 3 else {})
+        for i in range(30)
+    ]
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump({"workloads": workloads}))
+    alone, _ = run(path, tmp_path, workers=1)
+    shared, workers_seen = run(path, tmp_path, workers=2)
+    assert workers_seen
+    assert shared == alone
+    assert [p.split(": ")[1] for p in shared["problems"]] == [
+        f"workloads[{i}].traffic_profile" for i in (3, 10, 17, 24)
+    ]
+
+
+def test_one_process_where_forking_is_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHERETORUN_WORKERS", "1")
+    assert inventory.processes() == 1
+    monkeypatch.delenv("WHERETORUN_WORKERS")
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert inventory.processes() == 1  # another thread runs (a web server's, say)
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_compact_pickling_keeps_models_whole() -> None:
+    import pickle
+
+    full = CostComponent(name="x", unit="hours", quantity=1, unit_price_usd="0.1", monthly_usd="0.1")
+    partial = TraceStep.model_validate({"question": "q", "answer": "a", "because": "b"})
+    partial_set = partial.model_fields_set
+    back_full, back_partial = pickle.loads(_dumps([full, partial]))
+    assert back_full == full and back_full.model_dump() == full.model_dump()
+    assert back_partial == partial and back_partial.model_fields_set == partial_set
+    assert type(back_full.monthly_usd) is type(full.monthly_usd)
