@@ -147,3 +147,24 @@ def test_compact_pickling_keeps_models_whole() -> None:
     assert back_full == full and back_full.model_dump() == full.model_dump()
     assert back_partial == partial and back_partial.model_fields_set == partial_set
     assert type(back_full.monthly_usd) is type(full.monthly_usd)
+
+
+def test_an_answered_file_leaves_no_reference_cycles(inventory_file: Path) -> None:
+    """What lets ``recommend`` freeze an inventory's objects instead of having the collector walk
+    them (decide.engine._collector_paused): none of them is cyclic garbage. (The first call in a
+    process also leaves the few classes its lazily imported libraries build.)"""
+    import gc
+
+    from wheretorun import load_workloads, recommend
+
+    wf = load_workloads(inventory_file)
+    recommend(wf, file=str(inventory_file), base_dir=inventory_file.parent)
+    gc.collect()
+    gc.disable()
+    try:
+        report = recommend(wf, file=str(inventory_file), base_dir=inventory_file.parent)
+        del report
+        found = gc.collect()
+    finally:
+        gc.enable()
+    assert found == 0

@@ -34,7 +34,7 @@ from ..report.model import (
     WorkloadReport,
 )
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
-from .inventory import answer_all
+from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
 SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
@@ -461,19 +461,29 @@ def _summary(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused(keep_results: bool) -> Iterator[None]:
     """Python's cyclic garbage collector off while an inventory is answered, back as it was after.
 
     Each workload allocates a few hundred objects and keeps most of them (its report), so the
     collector would walk the growing heap of earlier reports again and again: a quarter of the time
     of 10,000 workloads, for almost nothing to collect (the reports hold no reference cycles;
     reference counting frees everything else at once). Answers do not depend on it.
+
+    ``keep_results`` (an inventory): the objects now alive are frozen (``gc.freeze``) before the
+    collector resumes. Otherwise its first pass would walk every report built meanwhile (0.8 s at
+    10,000 workloads) and each full pass after it, while the report is rendered, again (1.5 s).
+    Frozen objects are still freed by reference counting when the report is dropped; what freezing
+    gives up is collecting reference cycles that are garbage at that moment: a ``recommend`` call
+    leaves none (tests/decide/test_inventory.py counts them) beyond the few classes built once when
+    libraries are first imported.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep_results:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -496,8 +506,9 @@ def recommend(
     def answer(i: int) -> WorkloadReport:
         return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo)
 
-    with _collector_paused():
-        reports, problems = answer_all(len(wf.workloads), answer, on_progress)
+    n = len(wf.workloads)
+    with _collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
+        reports, problems = answer_all(n, answer, on_progress)
     if problems:
         raise InputError(problems)
     total = sum(
