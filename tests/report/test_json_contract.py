@@ -100,3 +100,27 @@ def test_recommended_platform_is_a_feasible_option(report_json):
         rec = w["recommendation"]
         chosen = next(o for o in w["options"] if o["platform"] == rec["platform"])
         assert chosen["feasible"]
+
+
+def test_no_number_travels_as_a_string_and_web_dict_equals_cli_text():
+    """Money is Decimal in the library and a JSON number in the contract, wherever it sits (extras
+    included); the web API's dict and the CLI's text are the same JSON."""
+    import re
+
+    path = EXAMPLES / "saas-platform.yml"
+    report = recommend(load_workloads(path), file=str(path))
+    data = json.loads(render(report, "json"))
+    assert data == report.to_json_dict()
+    numeric = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{where}[{i}]")
+        else:
+            assert not (isinstance(value, str) and numeric.fullmatch(value)), (where, value)
+
+    walk(data, "$")

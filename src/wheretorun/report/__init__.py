@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from .model import Report
 
 FORMATS = ("table", "json", "markdown", "html")
@@ -11,7 +9,7 @@ FORMATS = ("table", "json", "markdown", "html")
 
 def render_json(report: Report) -> str:
     """The contract JSON of ``recommend --format json`` (and ``POST /v1/recommend``)."""
-    return json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    return report.to_json()
 
 
 def render(report: Report, fmt: str = "json", **options: object) -> str:

@@ -9,9 +9,12 @@ survive), so an invoice line's quantity x unit price matches its amount and line
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+#: Money: exact Decimal in the library, a JSON number (the nearest double) in the contract JSON.
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class _Model(BaseModel):
@@ -23,9 +26,9 @@ class CostComponent(_Model):
 
     name: str
     unit: str
-    quantity: Decimal
-    unit_price_usd: Decimal
-    monthly_usd: Decimal
+    quantity: Money
+    unit_price_usd: Money
+    monthly_usd: Money
     price_key: str | None = None
     source: str | None = None
     as_of: str | None = None
@@ -39,9 +42,9 @@ class CostComponent(_Model):
 
 
 class MonthlyCost(_Model):
-    infra: Decimal
-    ops: Decimal
-    total: Decimal
+    infra: Money
+    ops: Money
+    total: Money
 
 
 class Blocker(_Model):
@@ -163,22 +166,17 @@ class Report(_Model):
     version: int = 1
     catalog: CatalogInfo
     workloads: list[WorkloadReport]
-    total_monthly_cost_usd: Decimal
+    total_monthly_cost_usd: Money
     team: dict[str, Any] = Field(default_factory=dict)
     source_file: str | None = None
     generated_by: str = "wheretorun"
     extras: dict[str, Any] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The contract JSON: Decimals become JSON numbers."""
-        return _plain(self.model_dump(mode="python"))
+        """The contract JSON as Python data: money as numbers (``Money``)."""
+        return self.model_dump(mode="json")
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    def to_json(self) -> str:
+        """The contract JSON text (pydantic's serializer: a tenth of the time of ``json.dumps`` over
+        ``to_json_dict``, which counts for an inventory of thousands of workloads)."""
+        return self.model_dump_json(indent=2) + "\n"
