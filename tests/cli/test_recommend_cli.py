@@ -126,3 +126,19 @@ def test_breakeven_prints_the_computed_and_the_guideline():
 def test_breakeven_unknown_workload_exits_2():
     result = run("breakeven", str(EXAMPLE), "--workload", "suport-agent")
     assert result.exit_code == 2 and "did you mean 'support-agent'" in result.stderr
+
+
+def test_chart_data_only_where_charts_are_drawn(tmp_path: Path):
+    """JSON stays lean (no per-workload curve or week); HTML draws both; `breakeven --json` has its curve."""
+    data = json.loads(run("recommend", str(EXAMPLE), "--format", "json").stdout)
+    for w in data["workloads"]:
+        assert "breakeven_curve" not in w["extras"] and "capacity_week" not in w["extras"]
+    html = run("recommend", str(EXAMPLE), "--format", "html").stdout
+    from wheretorun import load_workloads, recommend, render
+
+    without = render(recommend(load_workloads(EXAMPLE)), "html")  # the library's default: no chart data
+    assert html.count("<svg") >= without.count("<svg") + 4  # a curve and a week for the model workloads
+    result = run("breakeven", str(ROOT / "examples" / "self-hosted-70b.yml"), "--json")
+    assert result.exit_code == 0, result.output
+    curves = [w["curve"] for w in json.loads(result.stdout)]
+    assert any(len(c) > 10 for c in curves)

@@ -20,7 +20,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
 def summarise(path: Path) -> dict:
-    report = recommend(load_workloads(path), file=str(path), base_dir=path.parent, breakeven_curve=False)
+    report = recommend(load_workloads(path), file=str(path), base_dir=path.parent)
     out = {}
     for w in report.workloads:
         r = w.recommendation
@@ -47,7 +47,7 @@ def test_examples_match_the_reviewed_golden_file(update_golden):
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_explains_itself(path):
-    report = recommend(load_workloads(path), file=str(path), base_dir=path.parent, breakeven_curve=False)
+    report = recommend(load_workloads(path), file=str(path), base_dir=path.parent)
     for w in report.workloads:
         assert w.recommendation.platform != "none", w.warnings
         assert len(w.trace) >= 5

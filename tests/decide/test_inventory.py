@@ -53,7 +53,7 @@ def recorded(start, stop):
 inventory._answer_chunk = recorded
 path = sys.argv[1]
 try:
-    report = recommend(load_workloads(path), file=path, base_dir=os.path.dirname(path), breakeven_curve=False)
+    report = recommend(load_workloads(path), file=path, base_dir=os.path.dirname(path), breakeven_curve=True)
 except InputError as e:
     print(json.dumps({"problems": [str(p) for p in e.problems]}))
 else:

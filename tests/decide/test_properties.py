@@ -42,9 +42,7 @@ def clean(w: dict) -> dict:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(workload, st.sampled_from(["none", "limited", "platform"]))
 def test_any_valid_file_gets_a_consistent_answer(w, ops):
-    report = recommend(
-        load_workloads({"team": {"ops_capacity": ops}, "workloads": [clean(w)]}), breakeven_curve=False
-    )
+    report = recommend(load_workloads({"team": {"ops_capacity": ops}, "workloads": [clean(w)]}))
     wr = report.workloads[0]
     for o in wr.options + wr.model_options:
         if not o.feasible:
@@ -79,7 +77,7 @@ def test_cost_never_falls_as_volume_rises(volume, factor):
                 ]
             }
         )
-        wr = recommend(wf, breakeven_curve=False).workloads[0]
+        wr = recommend(wf).workloads[0]
         return {
             o.platform + o.layer: o.monthly_cost_usd.total
             for o in wr.options + wr.model_options

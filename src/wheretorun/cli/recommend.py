@@ -124,6 +124,7 @@ def recommend_cmd(
                 base_dir=file.parent,
                 prices=overrides,
                 prices_file=str(prices or ""),
+                breakeven_curve=fmt == "html" or charts is not None,  # the formats that draw charts
                 on_progress=_redraw(progress, task) if progress else None,
             )
         if charts is not None:
@@ -186,7 +187,12 @@ def breakeven_cmd(
                 ]
             )
         report = run_recommend(
-            wf, file=str(file), base_dir=file.parent, prices=_prices(prices), prices_file=str(prices or "")
+            wf,
+            file=str(file),
+            base_dir=file.parent,
+            prices=_prices(prices),
+            prices_file=str(prices or ""),
+            breakeven_curve=True,
         )
         chosen = [w for w in report.workloads if workload in (None, w.name)]
         if json_out:

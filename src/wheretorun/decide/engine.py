@@ -495,10 +495,17 @@ def recommend(
     base_dir: Path | str | None = None,
     prices: PriceOverrides | None = None,
     prices_file: str = "",
-    breakeven_curve: bool = True,  # chart data: the break-even curve and the capacity week
+    breakeven_curve: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Recommend a platform for every workload of a validated workload file."""
+    """Recommend a platform for every workload of a validated workload file.
+
+    ``breakeven_curve``: also compute the chart data of each workload (``extras.breakeven_curve``,
+    the cost of Bedrock and of self-hosting across token volumes, and ``extras.capacity_week``,
+    traffic against provisioned capacity over the busiest week). Only what draws charts asks for
+    it (HTML, ``--charts``, ``breakeven``): for an inventory it is most of the report's bytes and a
+    third of its time.
+    """
     catalog = catalog_for(wf, file, prices, prices_file)
     base = Path(base_dir) if base_dir is not None else None
     memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)

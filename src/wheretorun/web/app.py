@@ -162,10 +162,11 @@ def _workload_file(data: Any, name: str) -> WorkloadFile:
     return wf
 
 
-def _recommend(wf: WorkloadFile, name: str):  # type: ignore[no-untyped-def]
+def _recommend(wf: WorkloadFile, name: str, charts: bool = False):  # type: ignore[no-untyped-def]
+    """The report; ``charts``: with the chart data, for the HTML page and report."""
     from ..decide import recommend
 
-    return recommend(wf, file=name)
+    return recommend(wf, file=name, breakeven_curve=charts)
 
 
 def _workload_schema() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -305,7 +306,7 @@ def create_app() -> FastAPI:
         def run() -> Response:
             from ..report import render
 
-            report = _recommend(_workload_file(data, file), file)
+            report = _recommend(_workload_file(data, file), file, charts=format == "html")
             text = render(report, format)
             ext, media = ("md", "text/markdown") if format == "markdown" else ("html", "text/html")
             name = f"wheretorun-decision-{dt.date.today().isoformat()}.{ext}"
@@ -329,7 +330,7 @@ def create_app() -> FastAPI:
         def run() -> dict[str, Any]:
             from ..report.html import render_fragment
 
-            report = _recommend(_workload_file(data, file), file)
+            report = _recommend(_workload_file(data, file), file, charts=True)
             return {"report": report.to_json_dict(), "html": render_fragment(report)}
 
         return JSONResponse(await run_in_threadpool(run))
