@@ -142,3 +142,31 @@ def test_chart_data_only_where_charts_are_drawn(tmp_path: Path):
     assert result.exit_code == 0, result.output
     curves = [w["curve"] for w in json.loads(result.stdout)]
     assert any(len(c) > 10 for c in curves)
+
+
+def test_an_inventory_table_is_a_summary_with_a_rollup(tmp_path: Path):
+    import yaml
+
+    workloads = [
+        {"name": f"job-{i:02d}", "role": "glue", "requests_per_month": 1_000 * (i + 1)} for i in range(24)
+    ] + [{"name": "agent", "role": "orchestration", "requests_per_month": 300_000, "duration_s": 8}]
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump({"workloads": workloads}))
+    report = json.loads(run("recommend", str(path), "--format", "json").stdout)
+    result = run("recommend", str(path), "--format", "table")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Why, question by question" not in out  # no panel per workload
+    assert "25 workloads: each one's options" in out and "--full" in out
+    assert all(w["name"] in out for w in report["workloads"])  # the summary lists every one
+    # the roll-up: one row per place, its workload count and the sum of their totals
+    by_place: dict[str, list[float]] = {}
+    for w in report["workloads"]:
+        r = w["recommendation"]
+        by_place.setdefault(r["platform"], []).append(r["monthly_cost_usd"]["total"])
+    rollup = out.split("By platform")[1]
+    for place, totals in by_place.items():
+        row = next(line for line in rollup.splitlines() if line.strip().startswith(place + " "))
+        assert f"{len(totals):,}" in row.split() and f"${sum(totals):,.2f}" in row
+    full = run("recommend", str(path), "--format", "table", "--full").stdout
+    assert full.count("Why, question by question") == 25

@@ -67,6 +67,12 @@ def recommend_cmd(
     details: Annotated[
         bool, typer.Option("--details", help="Table: show the invoice of every option.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Table: a panel per workload even for a file of more than 20 (an inventory)."
+        ),
+    ] = False,
     free_tier: Annotated[
         bool, typer.Option("--free-tier", help="Apply AWS free tiers (off by default).")
     ] = False,
@@ -135,9 +141,9 @@ def recommend_cmd(
         if fmt == "table" and out is None:
             from ..report.table import print_table
 
-            print_table(report, Console(), details=details)
+            print_table(report, Console(), details=details, full=full)
             return
-        text = render(report, fmt, **({"details": details} if fmt == "table" else {}))
+        text = render(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")

@@ -3,6 +3,11 @@
 Per workload: the recommendation, every option with its monthly infrastructure and engineering
 cost (or the limit that blocks it), the chosen option's invoice lines with unit price x quantity
 and source date, the trace, assumptions and warnings. Then the system total.
+
+An inventory (more than ``PANELS_UP_TO`` workloads) gets the system total and a roll-up by platform
+instead of a panel per workload (ten thousand panels are a million lines nobody reads, and take
+Rich minutes to lay out); ``full=True`` prints every panel anyway. The other formats always hold
+everything.
 """
 
 from __future__ import annotations
@@ -150,13 +155,19 @@ def workload_panel(w: WorkloadReport, details: bool, wide: bool = True) -> Panel
     )
 
 
-def render_table(report: Report, *, details: bool = False, width: int | None = None) -> str:
+#: Files with more workloads than this get the summary and the roll-up instead of one panel each.
+PANELS_UP_TO = 20
+
+
+def render_table(
+    report: Report, *, details: bool = False, full: bool = False, width: int | None = None
+) -> str:
     console = Console(record=True, width=width or 160, force_terminal=False, color_system=None, file=_Null())
-    print_table(report, console, details=details)
+    print_table(report, console, details=details, full=full)
     return console.export_text()
 
 
-def print_table(report: Report, console: Console, *, details: bool = False) -> None:
+def print_table(report: Report, console: Console, *, details: bool = False, full: bool = False) -> None:
     c = report.catalog
     console.print(
         Text(
@@ -167,8 +178,10 @@ def print_table(report: Report, console: Console, *, details: bool = False) -> N
     for note in c.overrides:
         console.print(Text(f"price override: {note}"))
     wide = console.width >= 120
-    for w in report.workloads:
-        console.print(workload_panel(w, details, wide))
+    panels = full or len(report.workloads) <= PANELS_UP_TO
+    if panels:
+        for w in report.workloads:
+            console.print(workload_panel(w, details, wide))
     summary = Table(title="System total", box=box.SIMPLE_HEAD, title_justify="left")
     summary.add_column("workload")
     summary.add_column("runs on")
@@ -190,6 +203,37 @@ def print_table(report: Report, console: Console, *, details: bool = False) -> N
         )
     summary.add_row("Total", "", "", "", "", fmt_usd(report.total_monthly_cost_usd), style="bold")
     console.print(summary)
+    if not panels:
+        console.print(rollup_table(report.workloads))
+        console.print(
+            Text(
+                f"{len(report.workloads):,} workloads: each one's options, invoice and reasons are in "
+                "--format json, markdown or html (or --full to print every panel here)."
+            )
+        )
+
+
+def rollup_table(workloads: list[WorkloadReport]) -> Table:
+    """Workloads and monthly cost per place they run (orchestration platform + model platform)."""
+    groups: dict[str, list[WorkloadReport]] = {}
+    for w in workloads:
+        r = w.recommendation
+        groups.setdefault(r.platform + (f" + {r.model_platform}" if r.model_platform else ""), []).append(w)
+    t = Table(title="By platform", box=box.SIMPLE_HEAD, title_justify="left")
+    t.add_column("runs on")
+    t.add_column("workloads", justify="right")
+    t.add_column("infra $/mo", justify="right")
+    t.add_column("engineering $/mo", justify="right")
+    t.add_column("total $/mo", justify="right")
+    rows = []
+    for where, ws in groups.items():
+        costs = [w.recommendation.monthly_cost_usd for w in ws if w.recommendation.monthly_cost_usd]
+        infra = sum((c.infra for c in costs), Decimal(0))
+        ops = sum((c.ops for c in costs), Decimal(0))
+        rows.append((infra + ops, where, len(ws), infra, ops))
+    for total, where, count, infra, ops in sorted(rows, key=lambda r: (-r[0], r[1])):
+        t.add_row(where, f"{count:,}", fmt_usd(infra), fmt_usd(ops), fmt_usd(total))
+    return t
 
 
 class _Null:
