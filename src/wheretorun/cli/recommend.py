@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from ..decide import recommend as run_recommend
 from ..errors import InputError, Problem
-from ..report import FORMATS, render
+from ..report import FORMATS, render_bytes
 from ..spec import json_schema, load_workloads
 from ..spec.models import WorkloadFile, parse_growth
 from .app import app, guarded
@@ -143,13 +143,15 @@ def recommend_cmd(
 
             print_table(report, Console(), details=details, full=full)
             return
-        text = render(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
+        data = render_bytes(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            out.write_bytes(data)
             Console(stderr=True).print(f"wrote {out} ({fmt})")
         else:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
 
     guarded(run)
 
