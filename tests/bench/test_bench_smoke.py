@@ -11,4 +11,5 @@ def test_quick_bench_prints_every_row(capsys):
     assert out[0].split()[:2] == ["benchmark", "wheretorun"]
     assert any("minutes of traffic" in line for line in out)
     assert any("Monte Carlo" in line for line in out)
-    assert any("recommend over 5 workloads" in line for line in out)
+    assert sum("recommend over 5 workloads" in line for line in out) == 3
+    assert any("CLI run to JSON file" in line for line in out)
