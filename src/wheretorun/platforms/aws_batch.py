@@ -79,7 +79,7 @@ def limits(ctx: Context) -> list[Blocker]:
 def price(ctx: Context) -> Priced:
     cat = ctx.catalog
     gpu = uses_gpu(ctx)
-    replicas = gpu_replicas(ctx, "", ID) if gpu else cpu_instance_replicas(ctx, ID)
+    replicas = gpu_replicas(ctx, "") if gpu else cpu_instance_replicas(ctx)
     start = cat.limit("batch/job-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 0, batch=True)
     comps = fleet_lines(ctx, replica, fleet)

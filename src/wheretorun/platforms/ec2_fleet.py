@@ -37,12 +37,10 @@ def ec2_limits(ctx: Context) -> list[Blocker]:
     return []
 
 
-def price_on_ec2(
-    ctx: Context, pid: str, platform_lines: list[CostComponent], min_replicas: int = 1
-) -> Priced:
+def price_on_ec2(ctx: Context, platform_lines: list[CostComponent], min_replicas: int = 1) -> Priced:
     """The fleet, its invoice and notes on EC2, then ``platform_lines`` (EKS's control plane). ECS and
     EKS run the same instances for the same traffic, so the fleet is priced once per workload layer."""
-    shared = ctx.per_layer(("ec2-fleet", min_replicas), lambda: _ec2_fleet(ctx, pid, min_replicas))
+    shared = ctx.per_layer(("ec2-fleet", min_replicas), lambda: _ec2_fleet(ctx, min_replicas))
     return Priced(
         components=[*shared.components, *platform_lines],
         instance_type=shared.instance_type,
@@ -54,10 +52,10 @@ def price_on_ec2(
     )
 
 
-def _ec2_fleet(ctx: Context, pid: str, min_replicas: int) -> Priced:
+def _ec2_fleet(ctx: Context, min_replicas: int) -> Priced:
     cat = ctx.catalog
     gpu = uses_gpu(ctx)
-    replicas = gpu_replicas(ctx, "", pid) if gpu else cpu_instance_replicas(ctx, pid)
+    replicas = gpu_replicas(ctx, "") if gpu else cpu_instance_replicas(ctx)
     start = cat.limit("ec2/gpu-node-start-s").value if gpu else cat.limit("fargate/task-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 0 if is_batch(ctx) else min_replicas)
     comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)

@@ -15,7 +15,7 @@ def limits(ctx: Context) -> list[Blocker]:
 
 
 def price(ctx: Context) -> Priced:
-    return price_on_ec2(ctx, ID, [])
+    return price_on_ec2(ctx, [])
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:

@@ -25,7 +25,7 @@ def price(ctx: Context) -> Priced:
         HOURS_PER_MONTH,
         note="one cluster for this workload; shared clusters split this line",
     )
-    return price_on_ec2(ctx, ID, [control])
+    return price_on_ec2(ctx, [control])
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:

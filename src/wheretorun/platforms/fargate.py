@@ -58,6 +58,17 @@ def task_size(min_vcpu: float, min_gb: float) -> tuple[float, float] | None:
     return None
 
 
+def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
+    """One task of ``vcpu`` / ``mem`` GB: the same for every workload of one layer kind and request
+    duration, so shared (``Context.memo``)."""
+    rps, why = cpu_replica_rate(ctx, vcpu)
+    hourly = [
+        line(f"Compute ({vcpu:g} vCPU task, x86)", ctx.price("fargate/vcpu-x86"), money(vcpu)),
+        line(f"Memory ({mem:g} GB task, x86)", ctx.price("fargate/memory-x86"), money(mem)),
+    ]
+    return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+
+
 def limits(ctx: Context) -> list[Blocker]:
     out = []
     needs_gpu, why = gpu_need(ctx.usage, ctx.wf)
@@ -92,14 +103,9 @@ def price(ctx: Context) -> Priced:
             [blocker(ctx, "fargate/memory-max", f"{need_gb:,.1f} GB (model memory + 25% headroom)")]
         )
     vcpu, mem = size
-    rps, why = cpu_replica_rate(ctx, vcpu)
-    cpu_ref = ctx.price("fargate/vcpu-x86")
-    mem_ref = ctx.price("fargate/memory-x86")
-    hourly = [
-        line(f"Compute ({vcpu:g} vCPU task, x86)", cpu_ref, money(vcpu)),
-        line(f"Memory ({mem:g} GB task, x86)", mem_ref, money(mem)),
-    ]
-    replica = Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+    replica = ctx.shared(
+        ("fargate-task", vcpu, mem, ctx.is_model_layer, u.duration_s), lambda: task_replica(ctx, vcpu, mem)
+    )
     start = cat.limit("fargate/task-start-s").value
     replica, fleet = cheapest_fleet(ctx, [replica], start, 1)
     comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)

@@ -69,7 +69,7 @@ def price(ctx: Context) -> Priced:
                 notes=["SageMaker Serverless Inference: scales to zero, cold starts on idle"],
                 latency=LatencyProfile(cold_start_s=None, note="serverless endpoints cold-start after idle"),
             )
-    replicas = gpu_replicas(ctx, "ml.", ID)
+    replicas = gpu_replicas(ctx, "ml.")
     start = ctx.catalog.limit("ec2/gpu-node-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 1)
     return Priced(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
@@ -30,7 +31,11 @@ SERVING_BATCH_CAPS = (256, 64, 16, 4, 1)
 
 @dataclass
 class Replica:
-    """One server of the fleet and what it sustains."""
+    """One server of the fleet and what it sustains.
+
+    Shared by every workload of one ``recommend`` call that runs the same server at the same rate
+    (``Context.memo``): never mutate it.
+    """
 
     label: str  # instance type or "2 vCPU / 4 GB task"
     hourly: list[CostComponent]  # invoice lines for ONE replica-hour (quantity 1)
@@ -42,8 +47,9 @@ class Replica:
     vcpu: float = 0.0
     memory_gb: float = 0.0
 
-    @property
+    @cached_property
     def hourly_usd(self) -> Decimal:
+        """What one replica-hour costs (its lines are shared and never change: summed once)."""
         return sum((c.monthly_usd for c in self.hourly), Decimal(0))
 
 
@@ -52,7 +58,7 @@ def is_batch(ctx: Context) -> bool:
     return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
 
 
-def instance_hourly(ctx: Context, inst: InstanceSpec, what: str) -> tuple[PriceRef, Decimal, str | None]:
+def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, str | None]:
     """On-demand price and the price actually paid under the workload's commitment."""
     ref = ctx.price(inst.price_key)
     commitment = ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
@@ -183,7 +189,7 @@ def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: 
     return sorted(candidates, key=estimate)[:SHORTLIST]
 
 
-def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
+def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
     """Every accelerator instance that holds the model, with its sustained request rate.
 
     Prices follow the workload's catalog and commitment; the sizing comes from ``serving_fits``.
@@ -202,8 +208,7 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
         )
     target_s = (u.workload.p99_latency_ms / 1000) if u.workload.p99_latency_ms else None
     training = u.workload.role == "fine-tuning"
-    fits, best_latency = serving_fits(
-        ctx.catalog,
+    sizing = (
         m.arch,
         m.precision,
         m.context_tokens,
@@ -214,14 +219,8 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
         u.workload.measured_tokens_per_s,
         u.duration_s if training else None,
     )
-    out: list[Replica] = []
-    priced = [(fit, rps, lat, *instance_hourly(ctx, fit.instance, pid)) for fit, rps, lat in fits]
-    for fit, rps, lat, _ref, _paid, note in shortlist(ctx, priced, lambda p: (p[4], p[1])):
-        inst = fit.instance
-        comp = instance_hour(ctx, inst)
-        out.append(
-            Replica(inst.type, [comp], rps, inst, fit, lat, note, vcpu=inst.vcpu, memory_gb=inst.memory_gib)
-        )
+    candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
+    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
         if best_latency is not None and target_s is not None:
             raise Infeasible(
@@ -256,6 +255,32 @@ def gpu_replicas(ctx: Context, prefix: str, pid: str) -> list[Replica]:
     return out
 
 
+def _gpu_candidates(
+    ctx: Context, sizing: tuple
+) -> tuple[list[tuple[Replica, float]], tuple[float, str] | None]:
+    """[(replica, hourly price paid)] of every instance ``serving_fits`` finds for ``sizing``, and the
+    best latency seen: the same for every workload of one model shape in one ``recommend`` call, so
+    shared (``Context.memo``); only the shortlist depends on the workload's volume."""
+    fits, best_latency = serving_fits(ctx.catalog, *sizing)
+    out = []
+    for fit, rps, lat in fits:
+        inst = fit.instance
+        _ref, paid, note = instance_hourly(ctx, inst)
+        replica = Replica(
+            inst.type,
+            [instance_hour(ctx, inst)],
+            rps,
+            inst,
+            fit,
+            lat,
+            note,
+            vcpu=inst.vcpu,
+            memory_gb=inst.memory_gib,
+        )
+        out.append((replica, float(paid)))
+    return out, best_latency
+
+
 def _commitment(ctx: Context) -> str:
     return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
 
@@ -283,7 +308,7 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
     """The invoice line of one instance-hour at the file's commitment (shared: ``Context.memo``)."""
 
     def compute() -> CostComponent:
-        ref, paid, note = instance_hourly(ctx, inst, "")
+        ref, paid, note = instance_hourly(ctx, inst)
         return line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
 
     return ctx.shared(("instance-hour", inst.type), compute)
@@ -295,7 +320,7 @@ def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpe
 
     def compute() -> list[tuple[InstanceSpec, Decimal]]:
         return [
-            (inst, instance_hourly(ctx, inst, "")[1])
+            (inst, instance_hourly(ctx, inst)[1])
             for inst in ctx.catalog.priced_instances("")
             if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
         ]
@@ -303,28 +328,14 @@ def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpe
     return ctx.shared(("cpu-instances", need_gb), compute)
 
 
-def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
+def cpu_instance_replicas(ctx: Context) -> list[Replica]:
     """General-purpose (CPU) EC2 instances that hold the workload's memory."""
     u = ctx.usage
     need_gb = u.memory_gb if ctx.is_model_layer else 0.5
-    out = []
-    candidates = [
-        (inst, paid, cpu_replica_rps(ctx, inst.vcpu)) for inst, paid in priced_cpu_instances(ctx, need_gb)
-    ]
-    for inst, _, rps in shortlist(ctx, candidates, lambda c: (c[1], c[2])):
-        out.append(
-            Replica(
-                inst.type,
-                [instance_hour(ctx, inst)],
-                rps,
-                inst,
-                None,
-                u.duration_s,
-                cpu_replica_rate(ctx, inst.vcpu)[1],
-                vcpu=inst.vcpu,
-                memory_gb=inst.memory_gib,
-            )
-        )
+    candidates = ctx.shared(
+        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s), lambda: _cpu_candidates(ctx, need_gb)
+    )
+    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
         raise Infeasible(
             [
@@ -338,9 +349,32 @@ def cpu_instance_replicas(ctx: Context, pid: str) -> list[Replica]:
     return out
 
 
+def _cpu_candidates(ctx: Context, need_gb: float) -> list[tuple[Replica, float]]:
+    """[(replica, hourly price paid)] of the CPU instances that hold ``need_gb``: the same for every
+    workload of one layer kind and request duration, so shared (``Context.memo``)."""
+    u = ctx.usage
+    out = []
+    for inst, paid in priced_cpu_instances(ctx, need_gb):
+        rps, why = cpu_replica_rate(ctx, inst.vcpu)
+        replica = Replica(
+            inst.type,
+            [instance_hour(ctx, inst)],
+            rps,
+            inst,
+            None,
+            u.duration_s,
+            why,
+            vcpu=inst.vcpu,
+            memory_gb=inst.memory_gib,
+        )
+        out.append((replica, float(paid)))
+    return out
+
+
 def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[CostComponent]:
     """Scale one replica-hour's lines to the fleet's replica-hours."""
     hours = money(round(fleet.replica_hours, 6))
+    scales_with = ["volume"] if is_batch(ctx) else []
     out = []
     for c in replica.hourly:
         q = c.quantity * hours
@@ -351,7 +385,7 @@ def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[Cost
                     **c.__dict__,
                     "quantity": q,
                     "monthly_usd": amount(q * c.unit_price_usd),
-                    "scales_with": ["volume"] if is_batch(ctx) else [],
+                    "scales_with": list(scales_with),
                 },
             )
         )
