@@ -38,6 +38,8 @@ from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
 SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
+#: Ties in cost go to the platform listed first.
+PLATFORM_RANK = {pid: i for i, pid in enumerate(PLATFORMS)}
 BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the crossover
 BREAKEVEN_GRID = 2000  # log-spaced volumes: 0.5 % steps
 
@@ -69,9 +71,21 @@ def assess_all(
 
 
 def decide_layer(
-    usage: Usage, wf: WorkloadFile, catalog: Catalog, layer: str, file: str, memo: dict | None = None
+    usage: Usage,
+    wf: WorkloadFile,
+    catalog: Catalog,
+    layer: str,
+    file: str,
+    memo: dict | None = None,
+    trace_prefix: str = "",
 ) -> tuple[Decision, Option | None]:
-    d = Decision(usage=usage, wf=wf, layer=layer, options=assess_all(usage, wf, catalog, layer, file, memo))
+    d = Decision(
+        usage=usage,
+        wf=wf,
+        layer=layer,
+        options=assess_all(usage, wf, catalog, layer, file, memo),
+        trace_prefix=trace_prefix,
+    )
     annotate_unit_costs(d)
     for rule in RULES:
         rule(d)
@@ -108,7 +122,7 @@ def annotate_unit_costs(d: Decision) -> None:
 
 def choose(d: Decision) -> Option | None:
     """Cheapest eligible total; preferences exclude only while something else is feasible."""
-    ranked = sorted(d.feasible, key=lambda o: (o.monthly_cost_usd.total, list(PLATFORMS).index(o.platform)))  # type: ignore[union-attr]
+    ranked = sorted(d.feasible, key=lambda o: (o.monthly_cost_usd.total, PLATFORM_RANK[o.platform]))  # type: ignore[union-attr]
     for o in ranked:
         if o.platform in d.not_preferred:
             o.notes.append(f"not recommended: {d.not_preferred[o.platform]}")
@@ -306,7 +320,7 @@ def recommend_workload(
     """One workload's report. ``memo``: what the platforms share across the workloads of one file and
     catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file."""
     memo = {} if memo is None else memo
-    usage = derive_usage(wf, index, catalog, file, base_dir)
+    usage = derive_usage(wf, index, catalog, file, base_dir, memo)
     w = usage.workload
     if w.traffic_profile is not None:
         traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
@@ -328,22 +342,16 @@ def recommend_workload(
     musage: Usage = usage
     assumptions = list(usage.assumptions)
     if w.role in ORCHESTRATION_ROLES:
-        d, pick = decide_layer(usage, wf, catalog, "orchestration", file, memo)
-        trace += [
-            construct(TraceStep, question=f"[orchestration] {t.question}", answer=t.answer, because=t.because)
-            for t in d.trace
-        ]
+        d, pick = decide_layer(usage, wf, catalog, "orchestration", file, memo, "[orchestration] ")
+        trace += d.trace
         warnings += d.warnings
         options = d.options
         model_d: Decision | None = None
         if usage.model is not None:
             musage = model_layer_usage(usage, catalog)
             assumptions += musage.assumptions
-            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file, memo)
-            trace += [
-                construct(TraceStep, question=f"[model] {t.question}", answer=t.answer, because=t.because)
-                for t in model_d.trace
-            ]
+            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file, memo, "[model] ")
+            trace += model_d.trace
             warnings += model_d.warnings
             model_options = model_d.options
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)

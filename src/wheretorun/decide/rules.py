@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..platforms.base import construct, gpu_need
 from ..platforms.usage import Usage
@@ -37,16 +38,22 @@ class Decision:
     warnings: list[str] = field(default_factory=list)
     not_preferred: dict[str, str] = field(default_factory=dict)  # platform -> reason
     compliance_forces_self_hosting: bool = False
+    #: Put before every question: "[model] " where a workload's report holds two layers' traces.
+    trace_prefix: str = ""
 
     def ask(self, question: str, answer: str, because: str) -> None:
         # three strings built here: no validation needed (hot path for inventories of thousands)
-        self.trace.append(construct(TraceStep, question=question, answer=answer, because=because))
+        self.trace.append(
+            construct(TraceStep, question=self.trace_prefix + question, answer=answer, because=because)
+        )
 
     def option(self, platform: str) -> Option | None:
         return next((o for o in self.options if o.platform == platform), None)
 
-    @property
+    @cached_property
     def feasible(self) -> list[Option]:
+        """The feasible options, in ``options`` order (listed once: every rule asks; ``options``
+        does not change once assessed)."""
         return [o for o in self.options if o.feasible]
 
     def cheapest(self, platforms: tuple[str, ...] | None = None) -> Option | None:

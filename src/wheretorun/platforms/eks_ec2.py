@@ -6,7 +6,7 @@ shared by several workloads splits it -- the note says so, the line charges it i
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
+from ..report.model import Blocker, CostComponent, LatencyProfile
 from ..units import HOURS_PER_MONTH
 from .base import Context, Priced, line
 from .ec2_fleet import ec2_limits, price_on_ec2
@@ -19,13 +19,17 @@ def limits(ctx: Context) -> list[Blocker]:
 
 
 def price(ctx: Context) -> Priced:
-    control = line(
+    return price_on_ec2(ctx, [ctx.shared(("eks-control-plane",), lambda: control_plane(ctx))])
+
+
+def control_plane(ctx: Context) -> CostComponent:
+    """The same line for every workload (shared: ``Context.memo``)."""
+    return line(
         "EKS cluster (control plane)",
         ctx.price("eks/control-plane"),
         HOURS_PER_MONTH,
         note="one cluster for this workload; shared clusters split this line",
     )
-    return price_on_ec2(ctx, [control])
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:

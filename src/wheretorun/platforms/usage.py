@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..catalog.models import ArchitectureCard, ProprietaryCard
 from ..catalog.store import Catalog
@@ -216,10 +217,29 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     )
 
 
-def derive_usage(wf: WorkloadFile, index: int, catalog: Catalog, file: str, base_dir: Path | None) -> Usage:
-    """The usage of workload ``index`` as written (its own layer)."""
+def derive_usage(
+    wf: WorkloadFile,
+    index: int,
+    catalog: Catalog,
+    file: str,
+    base_dir: Path | None,
+    memo: dict[tuple, Any] | None = None,
+) -> Usage:
+    """The usage of workload ``index`` as written (its own layer).
+
+    ``memo`` (``platforms.base.Context.memo``: one catalog and file) keeps each resolved model: an
+    inventory names a few models thousands of times, and a ``ModelInfo`` depends only on the
+    workload's model description and role (it is frozen, so sharing it is safe).
+    """
     w = wf.workloads[index]
-    return _derive(w, index, resolve_model(w, index, catalog, file), catalog, base_dir)
+    if memo is None or w.model is None:
+        model = resolve_model(w, index, catalog, file)
+    else:
+        key = ("model", w.role, *w.model.__dict__.items())
+        model = memo.get(key)
+        if model is None:
+            model = memo[key] = resolve_model(w, index, catalog, file)
+    return _derive(w, index, model, catalog, base_dir)
 
 
 def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
