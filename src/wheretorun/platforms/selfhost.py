@@ -395,10 +395,20 @@ def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[Cost
 def cheapest_fleet(
     ctx: Context, replicas: list[Replica], scale_out_s: float, min_replicas: int, *, batch: bool | None = None
 ) -> tuple[Replica, FleetResult]:
-    """The replica type whose fleet costs least for this traffic (``batch`` forces job semantics)."""
+    """The replica type whose fleet costs least for this traffic (``batch`` forces job semantics).
+
+    A candidate whose ``min_replicas`` alone, kept all month, already costs at least the cheapest
+    fleet found so far cannot be cheaper (ties keep the first), so its fleet is not simulated: an
+    autoscaled fleet never bills fewer than ``min_replicas`` replicas in any minute (whole replicas,
+    summed exactly), so its replica-hours are at least ``min_replicas`` x 730. The shortlist puts the
+    likely winner first, so most others are ruled out this way.
+    """
     batch = is_batch(ctx) if batch is None else batch
+    floor_hours = Decimal(0 if batch else max(0, min_replicas) * HOURS_PER_MONTH)
     best: tuple[Decimal, Replica, FleetResult] | None = None
     for r in replicas:
+        if best is not None and r.hourly_usd * floor_hours >= best[0]:
+            continue
         fleet = replica_fleet(
             ctx.usage, r.per_replica_rps, scale_out_s, min_replicas, ctx.prefs.target_utilisation, batch=batch
         )
