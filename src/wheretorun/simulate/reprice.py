@@ -67,7 +67,10 @@ class OptionModel:
             total = total + self.ops_rate
         if self.fleet:
             total = total + self.fleet * self.fleet_factor(load) * self.spot_factor(spot_pct)
-        return np.broadcast_to(total, np.broadcast(v, t, theta).shape).astype(np.float64)
+        shape = np.broadcast(v, t, theta).shape
+        if isinstance(total, np.ndarray) and total.shape == shape:
+            return total  # already a new float64 array of the inputs' shape: no copy needed
+        return np.broadcast_to(total, shape).astype(np.float64)
 
     def fleet_factor(self, load: np.ndarray) -> np.ndarray:
         """Replica-hours relative to today's when the load is x ``load`` (whole replicas)."""
