@@ -400,8 +400,9 @@ def cheapest_fleet(
     A candidate whose ``min_replicas`` alone, kept all month, already costs at least the cheapest
     fleet found so far cannot be cheaper (ties keep the first), so its fleet is not simulated: an
     autoscaled fleet never bills fewer than ``min_replicas`` replicas in any minute (whole replicas,
-    summed exactly), so its replica-hours are at least ``min_replicas`` x 730. The shortlist puts the
-    likely winner first, so most others are ruled out this way.
+    summed exactly), so its replica-hours are at least ``min_replicas`` x 730, and prices are never
+    negative (price overrides are validated >= 0). The shortlist puts the likely winner first, so most
+    others are ruled out this way.
     """
     batch = is_batch(ctx) if batch is None else batch
     floor_hours = Decimal(0 if batch else max(0, min_replicas) * HOURS_PER_MONTH)
