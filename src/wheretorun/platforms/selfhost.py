@@ -67,7 +67,8 @@ def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal
         "savings-plan-1yr": inst.savings_plan_1yr_pct,
         "savings-plan-3yr": inst.savings_plan_3yr_pct,
     }.get(commitment)
-    if commitment == "on-demand" or not inst.type.split(".")[0] or inst.type.startswith("ml."):
+    # EC2 Spot and Savings Plans do not apply to SageMaker instances (it has Savings Plans of its own)
+    if commitment == "on-demand" or inst.type.startswith("ml."):
         return ref, ref.value, None
     if pct is None:
         return ref, ref.value, f"no {commitment} rate in the catalog for {inst.type}: priced on-demand"
