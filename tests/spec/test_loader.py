@@ -179,3 +179,12 @@ def test_requests_per_second_converts_over_a_730_hour_month():
     wf = load_text("workloads:\n  - name: a\n    role: glue\n    requests_per_second: 1\n")
     assert wf.workloads[0].monthly_requests == 730 * 3600
     assert math.isfinite(wf.workloads[0].monthly_requests)
+
+
+def test_an_inventory_beyond_the_limit_is_refused_before_its_workloads_are_checked():
+    from wheretorun.spec.models import MAX_WORKLOADS
+
+    item = "  - {name: w, role: glue, requests_per_month: -1}\n"  # each one invalid, twice over
+    msg = one("workloads:\n" + item * (MAX_WORKLOADS + 1))
+    assert msg.startswith("f.yml: workloads: ")
+    assert f"{MAX_WORKLOADS + 1:,} workloads; at most {MAX_WORKLOADS:,} in one file: split the inventory" in msg
