@@ -187,4 +187,6 @@ def test_an_inventory_beyond_the_limit_is_refused_before_its_workloads_are_check
     item = "  - {name: w, role: glue, requests_per_month: -1}\n"  # each one invalid, twice over
     msg = one("workloads:\n" + item * (MAX_WORKLOADS + 1))
     assert msg.startswith("f.yml: workloads: ")
-    assert f"{MAX_WORKLOADS + 1:,} workloads; at most {MAX_WORKLOADS:,} in one file: split the inventory" in msg
+    assert (
+        f"{MAX_WORKLOADS + 1:,} workloads; at most {MAX_WORKLOADS:,} in one file: split the inventory" in msg
+    )
