@@ -168,3 +168,32 @@ def test_an_answered_file_leaves_no_reference_cycles(inventory_file: Path) -> No
     finally:
         gc.enable()
     assert found == 0
+
+
+def test_a_daemonic_process_answers_alone(inventory_file: Path) -> None:
+    """A multiprocessing worker of the caller's own (daemonic: it may not have children) answers the
+    file itself instead of failing to start a pool."""
+    script = """
+import json, multiprocessing, sys
+from wheretorun import load_workloads, recommend
+from wheretorun.decide import inventory
+
+inventory.PARALLEL_MIN_WORKLOADS = 0
+
+def job(path, q):
+    q.put((inventory.processes(), len(recommend(load_workloads(path)).workloads)))
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=job, args=(sys.argv[1], q), daemon=True)
+    p.start()
+    print(json.dumps(q.get(timeout=120)))
+    p.join()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(inventory_file)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    processes, answered = json.loads(done.stdout)
+    assert processes == 1 and answered >= 20

@@ -55,7 +55,11 @@ _job: Answer | None = None
 def processes() -> int:
     """How many processes may answer: the cores this process may run on, within ``MAX_PROCESSES``
     and ``WHERETORUN_WORKERS``; 1 where forking is unsafe."""
-    if sys.platform != "linux" or threading.active_count() > 1:
+    if (
+        sys.platform != "linux"
+        or threading.active_count() > 1
+        or multiprocessing.current_process().daemon  # a daemonic process may not have children
+    ):
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -143,7 +147,7 @@ def _answer_shared(
             start, stop = chunks[next_chunk]
             try:
                 sent.append((next_chunk, pool.submit(_answer_chunk, start, stop)))
-            except (BrokenProcessPool, RuntimeError, OSError):
+            except Exception:  # the pool cannot take work: the rest is answered here
                 pool_broken = True
                 break
             next_chunk += 1
