@@ -158,7 +158,14 @@ def test_an_inventory_table_is_a_summary_with_a_rollup(tmp_path: Path):
     out = result.stdout
     assert "Why, question by question" not in out  # no panel per workload
     assert "25 workloads: each one's options" in out and "--full" in out
-    assert all(w["name"] in out for w in report["workloads"])  # the summary lists every one
+    # the 20 costliest are listed, the 5 cheapest are counted
+    ranked = sorted(report["workloads"], key=lambda w: -w["recommendation"]["monthly_cost_usd"]["total"])
+    summary = out.split("the 20 costliest of 25 workloads")[1].split("By platform")[0]
+    names = [line.split()[0] for line in summary.splitlines() if line.strip().startswith(("job-", "agent"))]
+    assert names == [w["name"] for w in ranked[:20]]
+    assert (
+        "5 cheaper workloads not listed" in summary and f"${report['total_monthly_cost_usd']:,.2f}" in summary
+    )
     # the roll-up: one row per place, its workload count and the sum of their totals
     by_place: dict[str, list[float]] = {}
     for w in report["workloads"]:
@@ -170,3 +177,15 @@ def test_an_inventory_table_is_a_summary_with_a_rollup(tmp_path: Path):
         assert f"{len(totals):,}" in row.split() and f"${sum(totals):,.2f}" in row
     full = run("recommend", str(path), "--format", "table", "--full").stdout
     assert full.count("Why, question by question") == 25
+
+
+@pytest.mark.parametrize("width", [50, 60, 80])
+def test_a_narrow_terminal_never_cuts_a_figure(width: int):
+    from wheretorun import load_workloads, recommend
+    from wheretorun.report.table import render_table
+
+    report = recommend(load_workloads(EXAMPLE))
+    text = render_table(report, width=width)
+    assert f"${report.total_monthly_cost_usd:,.2f}" in text
+    for w in report.workloads:
+        assert f"${w.recommendation.monthly_cost_usd.total:,.2f}" in text

@@ -4,8 +4,8 @@ Per workload: the recommendation, every option with its monthly infrastructure a
 cost (or the limit that blocks it), the chosen option's invoice lines with unit price x quantity
 and source date, the trace, assumptions and warnings. Then the system total.
 
-An inventory (more than ``PANELS_UP_TO`` workloads) gets the system total and a roll-up by platform
-instead of a panel per workload (ten thousand panels are a million lines nobody reads, and take
+An inventory (more than ``PANELS_UP_TO`` workloads) gets its costliest workloads, the system total
+and a roll-up by platform instead of a panel per workload (ten thousand panels are a million lines nobody reads, and take
 Rich minutes to lay out); ``full=True`` prints every panel anyway. The other formats always hold
 everything.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -42,6 +43,16 @@ def fmt_qty(value: Decimal) -> str:
     return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
 
 
+def keep_figures_whole(t: Table) -> Table:
+    """Right-aligned (figure) columns never wrap or truncate: on a narrow terminal the text columns
+    give way, so a total is never shown as "$15,790,3..."."""
+    for col in t.columns:
+        if col.justify == "right":
+            col.no_wrap = True
+            col.min_width = max((cell_len(str(c)) for c in col.cells), default=0)
+    return t
+
+
 def options_table(title: str, options: list[Option], chosen: str | None) -> Table:
     t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
     t.add_column("platform", no_wrap=True)
@@ -64,7 +75,7 @@ def options_table(title: str, options: list[Option], chosen: str | None) -> Tabl
             fmt_usd(mc.total),
             style=style,
         )
-    return t
+    return keep_figures_whole(t)
 
 
 def ruled_out(options: list[Option]) -> Text:
@@ -182,27 +193,34 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
     if panels:
         for w in report.workloads:
             console.print(workload_panel(w, details, wide))
-    summary = Table(title="System total", box=box.SIMPLE_HEAD, title_justify="left")
+    shown = report.workloads
+    title = "System total"
+    if not panels:  # an inventory: its costliest workloads, then every one of them by platform
+        shown = sorted(report.workloads, key=_total, reverse=True)[:PANELS_UP_TO]
+        title = f"System total; the {len(shown)} costliest of {len(report.workloads):,} workloads"
+    summary = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     summary.add_column("workload")
     summary.add_column("runs on")
     summary.add_column("pattern")
     summary.add_column("infra $/mo", justify="right")
     summary.add_column("engineering $/mo", justify="right")
     summary.add_column("total $/mo", justify="right")
-    for w in report.workloads:
+    for w in shown:
         r = w.recommendation
-        where = r.platform + (f" + {r.model_platform}" if r.model_platform else "")
         mc = r.monthly_cost_usd
         summary.add_row(
             w.name,
-            where,
+            _where(w),
             r.pattern,
             fmt_usd(mc.infra if mc else None),
             fmt_usd(mc.ops if mc else None),
             fmt_usd(mc.total if mc else None),
         )
+    if len(shown) < len(report.workloads):
+        summary.caption = f"{len(report.workloads) - len(shown):,} cheaper workloads not listed: in the total and by platform below"
+        summary.caption_justify = "left"
     summary.add_row("Total", "", "", "", "", fmt_usd(report.total_monthly_cost_usd), style="bold")
-    console.print(summary)
+    console.print(keep_figures_whole(summary))
     if not panels:
         console.print(rollup_table(report.workloads))
         console.print(
@@ -213,12 +231,21 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
         )
 
 
+def _where(w: WorkloadReport) -> str:
+    r = w.recommendation
+    return r.platform + (f" + {r.model_platform}" if r.model_platform else "")
+
+
+def _total(w: WorkloadReport) -> Decimal:
+    mc = w.recommendation.monthly_cost_usd
+    return mc.total if mc else Decimal(0)
+
+
 def rollup_table(workloads: list[WorkloadReport]) -> Table:
     """Workloads and monthly cost per place they run (orchestration platform + model platform)."""
     groups: dict[str, list[WorkloadReport]] = {}
     for w in workloads:
-        r = w.recommendation
-        groups.setdefault(r.platform + (f" + {r.model_platform}" if r.model_platform else ""), []).append(w)
+        groups.setdefault(_where(w), []).append(w)
     t = Table(title="By platform", box=box.SIMPLE_HEAD, title_justify="left")
     t.add_column("runs on")
     t.add_column("workloads", justify="right")
@@ -233,7 +260,7 @@ def rollup_table(workloads: list[WorkloadReport]) -> Table:
         rows.append((infra + ops, where, len(ws), infra, ops))
     for total, where, count, infra, ops in sorted(rows, key=lambda r: (-r[0], r[1])):
         t.add_row(where, f"{count:,}", fmt_usd(infra), fmt_usd(ops), fmt_usd(total))
-    return t
+    return keep_figures_whole(t)
 
 
 class _Null:
