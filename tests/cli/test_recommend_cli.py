@@ -189,3 +189,21 @@ def test_a_narrow_terminal_never_cuts_a_figure(width: int):
     assert f"${report.total_monthly_cost_usd:,.2f}" in text
     for w in report.workloads:
         assert f"${w.recommendation.monthly_cost_usd.total:,.2f}" in text
+
+
+def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from wheretorun.report.model import Report
+
+    out = tmp_path / "report.json"
+    out.write_text("the previous report")
+
+    def half_then_disk_full(self, fh):
+        fh.write(b'{"version": 1,')
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Report, "write_json", half_then_disk_full)
+    result = run("recommend", str(EXAMPLE), "--format", "json", "--out", str(out))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"--out: cannot write {out}: No space left on device" in result.stderr
+    assert out.read_text() == "the previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind

@@ -124,3 +124,15 @@ def test_no_number_travels_as_a_string_and_web_dict_equals_cli_text():
             assert not (isinstance(value, str) and numeric.fullmatch(value)), (where, value)
 
     walk(data, "$")
+
+
+@pytest.mark.parametrize("name", ["ai-product.yml", "saas-platform.yml", "self-hosted-70b.yml"])
+def test_written_workload_by_workload_is_the_same_json(name):
+    import io
+
+    path = EXAMPLES / name
+    report = recommend(load_workloads(path), file=str(path), breakeven_curve=True)
+    out = io.BytesIO()
+    report.write_json(out)
+    assert out.getvalue() == report.to_json_bytes()
+    assert json.loads(out.getvalue()) == report.to_json_dict()

@@ -160,10 +160,10 @@ def test_the_url_carries_the_state(page, context, server: str) -> None:  # type:
     page.select_option("select[name=traffic]", "steady")
     page.fill("input[name=duration_s]", "1800")
     page.fill("input[name=requests_per_month]", "3000")
-    page.wait_for_url(re.compile(r"duration_s=1800"))
+    # each answer is debounced on its own: wait for the URL to hold all three before reading it
+    page.wait_for_url(re.compile(r"^(?=.*duration_s=1800)(?=.*requests_per_month=3000)(?=.*traffic=steady)"))
     settle(page)
     url = page.url
-    assert "traffic=steady" in url and "requests_per_month=3000" in url
     where = page.locator(".card .where").first.inner_text()
 
     other = context.new_page()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -143,14 +145,20 @@ def recommend_cmd(
 
             print_table(report, Console(), details=details, full=full)
             return
-        data = render_bytes(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
+        if fmt == "json":
+            write = report.write_json  # workload by workload: an inventory's JSON is never held whole
+        else:
+            data = render_bytes(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
+
+            def write(fh: BinaryIO) -> None:
+                fh.write(data)
+
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
+            _write_atomically(out, write)
             Console(stderr=True).print(f"wrote {out} ({fmt})")
         else:
             sys.stdout.flush()
-            sys.stdout.buffer.write(data)
+            write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
 
     guarded(run)
@@ -233,3 +241,25 @@ def _redraw(progress: Progress, task: TaskID | None) -> Callable[[int, int], Non
             progress.update(task, completed=done, refresh=True)  # type: ignore[arg-type]
 
     return on_progress
+
+
+def _write_atomically(out: Path, write: Callable[[BinaryIO], None]) -> None:
+    """``write`` into a temporary file beside ``out``, renamed over it once complete: an interrupted
+    run (Ctrl-C, a full disk) never leaves half a report where the last whole one was."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as e:
+        raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it (mkstemp makes it private)
+        os.replace(tmp, out)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):  # a full disk, a read-only directory: the user's to fix
+            raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
+        raise
