@@ -125,3 +125,24 @@ def test_write_charts_writes_svg_and_png(tmp_path: Path) -> None:
     for p in paths:
         data = p.read_bytes()
         assert data.startswith(b"\x89PNG") if p.suffix == ".png" else data.startswith(b"<svg")
+
+
+def test_an_inventory_charts_its_costliest_workloads_only() -> None:
+    """Five charts a workload take vl-convert a quarter of a second: an inventory of thousands gets
+    charts for its 20 costliest workloads, and every other workload says why it has none."""
+    from wheretorun import load_workloads, recommend
+    from wheretorun.report.charts import CHARTED_UP_TO
+
+    workloads = [
+        {"name": f"job-{i:02d}", "role": "glue", "requests_per_month": 10_000 * (i + 1)} for i in range(24)
+    ]
+    report = recommend(load_workloads({"workloads": workloads}), breakeven_curve=True)
+    charts = charts_for(report)
+    charted = {c.workload for c in charts if c.key != "charts"}
+    costliest = sorted(report.workloads, key=lambda w: w.recommendation.monthly_cost_usd.total, reverse=True)
+    assert charted == {w.name for w in costliest[:CHARTED_UP_TO]}
+    skipped = [c for c in charts if c.key == "charts"]
+    assert {c.workload for c in skipped} == {w.name for w in costliest[CHARTED_UP_TO:]}
+    assert all(c.spec is None and "20 costliest of the 24 workloads" in c.reason for c in skipped)
+    html = render_html(report, today=DAY)
+    assert html.count("20 costliest of the 24 workloads") == 4

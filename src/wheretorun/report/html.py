@@ -218,8 +218,11 @@ def render_record_fragment(record: Record, charts: list[Chart]) -> str:
         )
     )
     out.append("<h2>Per workload</h2>")
+    by_workload: dict[int, list[Chart]] = {}
+    for c in charts:
+        by_workload.setdefault(c.index, []).append(c)
     for n, w in enumerate(record.workloads, 1):
-        out.append(_workload(n, w, [c for c in charts if c.index == n - 1]))
+        out.append(_workload(n, w, by_workload.get(n - 1, [])))
     out.append("</div>")
     return "".join(out)
 
