@@ -197,3 +197,20 @@ if __name__ == "__main__":
     assert done.returncode == 0, done.stderr
     processes, answered = json.loads(done.stdout)
     assert processes == 1 and answered >= 20
+
+
+def test_growth_and_uncertainty_are_the_same_whoever_computes_them(
+    inventory_file: Path, tmp_path: Path
+) -> None:
+    """The 24-month projection and the Monte Carlo run per workload, in the workers too (seeded: the
+    same draws for a workload whichever process answers it)."""
+    data = yaml.safe_load(inventory_file.read_text())
+    data |= {"growth": "12%/month", "uncertainty": {"volume": [0.5, 3], "engineer_hourly_usd": [80, 200]}}
+    path = tmp_path / "inventory-with-analyses.yml"
+    path.write_text(yaml.safe_dump(data))
+    alone, _ = run(path, tmp_path, workers=1)
+    shared, workers_seen = run(path, tmp_path, workers=2)
+    assert workers_seen
+    assert shared == alone
+    assert all("growth" in w["extras"] for w in shared["workloads"])
+    assert sum("uncertainty" in w["extras"] for w in shared["workloads"]) >= 20

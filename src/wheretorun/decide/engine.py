@@ -33,6 +33,8 @@ from ..report.model import (
     TraceStep,
     WorkloadReport,
 )
+from ..simulate.growth import project
+from ..simulate.montecarlo import analyse
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
@@ -419,6 +421,14 @@ def recommend_workload(
                 because=f"{be.note}. {be.guideline}.",
             )
         )
+    # the optional analyses, per workload (so that an inventory's workers run them too)
+    growth = wf.growth_per_month
+    if growth is not None:
+        wr.extras["growth"] = project(wr, wf, growth)
+    if wf.uncertainty is not None:
+        spread = analyse(wr, wf)
+        if spread is not None:
+            wr.extras["uncertainty"] = spread
     return wr
 
 
@@ -544,12 +554,4 @@ def recommend(
         team=wf.team.model_dump(),
         source_file=file,
     )
-    if wf.growth is not None:
-        from ..simulate.growth import attach_growth
-
-        attach_growth(report, wf)
-    if wf.uncertainty is not None:
-        from ..simulate.montecarlo import attach_uncertainty
-
-        attach_uncertainty(report, wf)
     return report
