@@ -16,6 +16,7 @@ Spearman rank correlation between the input and the total over the draws beside 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -80,10 +81,29 @@ def _rank(a: np.ndarray) -> np.ndarray:
     return r
 
 
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
+def _ranks(a: np.ndarray) -> np.ndarray | None:
+    """Ranks for a rank correlation, or None for a constant array (no correlation to speak of)."""
+    return None if np.ptp(a) == 0 else _rank(a)
+
+
+@lru_cache(maxsize=64)
+def _draws(
+    ranges: tuple[tuple[str, tuple[float, float, float]], ...], n: int, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | None]]:
+    """(draws, their ranks) for these ranges: the same for every workload of a file (one seed), so
+    drawn and ranked once (sorting 10,000 draws was most of a workload's Monte Carlo). Read-only."""
+    x = draw(dict(ranges), n, seed)
+    ranks = {name: _ranks(values) for name, values in x.items()}
+    for arr in [*x.values(), *ranks.values()]:
+        if arr is not None:
+            arr.setflags(write=False)
+    return x, ranks
+
+
+def _spearman(x_ranks: np.ndarray | None, y_ranks: np.ndarray | None) -> float:
+    if x_ranks is None or y_ranks is None:
         return 0.0
-    return float(np.corrcoef(_rank(x), _rank(y))[0, 1])
+    return float(np.corrcoef(x_ranks, y_ranks)[0, 1])
 
 
 def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int = 0) -> dict[str, Any] | None:
@@ -98,7 +118,7 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
         if not ranges:
             continue
         used.update(ranges)
-        x = draw(ranges, draws, seed)
+        x, x_ranks = _draws(tuple(ranges.items()), draws, seed)
         costs = np.vstack([_cost(m, x, draws) for m in models])
         winner = costs.argmin(axis=0)
         p = np.bincount(winner, minlength=len(models)) / draws
@@ -118,6 +138,7 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
         ]
         target = next((m for m in models if m.key == rec), min(models, key=lambda m: m.base_total))
         ti = models.index(target)
+        target_ranks = _ranks(costs[ti])
         sens = []
         for name, (lo, _mode, hi) in ranges.items():
             low = float(_cost(target, {name: lo}))
@@ -130,7 +151,7 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                     "total_at_low_usd": round(low, 2),
                     "total_at_high_usd": round(high, 2),
                     "swing_usd": round(abs(high - low), 2),
-                    "rank_correlation": round(_spearman(x[name], costs[ti]), 3),
+                    "rank_correlation": round(_spearman(x_ranks[name], target_ranks), 3),
                 }
             )
         sens.sort(key=lambda s: -s["swing_usd"])
