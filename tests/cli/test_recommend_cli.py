@@ -207,3 +207,24 @@ def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeyp
     assert f"--out: cannot write {out}: No space left on device" in result.stderr
     assert out.read_text() == "the previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
+
+
+def test_a_reader_that_stops_early_gets_no_error_message():
+    """`wheretorun recommend ... | head`: the JSON (300 KB here) outgrows the pipe, the reader leaves;
+    no 'internal error', the status of a process ended by SIGPIPE."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("wheretorun")
+    proc = subprocess.Popen(
+        [str(exe), "recommend", str(EXAMPLE), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10).startswith(b"{")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert err == b""

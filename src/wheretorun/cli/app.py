@@ -45,6 +45,15 @@ def guarded(fn: Callable[[], T]) -> T:
         raise fail_input(e) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # the reader stopped reading (`| head`): stop quietly, with the status of a process ended by
+        # SIGPIPE (128 + 13, as git and other Unix tools end), and keep Python from complaining
+        # about the closed stdout when it flushes it at exit
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except Exception as e:  # the internal-error boundary: say what broke, no traceback
         err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
         err_console.print(
