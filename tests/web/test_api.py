@@ -55,6 +55,7 @@ def test_recommend_is_exactly_the_cli_json(
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert r.json() == json.loads(result.stdout)
+    assert r.content == result.stdout_bytes  # the same bytes, not only the same values
 
 
 @pytest.mark.parametrize(

@@ -273,13 +273,14 @@ def create_app() -> FastAPI:
         openapi_extra=_body(),
         responses={"200": {"description": "The contract JSON of `recommend --format json`."}, **ERRORS},
     )
-    async def recommend_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
+    async def recommend_endpoint(request: Request, file: FileName = BODY) -> Response:
         data = await _json_body(request, file)
 
-        def run() -> dict[str, Any]:
-            return _recommend(_workload_file(data, file), file).to_json_dict()
+        def run() -> bytes:
+            # the very bytes of `recommend --format json`, serialised once (an inventory's are MBs)
+            return _recommend(_workload_file(data, file), file).to_json_bytes()
 
-        return JSONResponse(await run_in_threadpool(run))
+        return Response(await run_in_threadpool(run), media_type="application/json")
 
     @app.post(
         "/v1/render",
