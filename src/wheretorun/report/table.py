@@ -226,7 +226,9 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
         console.print(
             Text(
                 f"{len(report.workloads):,} workloads: each one's options, invoice and reasons are in "
-                "--format json, markdown or html (or --full to print every panel here)."
+                "--format json, markdown or html (or --full to print every panel here). Engineering is "
+                "counted per workload, each as if alone; for many workloads on one platform give the "
+                "marginal hours in engineering: (docs/engineering-cost.md)."
             )
         )
 
