@@ -131,7 +131,7 @@ def test_an_inventory_charts_its_costliest_workloads_only() -> None:
     """Five charts a workload take vl-convert a quarter of a second: an inventory of thousands gets
     charts for its 20 costliest workloads, and every other workload says why it has none."""
     from wheretorun import load_workloads, recommend
-    from wheretorun.report.charts import CHARTED_UP_TO
+    from wheretorun.report.model import DETAILED_UP_TO
 
     workloads = [
         {"name": f"job-{i:02d}", "role": "glue", "requests_per_month": 10_000 * (i + 1)} for i in range(24)
@@ -140,9 +140,9 @@ def test_an_inventory_charts_its_costliest_workloads_only() -> None:
     charts = charts_for(report)
     charted = {c.workload for c in charts if c.key != "charts"}
     costliest = sorted(report.workloads, key=lambda w: w.recommendation.monthly_cost_usd.total, reverse=True)
-    assert charted == {w.name for w in costliest[:CHARTED_UP_TO]}
+    assert charted == {w.name for w in costliest[:DETAILED_UP_TO]}
     skipped = [c for c in charts if c.key == "charts"]
-    assert {c.workload for c in skipped} == {w.name for w in costliest[CHARTED_UP_TO:]}
+    assert {c.workload for c in skipped} == {w.name for w in costliest[DETAILED_UP_TO:]}
     assert all(c.spec is None and "20 costliest of the 24 workloads" in c.reason for c in skipped)
     html = render_html(report, today=DAY)
     assert html.count("20 costliest of the 24 workloads") == 4

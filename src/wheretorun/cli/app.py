@@ -6,6 +6,7 @@ and field path, no traceback; 1 internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -49,8 +50,6 @@ def guarded(fn: Callable[[], T]) -> T:
         # the reader stopped reading (`| head`): stop quietly, with the status of a process ended by
         # SIGPIPE (128 + 13, as git and other Unix tools end), and keep Python from complaining
         # about the closed stdout when it flushes it at exit
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
@@ -59,8 +58,6 @@ def guarded(fn: Callable[[], T]) -> T:
         err_console.print(
             "please report it with the input that caused it (set WHERETORUN_DEBUG=1 for a traceback)"
         )
-        import os
-
         if os.environ.get("WHERETORUN_DEBUG"):
             raise
         raise typer.Exit(1) from None

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -18,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from ..decide import recommend as run_recommend
 from ..errors import InputError, Problem
-from ..report import FORMATS, render_bytes
+from ..files import write_atomically
+from ..report import FORMATS, render
 from ..spec import json_schema, load_workloads
 from ..spec.models import WorkloadFile, parse_growth
 from .app import app, guarded
@@ -148,13 +147,17 @@ def recommend_cmd(
         if fmt == "json":
             write = report.write_json  # workload by workload: an inventory's JSON is never held whole
         else:
-            data = render_bytes(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
+            text = render(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
+            data = text.encode("utf-8")
 
             def write(fh: BinaryIO) -> None:
                 fh.write(data)
 
         if out is not None:
-            _write_atomically(out, write)
+            try:
+                write_atomically(out, write)
+            except OSError as e:  # a full disk, a read-only directory: the user's to fix
+                raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
             Console(stderr=True).print(f"wrote {out} ({fmt})")
         else:
             sys.stdout.flush()
@@ -241,25 +244,3 @@ def _redraw(progress: Progress, task: TaskID | None) -> Callable[[int, int], Non
             progress.update(task, completed=done, refresh=True)  # type: ignore[arg-type]
 
     return on_progress
-
-
-def _write_atomically(out: Path, write: Callable[[BinaryIO], None]) -> None:
-    """``write`` into a temporary file beside ``out``, renamed over it once complete: an interrupted
-    run (Ctrl-C, a full disk) never leaves half a report where the last whole one was."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    except OSError as e:
-        raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it (mkstemp makes it private)
-        os.replace(tmp, out)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):  # a full disk, a read-only directory: the user's to fix
-            raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
-        raise

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import yaml
 
 from ..errors import InputError, Problem
+from ..files import write_atomically
 from ..units import HOURS_PER_MONTH
 
 T = TypeVar("T")
@@ -325,11 +326,8 @@ def write_workload_file(out: Path, header: list[str], data: dict[str, Any]) -> N
     from ..spec import load_workloads
 
     load_workloads(data, name=str(out))  # an importer bug must not write a file recommend rejects
-    out.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"# {h}\n" for h in header) + yaml.safe_dump(data, sort_keys=False, width=110)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    write_atomically(out, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def slug(text: str) -> str:

@@ -12,13 +12,6 @@ def render_json(report: Report) -> str:
     return report.to_json()
 
 
-def render_bytes(report: Report, fmt: str = "json", **options: object) -> bytes:
-    """``render`` as UTF-8 bytes (for JSON without building the text first)."""
-    if fmt == "json":
-        return report.to_json_bytes()
-    return render(report, fmt, **options).encode("utf-8")
-
-
 def render(report: Report, fmt: str = "json", **options: object) -> str:
     """Render a report as ``table``, ``json``, ``markdown`` or ``html``."""
     if fmt == "json":
@@ -38,4 +31,4 @@ def render(report: Report, fmt: str = "json", **options: object) -> str:
     raise ValueError(f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Report", "render", "render_bytes", "render_json"]
+__all__ = ["FORMATS", "Report", "render", "render_json"]

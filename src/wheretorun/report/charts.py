@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import Option, Report, WorkloadReport
+from .model import DETAILED_UP_TO, Option, Report, WorkloadReport
 
 NOT_COMPUTED = "not computed for this run"
 WIDTH = 560
@@ -307,32 +307,15 @@ CHARTS: tuple[tuple[str, str, Callable[[WorkloadReport], dict[str, Any] | None]]
 )
 
 
-#: An inventory (more workloads than this) gets charts for its costliest workloads only: drawing
-#: five charts takes vl-convert about a quarter of a second a workload (40 minutes for 10,000),
-#: and nobody reads fifty thousand charts.
-CHARTED_UP_TO = 20
-
-
-def charted(report: Report) -> set[int]:
-    """Indices of the workloads that get charts: all of them, or an inventory's costliest."""
-    n = len(report.workloads)
-    if n <= CHARTED_UP_TO:
-        return set(range(n))
-
-    def total(i: int) -> float:
-        mc = report.workloads[i].recommendation.monthly_cost_usd
-        return float(mc.total) if mc else 0.0
-
-    return set(sorted(range(n), key=total, reverse=True)[:CHARTED_UP_TO])
-
-
 def charts_for(report: Report) -> list[Chart]:
-    """Every chart of every charted workload (``charted``), in a fixed order; missing data gives
-    ``spec=None`` with the reason, and so does an inventory's workload left without charts."""
+    """Every chart of every workload, in a fixed order; missing data gives ``spec=None`` with the
+    reason. An inventory (more than ``DETAILED_UP_TO`` workloads) gets charts for its costliest only:
+    five charts take vl-convert about a quarter of a second a workload (40 minutes for 10,000), and
+    nobody reads fifty thousand charts; each other workload gets one ``spec=None`` saying so."""
     out = []
-    drawn = charted(report)
+    drawn = set(report.costliest(DETAILED_UP_TO))
     skipped = (
-        f"charts are drawn for the {CHARTED_UP_TO} costliest of the {len(report.workloads):,} workloads; "
+        f"charts are drawn for the {DETAILED_UP_TO} costliest of the {len(report.workloads):,} workloads; "
         "this one's figures are in its tables"
     )
     for i, w in enumerate(report.workloads):
@@ -378,14 +361,4 @@ def write_charts(report: Report, directory: str | Path) -> list[Path]:
     return written
 
 
-__all__ = [
-    "CHARTED_UP_TO",
-    "CHARTS",
-    "NOT_COMPUTED",
-    "Chart",
-    "charted",
-    "charts_for",
-    "to_png",
-    "to_svg",
-    "write_charts",
-]
+__all__ = ["CHARTS", "NOT_COMPUTED", "Chart", "charts_for", "to_png", "to_svg", "write_charts"]

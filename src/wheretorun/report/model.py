@@ -162,6 +162,11 @@ class CatalogInfo(_Model):
     overrides: list[str] = Field(default_factory=list)
 
 
+#: A file of more workloads than this is an inventory: its table and its charts detail only its
+#: costliest workloads (``Report.costliest``); the other formats hold every one.
+DETAILED_UP_TO = 20
+
+
 class Report(_Model):
     version: int = 1
     catalog: CatalogInfo
@@ -171,6 +176,15 @@ class Report(_Model):
     source_file: str | None = None
     generated_by: str = "wheretorun"
     extras: dict[str, Any] = Field(default_factory=dict)
+
+    def costliest(self, n: int) -> list[int]:
+        """Indices of the ``n`` workloads of highest monthly total, costliest first (ties in file order)."""
+
+        def total(i: int) -> Decimal:
+            mc = self.workloads[i].recommendation.monthly_cost_usd
+            return mc.total if mc else Decimal(0)
+
+        return sorted(range(len(self.workloads)), key=total, reverse=True)[:n]
 
     def to_json_dict(self) -> dict[str, Any]:
         """The contract JSON as Python data: money as numbers (``Money``)."""

@@ -4,10 +4,9 @@ Per workload: the recommendation, every option with its monthly infrastructure a
 cost (or the limit that blocks it), the chosen option's invoice lines with unit price x quantity
 and source date, the trace, assumptions and warnings. Then the system total.
 
-An inventory (more than ``PANELS_UP_TO`` workloads) gets its costliest workloads, the system total
-and a roll-up by platform instead of a panel per workload (ten thousand panels are a million lines nobody reads, and take
-Rich minutes to lay out); ``full=True`` prints every panel anyway. The other formats always hold
-everything.
+An inventory (more than ``DETAILED_UP_TO`` workloads) gets its costliest workloads, the system total
+and a roll-up by platform instead of a panel per workload (ten thousand panels are a million lines
+nobody reads, and take Rich minutes to lay out); ``full=True`` prints every panel anyway.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .model import CostComponent, Option, Report, WorkloadReport
+from .model import DETAILED_UP_TO, CostComponent, Option, Report, WorkloadReport
 
 
 def fmt_usd(value: Decimal | None, places: int = 2) -> str:
@@ -166,10 +165,6 @@ def workload_panel(w: WorkloadReport, details: bool, wide: bool = True) -> Panel
     )
 
 
-#: Files with more workloads than this get the summary and the roll-up instead of one panel each.
-PANELS_UP_TO = 20
-
-
 def render_table(
     report: Report, *, details: bool = False, full: bool = False, width: int | None = None
 ) -> str:
@@ -189,14 +184,14 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
     for note in c.overrides:
         console.print(Text(f"price override: {note}"))
     wide = console.width >= 120
-    panels = full or len(report.workloads) <= PANELS_UP_TO
+    panels = full or len(report.workloads) <= DETAILED_UP_TO
     if panels:
         for w in report.workloads:
             console.print(workload_panel(w, details, wide))
     shown = report.workloads
     title = "System total"
     if not panels:  # an inventory: its costliest workloads, then every one of them by platform
-        shown = sorted(report.workloads, key=_total, reverse=True)[:PANELS_UP_TO]
+        shown = [report.workloads[i] for i in report.costliest(DETAILED_UP_TO)]
         title = f"System total; the {len(shown)} costliest of {len(report.workloads):,} workloads"
     summary = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     summary.add_column("workload")
@@ -236,11 +231,6 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
 def _where(w: WorkloadReport) -> str:
     r = w.recommendation
     return r.platform + (f" + {r.model_platform}" if r.model_platform else "")
-
-
-def _total(w: WorkloadReport) -> Decimal:
-    mc = w.recommendation.monthly_cost_usd
-    return mc.total if mc else Decimal(0)
 
 
 def rollup_table(workloads: list[WorkloadReport]) -> Table:
