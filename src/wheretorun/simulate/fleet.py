@@ -86,6 +86,11 @@ def lindley(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """
     if (arrivals <= capacity).all():
         return np.zeros(np.shape(arrivals))
+    return _backlog(arrivals, capacity)
+
+
+def _backlog(arrivals: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """``lindley`` once it is known that some minute's arrivals exceed its capacity."""
     s = np.cumsum(arrivals - capacity)
     # fmin is minimum for numbers (they differ on NaN only, and there is none); its accumulate
     # runs about 1.4x faster
@@ -338,7 +343,7 @@ def _serve(
         backlog_end, qm = 0.0, np.zeros(0)
         weights = values = np.zeros(0)
     else:
-        q = lindley(a, capacity)
+        q = _backlog(a, capacity)
         backlog_end = float(q[-1])
         mask = np.flatnonzero(q > 1e-12)
         qm = q[mask]
