@@ -100,7 +100,10 @@ def test_table_output_shows_units() -> None:
         (["--precision", "bf16"], "neither was given"),
         (["--model", "llama-3.1-8b", "--precision", "fp12"], "allowed: fp32, bf16"),
         (["--model", "llama-3.1-8b", "--precision", "bf16", "--gpu", "A10"], "did you mean 'A10G'"),
-        (["--model", "llama-3.1-8b", "--precision", "bf16", "--batch", "0"], "--batch: must be a positive"),
+        (
+            ["--model", "llama-3.1-8b", "--precision", "bf16", "--batch", "0"],
+            "--concurrency/--batch: must be a positive",
+        ),
         (["--params-b", "-3", "--precision", "bf16"], "--params-b: must be a positive"),
         (
             ["--model", "llama-3.1-8b", "--precision", "bf16", "--context", "-1"],
