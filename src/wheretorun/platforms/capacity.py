@@ -163,8 +163,13 @@ def replica_fleet(
     max_replicas: int | None = None,
     spot_interruptions_per_month: float = 0.0,
     hours: float = HOURS_PER_MONTH,
+    service_s: float | None = None,
+    service_p99_s: float | None = None,
 ) -> FleetResult:
     """Replica-hours of servers that each sustain ``per_replica_rps``, simulated over the traffic.
+
+    ``service_s`` / ``service_p99_s``: how long one request takes on this server (a GPU server's
+    sized latency); default the workload's ``duration_s`` / p99.
 
     The fleet autoscales (target tracking at ``target_utilisation``, new replicas serving
     ``scale_out_s`` after launch, never below ``min_replicas``). When the workload sets
@@ -195,8 +200,8 @@ def replica_fleet(
         float(scale_out_s),
         max(0, int(min_replicas)),
         float(target_utilisation),
-        float(usage.duration_s),
-        float(usage.duration_p99_s),
+        float(usage.duration_s if service_s is None else service_s),
+        float(usage.duration_p99_s if service_p99_s is None else (service_p99_s or service_s)),
         None if target_ms is None else float(target_ms),
         budget,
         max_replicas,

@@ -190,6 +190,16 @@ class Workload(_Strict):
     gpu: GpuNeed = Field("auto", description="auto: decided from the model; required; none.")
     trigger: Trigger = Field("api", description="What starts the work.")
     p99_latency_ms: PositiveFloat | None = Field(None, description="Latency target at p99, milliseconds.")
+    ttft_ms: PositiveFloat | None = Field(
+        None,
+        description="Time-to-first-token target at p99, milliseconds (generative models).",
+        le=86_400_000,
+    )
+    tpot_ms: PositiveFloat | None = Field(
+        None,
+        description="Time-per-output-token target (mean), milliseconds (generative models).",
+        le=86_400_000,
+    )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
