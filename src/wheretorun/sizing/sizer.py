@@ -52,6 +52,7 @@ class AcceleratorOption:
     max_concurrency: int | None = None
     max_requests_per_s: float | None = None
     unvalidated: tuple[str, ...] = ()
+    serving_gpus: int | None = None  # devices the loaded figures are for (see ``evaluate``)
 
     def to_json_dict(self) -> dict:
         out = self._memory_and_roofline()
@@ -59,6 +60,7 @@ class AcceleratorOption:
         pt = self.at_rate or self.serving
         out |= {
             "engine": self.engine,
+            "serving_gpus": self.serving_gpus,
             "batch_limit": self.batch_limit,
             "requests_in_flight": _r(pt.concurrency if pt else None),
             "output_tokens_per_s": _r(pt.output_tokens_per_s if pt else None),
@@ -227,9 +229,42 @@ def evaluate(
         "valid_gpu_counts": tuple(degrees),
         "engine": engine,
     }
-    if not fits or used is None:
-        return AcceleratorOption(**common)
     link = interconnect_for(accel, cheapest[0].family if cheapest else None)
+    serving: dict = {}
+    # Loaded figures need only the model (one sequence at full context) to fit: more requests than
+    # the KV cache holds queue, as on a real server. On the devices asked for, else those that hold
+    # the whole concurrency, else the fewest that hold the model.
+    serve_on = (
+        gpus
+        or needed
+        or next(
+            (d for d in degrees if max_batch(arch, precision, usable(d), context_tokens, 1, avg, d) >= 1),
+            None,
+        )
+    )
+    if output_tokens and serve_on is not None:
+        kv_batch = max_batch(arch, precision, usable(serve_on), context_tokens, 1_000_000, avg, serve_on)
+        if kv_batch >= 1:
+            setup = ServingSetup(
+                arch, precision, accel, serve_on, input_tokens or 0, output_tokens, kv_batch, engine, link
+            )
+            targets = max_ttft_s is not None or max_tpot_s is not None
+            serving = {
+                "serving": at_concurrency(setup, batch),
+                "at_rate": at_rate(setup, rate) if rate is not None else None,
+                "batch_limit": setup.batch_limit,
+                "max_concurrency": max_concurrency(setup, max_ttft_s, max_tpot_s) if targets else None,
+                "max_requests_per_s": max_rate(setup, max_ttft_s=max_ttft_s, max_tpot_s=max_tpot_s)
+                if targets
+                else None,
+                "serving_gpus": serve_on,
+            }
+    labels = tuple(
+        unvalidated_reasons(arch, precision, accel.name, serve_on or devices, needed or serve_on or devices,
+                            batch, engine)
+    )  # fmt: skip
+    if not fits or used is None:
+        return AcceleratorOption(**common, unvalidated=labels, **serving)
     kv = (input_tokens or 0) + (output_tokens or 0) // 2 if avg is not None else context_tokens
     thr = decode_throughput(
         arch,
@@ -246,26 +281,11 @@ def evaluate(
         prefill_s(arch, precision, accel, used, input_tokens, link, engine=engine) if input_tokens else None
     )
     rps = lat = None
-    serving: dict = {}
     if output_tokens:
         cycle = serving_cycle_s(
             arch, precision, accel, used, batch, input_tokens or 0, output_tokens, link, engine=engine
         )
         rps, lat = batch / cycle, cycle
-        kv_batch = max_batch(arch, precision, usable(used), context_tokens, 1_000_000, avg, used)
-        setup = ServingSetup(
-            arch, precision, accel, used, input_tokens or 0, output_tokens, kv_batch, engine, link
-        )
-        targets = max_ttft_s is not None or max_tpot_s is not None
-        serving = {
-            "serving": at_concurrency(setup, batch),
-            "at_rate": at_rate(setup, rate) if rate is not None else None,
-            "batch_limit": setup.batch_limit,
-            "max_concurrency": max_concurrency(setup, max_ttft_s, max_tpot_s) if targets else None,
-            "max_requests_per_s": max_rate(setup, max_ttft_s=max_ttft_s, max_tpot_s=max_tpot_s)
-            if targets
-            else None,
-        }
     return AcceleratorOption(
         **common,
         decode_tokens_per_s=thr.decode_tokens_per_s,
@@ -275,9 +295,7 @@ def evaluate(
         bound=thr.bound,
         requests_per_second=rps,
         latency_s=lat,
-        unvalidated=tuple(
-            unvalidated_reasons(arch, precision, accel.name, used, needed or used, batch, engine)
-        ),
+        unvalidated=labels,
         **serving,
     )
 
