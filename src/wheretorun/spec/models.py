@@ -422,7 +422,11 @@ class WorkloadFile(_Strict):
         default_factory=dict,
         description="Platform id -> engineering hours replacing the catalog defaults.",
     )
-    growth: Annotated[str, Field(max_length=40), AfterValidator(check_text)] | float | None = Field(
+    growth: (
+        Annotated[str, Field(max_length=40), AfterValidator(check_text)]
+        | Annotated[float, Field(gt=-1, le=10)]
+        | None
+    ) = Field(
         None,
         description="Monthly growth of volume, e.g. '15%/month' (above -100% and at most 1000%); enables the "
         "24-month projection.",
