@@ -162,7 +162,13 @@ def recommend_cmd(
         if charts is not None:
             from ..report.charts import write_charts
 
-            written = write_charts(report, charts)
+            try:
+                written = write_charts(report, charts)
+            except OSError as e:  # a full disk, a read-only directory: the user's to fix
+                where = e.filename or charts
+                raise InputError(
+                    [Problem("--charts", "", f"cannot write {where}: {e.strerror or e}")]
+                ) from None
             Console(stderr=True).print(f"wrote {len(written)} chart files to {charts}")
         if fmt == "table" and out is None:
             from ..report.table import print_table
