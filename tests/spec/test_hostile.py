@@ -309,7 +309,12 @@ def test_problems_are_capped_at_fifty_then_counted():
         (
             {**doc(), "prices": {"overrides": {f"k{i}": 1 for i in range(100_000)}}},
             "prices.overrides",
-            "at most 2000 items",
+            "100,000 entries; at most 2,000 are allowed",
+        ),
+        (
+            {**doc(), "engineering": {f"p{i}": {} for i in range(100_000)}},
+            "engineering",
+            "100,000 entries; at most 50 are allowed",
         ),
     ],
 )

@@ -87,6 +87,14 @@ LongId = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(chec
 FilePath = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(check_text)]
 
 
+def _at_most(value: Any, limit: int) -> Any:
+    """Refuse a mapping of more than ``limit`` entries before any entry is validated (pydantic's
+    ``max_length`` is checked after every key and value)."""
+    if isinstance(value, Mapping) and len(value) > limit:
+        raise ValueError(f"{len(value):,} entries; at most {limit:,} are allowed")
+    return value
+
+
 class _Strict(BaseModel):
     """Unknown keys are errors (typos must not be silently ignored); NaN and infinity are refused.
 
@@ -167,18 +175,21 @@ class PriceOverrides(_Strict):
         default_factory=dict,
         description="Catalog price key -> your unit price in USD, in the catalog entry's unit "
         "(e.g. 'ec2/g5.2xlarge': 0.95; 0 to 1,000,000). `wheretorun prices show` lists the keys.",
-        max_length=MAX_PRICE_OVERRIDES,
     )
     discount_pct: dict[Name, Annotated[float, Field(ge=0, lt=100)]] = Field(
         default_factory=dict,
         description="Service -> percent off every catalog price of that service (enterprise discount), "
         "e.g. {ec2: 12, bedrock: 5}; 0 to below 100.",
-        max_length=MAX_DISCOUNT_ENTRIES,
     )
     ec2_commitment: Commitment = Field(
         "on-demand",
         description="How GPU/EC2 instance hours are bought: on-demand, spot, or a Compute Savings Plan.",
     )
+
+    @field_validator("overrides", "discount_pct", mode="before")
+    @classmethod
+    def _counted(cls, v: Any, info: ValidationInfo) -> Any:
+        return _at_most(v, MAX_PRICE_OVERRIDES if info.field_name == "overrides" else MAX_DISCOUNT_ENTRIES)
 
 
 class Preferences(_Strict):
@@ -432,6 +443,11 @@ class WorkloadFile(_Strict):
         "24-month projection.",
     )
     uncertainty: Uncertainty | None = Field(None, description="Ranges for a Monte Carlo of the cost.")
+
+    @field_validator("engineering", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("workloads", mode="before")
     @classmethod
