@@ -79,6 +79,11 @@ def test_a_name_of_200_printable_characters_with_unicode_is_fine():
     assert len(wf.workloads[0].name) == 200
 
 
+def test_a_region_is_at_most_40_characters():
+    found = problems_of({**doc(), "region": "x" * 41})
+    assert len(found) == 1 and found[0].startswith("f.yml: region: String should have at most 40 characters")
+
+
 def test_region_and_keys_with_control_characters_are_refused_and_escaped():
     found = problems_of({**doc(), "region": "us-east-1\x07", "prices": {"overrides": {"k\x1b[0m": 1}}})
     assert any(p.startswith("f.yml: region: contains a bell") for p in found), found

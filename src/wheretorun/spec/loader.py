@@ -8,8 +8,8 @@ exponentially many nodes; PyYAML shares them, but validation would walk every on
 their field path (Python itself refuses to convert more than 4,300 digits, which would be an
 internal error).
 
-Every problem is reported in one pass (issue 16): the schema, the cross-field checks of
-workloads whose fields failed, the names only the catalog knows (region, model ids, price keys,
+Every problem is reported in one pass (issue 16): the schema, the cross-field checks (also of
+workloads whose fields failed), the names only the catalog knows (region, model ids, price keys,
 services: a :class:`~wheretorun.spec.checks.Vocabulary` the caller passes) and the files the
 document names (``FileAccess``), at most ``errors.MAX_PROBLEMS`` of them listed.
 """

@@ -422,7 +422,9 @@ def duplicate_names(names: list[Any]) -> list[tuple[int, str]]:
 
 
 class WorkloadFile(_Strict):
-    region: Name = Field("us-east-1", description="AWS region to price in.", max_length=40)
+    region: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_text)] = Field(
+        "us-east-1", description="AWS region to price in."
+    )
     team: Team = Field(default_factory=Team)
     workloads: list[Workload] = Field(
         ..., min_length=1, max_length=MAX_WORKLOADS, description="The parts of the system."
