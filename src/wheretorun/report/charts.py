@@ -436,14 +436,27 @@ class _Worker:
     def ask(self, job: bytes, timeout_s: float) -> tuple[int, bytes]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         deadline = time.monotonic() + timeout_s
-        try:
-            self.proc.stdin.write(struct.pack(">I", len(job)) + job)
-            self.proc.stdin.flush()
-        except OSError:
-            raise _Gone(self._death()) from None
+        self._write(struct.pack(">I", len(job)) + job, deadline)
         head = self._read(5, deadline)
         status, size = struct.unpack(">BI", head)
         return status, self._read(size, deadline)
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Send ``data`` by the deadline (a spec is up to a few MB: more than a pipe holds, so a
+        worker that stopped reading would block a plain write for good)."""
+        assert self.proc.stdin is not None
+        fd, view = self.proc.stdin.fileno(), memoryview(data)
+        os.set_blocking(fd, False)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise _Gone(f"the chart library took more than {CHART_TIMEOUT_S:g} s and was stopped")
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # a broken pipe: it died
+                raise _Gone(self._death()) from None
 
     def _read(self, size: int, deadline: float) -> bytes:
         assert self.proc.stdout is not None
@@ -451,7 +464,6 @@ class _Worker:
         while got < size:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                self.kill()
                 raise _Gone(f"the chart library took more than {CHART_TIMEOUT_S:g} s and was stopped")
             chunk = os.read(fd, min(size - got, 1 << 20))
             if not chunk:
@@ -474,8 +486,10 @@ class _Worker:
         return f"the chart library crashed (exit status {code})"
 
     def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
+        """Kill it (if still running) and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None:
                 pipe.close()
@@ -538,6 +552,7 @@ def _render(fmt: str, spec: dict[str, Any], **options: Any) -> Any:
         try:
             status, data = worker.ask(job, CHART_TIMEOUT_S)
         except _Gone as e:
+            worker.kill()
             raise ChartError(str(e)) from None
         with _lock:
             _idle.append(worker)
