@@ -577,7 +577,13 @@ def to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
 
 
 def write_charts(report: Report, directory: str | Path) -> list[Path]:
-    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written."""
+    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written.
+
+    Each file is written whole or not at all (``files.write_atomically``): a full or read-only disk
+    raises OSError and leaves no truncated PNG.
+    """
+    from ..files import write_atomically
+
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -585,14 +591,12 @@ def write_charts(report: Report, directory: str | Path) -> list[Path]:
         if chart.spec is None:
             continue
         try:
-            svg, png = to_svg(chart.spec), to_png(chart.spec)
+            svg, png = to_svg(chart.spec).encode("utf-8"), to_png(chart.spec)
         except ChartError as e:
             raise ChartError(f"chart {chart.slug} ({chart.workload!r}): {e}") from None
-        svg_path = out / f"{chart.slug}.svg"
-        svg_path.write_text(svg, encoding="utf-8")
-        png_path = out / f"{chart.slug}.png"
-        png_path.write_bytes(png)
-        written += [svg_path, png_path]
+        for path, data in ((out / f"{chart.slug}.svg", svg), (out / f"{chart.slug}.png", png)):
+            write_atomically(path, lambda fh, data=data: fh.write(data))
+            written.append(path)
     return written
 
 
