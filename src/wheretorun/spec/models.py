@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..errors import did_you_mean
+
 Role = Literal[
     "orchestration",
     "inference",
@@ -34,7 +36,12 @@ Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 Traffic = Literal["spiky", "steady", "diurnal", "batch"]
 GpuNeed = Literal["auto", "required", "none"]
 Trigger = Literal["api", "event", "queue", "schedule"]
+LambdaRuntime = Literal["python", "nodejs", "java", "dotnet", "go"]
 Commitment = Literal["on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr"]
+
+#: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
+#: Lambda concurrent executions per Region; a Bedrock model's on-demand tokens per minute and per day.
+QUOTAS: tuple[str, ...] = ("lambda-concurrency", "bedrock-tokens-per-minute", "bedrock-tokens-per-day")
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
@@ -140,6 +147,28 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
+    quota_increase: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
+        "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
+        "traffic would be throttled or dropped above the default quota is infeasible; with one, it is "
+        "feasible with a warning naming the quota to request. Quotas: " + ", ".join(QUOTAS) + ".",
+    )
+    lambda_max_event_age_s: Annotated[float, Field(ge=60, le=21_600)] = Field(
+        21_600,
+        description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
+        "events still queued after it are dropped (or sent to a failure destination).",
+    )
+
+    @field_validator("quota_increase")
+    @classmethod
+    def _known_quotas(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in v:
+            if key not in QUOTAS:
+                raise ValueError(
+                    f"unknown quota '{key}'{did_you_mean(key, QUOTAS)}; known: {', '.join(QUOTAS)}"
+                )
+        return v
 
 
 class Workload(_Strict):
@@ -161,6 +190,14 @@ class Workload(_Strict):
         description="CSV of measured requests over time (columns timestamp,requests), relative to the "
         "workload file; replaces the preset shape.",
         max_length=4096,
+    )
+    runtime: LambdaRuntime | None = Field(
+        None,
+        description="Language runtime of the code on Lambda (default python); sets its cold start "
+        "(catalog cold_starts.yml). A model served on Lambda is a container image.",
+    )
+    package_mb: Annotated[float, Field(gt=0, le=10_240)] | None = Field(
+        None, description="Deployment package size, MB (default 10); larger packages start colder on Lambda."
     )
     input_tokens: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
         None, description="Input (prompt) tokens per request."
