@@ -186,7 +186,9 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
     is named, not priced.
     """
     u = ctx.usage
-    tpm_default, tpd_default, where = model_quotas(ctx, bp.model_id)
+    # the catalog's model id (genai-prices ids may carry a routing prefix such as "regional.")
+    model_id = ctx.model.bedrock_model_id if ctx.model and ctx.model.bedrock_model_id else bp.model_id
+    tpm_default, tpd_default, where = model_quotas(ctx, model_id)
     granted = ctx.prefs.quota_increase
     tpm = max(tpm_default, granted.get("bedrock-tokens-per-minute", 0.0))
     tpd_base = max(tpd_default, tpm * ctx.catalog.limit("bedrock/tokens-per-day-per-tpm").value)
@@ -200,12 +202,24 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
         "peak_tokens_per_day": quota.peak_tokens_per_day,
         "throttled_requests": quota.throttled_requests,
     }
+    if quota.peak_tokens_per_min > 0:
+        # growth and Monte Carlo re-check the quotas: tokens scale with volume x tokens per request
+        extras |= {
+            "quota_name": "bedrock-tokens-per-minute",
+            "quota_headroom": min(
+                tpm / quota.peak_tokens_per_min, tpd / max(quota.peak_tokens_per_day, 1e-9)
+            ),
+            "quota_default_headroom": min(
+                tpm_default / quota.peak_tokens_per_min, tpd_default / max(quota.peak_tokens_per_day, 1e-9)
+            ),
+            "quota_counts_tokens": True,
+        }
     if quota.throttled_requests >= 0.5:
         raised = [k for k in ("bedrock-tokens-per-minute", "bedrock-tokens-per-day") if k in granted]
         raise Infeasible(
             [
                 fact_blocker(
-                    f"On-demand token quotas for {label} ({bp.model_id})",
+                    f"On-demand token quotas for {label} ({model_id})",
                     f"{tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day"
                     + (f" (with your preferences.quota_increase: {', '.join(raised)})" if raised else ""),
                     f"peak {quota.peak_tokens_per_min:,.0f} tokens/min and {quota.peak_tokens_per_day:,.0f} tokens/day: "

@@ -86,6 +86,7 @@ class LambdaResult:
     peak_environments: float = 0.0
     failed_share: float = 0.0  # (throttled + dropped) / invocations
     max_wait_s: float = 0.0
+    worst_minute_cold_share: float = 0.0
 
 
 @dataclass
@@ -186,9 +187,14 @@ def replica_fleet(
     batch: bool = False,
     max_replicas: int | None = None,
     spot_interruptions_per_month: float = 0.0,
+    service_s: float | None = None,
     hours: float = HOURS_PER_MONTH,
 ) -> FleetResult:
     """Replica-hours of servers that each sustain ``per_replica_rps``, simulated over the traffic.
+
+    ``service_s``: one request's time on a replica as sized (a GPU server's latency at its batch);
+    the workload's ``duration_s`` / ``duration_p99_s`` when None. p50 and p99 both come from the
+    queue fed with it, so they are ordered and match the sizing.
 
     The fleet autoscales (target tracking at ``target_utilisation``, new replicas serving
     ``scale_out_s`` after launch, never below ``min_replicas``). When the workload sets
@@ -219,8 +225,8 @@ def replica_fleet(
         float(scale_out_s),
         max(0, int(min_replicas)),
         float(target_utilisation),
-        float(usage.duration_s),
-        float(usage.duration_p99_s),
+        float(usage.duration_s if service_s is None else service_s),
+        float(usage.duration_p99_s if service_s is None else max(service_s, usage.duration_p99_s)),
         None if target_ms is None else float(target_ms),
         budget,
         max_replicas,
@@ -391,6 +397,7 @@ def lambda_fleet(
         peak_environments=sim.peak_environments,
         failed_share=sim.failed_share,
         max_wait_s=sim.max_wait_s,
+        worst_minute_cold_share=sim.worst_minute_cold_share,
     )
 
 

@@ -505,6 +505,7 @@ class LambdaSim:
     notes: list[str] = field(default_factory=list)
     dropped: float = 0.0  # asynchronous events older than the maximum event age: discarded, never run
     max_wait_s: float = 0.0  # longest time an asynchronous event waited in Lambda's queue
+    worst_minute_cold_share: float = 0.0  # cold starts / requests in the minute with the most scale-up
 
     @property
     def failed(self) -> float:
@@ -604,6 +605,7 @@ def simulate_lambda(
     # 0.1357 is far above the rounding of concurrency = value x scale x per_request): a tail.
     rises = np.zeros(0, dtype=np.intp)
     excess = np.zeros(0)
+    worst_minute = 0.0
     if peak_conc > BUSY_CONCURRENCY:
         prev_max = shape.stat(("prev_max", warm_min), lambda x: _shifted(rolling_max(x, warm_min)))
         # minute 0 is no rise: its window before is itself (the horizon starts warm)
@@ -618,6 +620,10 @@ def simulate_lambda(
         np.maximum(excess, 0.0, out=excess)
         excess *= envs > 1  # a minute needing one environment at most is no scale-up (0 x finite = 0)
         cold += float(excess.sum())
+        if excess.size:
+            # the burstiest minute's own cold share: a month's p99 can hide bursts whose every
+            # request in a hundred starts cold
+            worst_minute = float((excess / np.maximum(a[rises], 1e-12)).max())
     if pc < 1 and n > 1:
         # idle gaps (Poisson): a minute's first request is cold when nothing arrived in the warm window
         # before; only minutes with fewer than ~40 expected arrivals in the window can be cold at all.
@@ -745,6 +751,7 @@ def simulate_lambda(
         notes=notes,
         dropped=dropped,
         max_wait_s=extra_wait,
+        worst_minute_cold_share=min(worst_minute, 1.0),
     )
 
 
