@@ -215,7 +215,7 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
-    quota_increase: dict[str, PositiveFloat] = Field(
+    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
         default_factory=dict,
         description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
         "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
