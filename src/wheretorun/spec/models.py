@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import did_you_mean
 from .bounds import (
     MAX_DISCOUNT_ENTRIES,
     MAX_EXTRA_KEYS,
@@ -30,8 +31,6 @@ from .bounds import (
     MAX_REQUESTS_PER_MONTH,
     check_text,
 )
-
-from ..errors import did_you_mean
 
 Role = Literal[
     "orchestration",
