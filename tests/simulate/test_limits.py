@@ -72,6 +72,7 @@ def test_async_lambda_over_the_quota_is_infeasible_and_names_the_dropped_events(
     assert not lam.feasible
     assert "2,606,400,000 of 5,256,000,000 events a month (49.59%) dropped" in lam.blocked_by[0]
     assert "not billed" in lam.blocked_by[0] and "quota_increase.lambda-concurrency" in lam.blocked_by[0]
+    assert lam.extras["dropped"] == pytest.approx(2_606_400_000)
 
 
 def test_sync_lambda_over_the_quota_is_infeasible_with_the_throttled_requests_counted():
@@ -82,6 +83,9 @@ def test_sync_lambda_over_the_quota_is_infeasible_with_the_throttled_requests_co
     b = lam.blocked_by[0]
     assert "2,628,000,000 of 5,256,000,000 requests a month (50.00%) throttled (HTTP 429" in b
     assert "the p99 request is a failure" in b and "at least 2,000 concurrent executions" in b
+    # the counts travel in the JSON too: 2,628M throttled, the other 2,628M would be billed
+    assert lam.extras["throttled"] == pytest.approx(2_628_000_000)
+    assert lam.extras["billed_invocations"] == pytest.approx(2_628_000_000)
 
 
 def test_a_quota_increase_makes_lambda_feasible_with_a_warning_and_a_trace_step():

@@ -216,6 +216,7 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
         }
     if quota.throttled_requests >= 0.5:
         raised = [k for k in ("bedrock-tokens-per-minute", "bedrock-tokens-per-day") if k in granted]
+        extras |= {"requests": quota.requests, "throttled_share": quota.throttled_share}
         raise Infeasible(
             [
                 fact_blocker(
@@ -230,7 +231,8 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
                     "use cross-Region inference, or buy Provisioned Throughput (not priced here)",
                     f"{where}; https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html",
                 )
-            ]
+            ],
+            extras,
         )
     soft: list[str] = []
     notes: list[str] = []

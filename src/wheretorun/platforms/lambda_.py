@@ -133,7 +133,18 @@ def price(ctx: Context) -> Priced:
         max_event_age_s=ctx.prefs.lambda_max_event_age_s,
     )
     if fleet.throttled + fleet.dropped >= 0.5:
-        raise Infeasible([quota_blocker(ctx, fleet, default_quota, quota)])
+        raise Infeasible(
+            [quota_blocker(ctx, fleet, default_quota, quota)],
+            {
+                "invocations": fleet.invocations,
+                "throttled": fleet.throttled,  # synchronous requests refused with HTTP 429 (not billed)
+                "dropped": fleet.dropped,  # asynchronous events past the maximum event age (not billed)
+                "billed_invocations": fleet.billed_invocations,
+                "failed_share": fleet.failed_share,
+                "peak_concurrency": fleet.peak_concurrency,
+                "concurrency_quota": quota,
+            },
+        )
     # every request that arrived runs (none throttled or dropped): all are billed
     requests = Decimal(str(u.requests_per_month))
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
