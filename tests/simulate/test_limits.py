@@ -64,6 +64,26 @@ def test_bounded_backlog_is_lindley_capped():
     assert q.tolist() == [15.0, 5.0, 15.0, 5.0, 0.0] and dropped == 15.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.lists(st.floats(0, 1_000, allow_nan=False), min_size=1, max_size=300),
+    rate=st.floats(1, 500),
+    cap=st.floats(0, 5_000),
+)
+def test_bounded_backlog_is_the_capped_recursion_on_random_traffic(a, rate, cap):
+    level, dropped, expected = 0.0, 0.0, []
+    for x in a:
+        level = max(0.0, level + x - rate)
+        dropped += max(0.0, level - cap)
+        level = min(level, cap)
+        expected.append(level)
+    q, d = bounded_backlog(np.array(a), rate, cap)
+    assert np.allclose(q, expected, rtol=1e-9, atol=1e-6) and d == pytest.approx(dropped, rel=1e-9, abs=1e-6)
+    # conservation: what arrived = served + dropped + still queued
+    served = sum(a) - d - q[-1]
+    assert served <= rate * len(a) + 1e-6
+
+
 def test_async_lambda_over_the_quota_is_infeasible_and_names_the_dropped_events():
     # 2,000 requests/s x 1 s, flat, against 1,000: 60,000 events a minute in excess; after the queue
     # fills (360 minutes) every minute drops 60,000: (43,800 - 360) x 60,000 = 2,606,400,000 a month

@@ -494,9 +494,8 @@ class LambdaSim:
     queued: float
     cold_starts: float
     peak_concurrency: float
-    peak_environments: (
-        float  # environments the busiest minute needs (concurrency + its 99th-percentile margin)
-    )
+    #: environments the busiest minute needs (concurrency + its 99th-percentile margin)
+    peak_environments: float
     mean_concurrency: float
     provisioned_concurrency: int
     cold_share: float
@@ -523,25 +522,27 @@ def bounded_backlog(arrivals: np.ndarray, rate: float, cap: float) -> tuple[np.n
 
     Lambda's asynchronous queue discards an event older than the function's maximum event age: with
     FIFO service at ``rate``, an event that finds ``cap = rate x age`` ahead of it would wait longer
-    than the age, so it is dropped. The cap breaks the cumulative-sum solution of ``lindley``; the
-    recursion runs as a loop over the minutes from the first one above ``rate`` to the last with a
-    backlog (only a function over its concurrency quota gets here).
+    than the age, so it is dropped. Until the backlog first reaches the cap it is ``lindley``'s
+    (cumulative sums, no loop); from there the cap breaks that solution and the recursion runs as a
+    loop over the rest of the minutes (only a function whose events are dropped gets there).
     """
-    over = np.flatnonzero(arrivals > rate)
-    q = np.zeros(arrivals.size)
-    if over.size == 0:
+    q = lindley(arrivals, np.full(arrivals.size, rate))
+    full = np.flatnonzero(q > cap)
+    if full.size == 0:
         return q, 0.0
+    first = int(full[0])
+    level = float(q[first - 1]) if first else 0.0
     dropped = 0.0
-    level = 0.0
-    net = (arrivals - rate).tolist()
-    for t in range(int(over[0]), arrivals.size):
-        level += net[t]
+    rest = []
+    for x in (arrivals[first:] - rate).tolist():
+        level += x
         if level <= 0.0:
             level = 0.0
         elif level > cap:
             dropped += level - cap
             level = cap
-        q[t] = level
+        rest.append(level)
+    q[first:] = rest
     return q, dropped
 
 
