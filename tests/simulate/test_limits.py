@@ -95,6 +95,20 @@ def test_async_lambda_over_the_quota_is_infeasible_and_names_the_dropped_events(
     assert lam.extras["dropped"] == pytest.approx(2_606_400_000)
 
 
+def test_async_events_that_only_wait_keep_lambda_feasible_with_a_warning(tmp_path):
+    # 1,500 events a minute (25/s) x 60 s = 1,500 concurrent for one minute a day against 1,000:
+    # 500 x 60 s of work wait; the rest of the day (10 a minute, 10 concurrent) drains them at once
+    rows = ["timestamp,requests"] + [
+        f"{1_700_000_000 + 60 * m},{1_500 if m == 0 else 10}" for m in range(1_440)
+    ]
+    (tmp_path / "p.csv").write_text("\n".join(rows) + "\n")
+    # the horizon holds 30 whole days and 600 minutes: 30 x 15,890 + 600 x 10 = 482,700
+    w = glue(requests_per_month=482_700, traffic_profile="p.csv", duration_s=60, trigger="event")
+    lam = option(run({"workloads": [w]}, base_dir=tmp_path).workloads[0], "lambda")
+    assert lam.feasible and lam.extras["dropped"] == 0
+    assert any("wait behind the 1,000 concurrent executions quota" in s for s in lam.soft_warnings)
+
+
 def test_sync_lambda_over_the_quota_is_infeasible_with_the_throttled_requests_counted():
     # 2,000 requests/s x 1 s = 2,000 concurrent against 1,000: half of 5,256M a month throttled
     wr = run({"workloads": [glue(requests_per_second=2_000, duration_s=1, trigger="api")]}).workloads[0]

@@ -196,6 +196,12 @@ def price(ctx: Context) -> Priced:
             f"({quota:,.0f}); request 'Concurrent executions' of at least {math.ceil(fleet.peak_concurrency):,} in "
             "Service Quotas (AWS Lambda) before launch"
         )
+    if fleet.queued >= 0.5:
+        soft.append(
+            f"{fleet.queued:,.0f} events a month wait behind the {quota:,.0f} concurrent executions quota, up to "
+            f"{fleet.max_wait_s:,.0f} s (none past the {ctx.prefs.lambda_max_event_age_s:,.0f} s maximum event age); "
+            f"a quota of {math.ceil(fleet.peak_concurrency):,} would serve them as they arrive"
+        )
     if u.memory_gb > ctx.prefs.lambda_comfort_memory_gb:
         soft.append(
             f"{u.memory_gb:g} GB is above the {ctx.prefs.lambda_comfort_memory_gb:g} GB comfort zone "
