@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import did_you_mean
 from .bounds import (
     MAX_DISCOUNT_ENTRIES,
     MAX_EXTRA_KEYS,
@@ -52,6 +53,7 @@ Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 Traffic = Literal["spiky", "steady", "diurnal", "batch"]
 GpuNeed = Literal["auto", "required", "none"]
 Trigger = Literal["api", "event", "queue", "schedule"]
+LambdaRuntime = Literal["python", "nodejs", "java", "dotnet", "go"]
 Commitment = Literal["on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr"]
 #: The contract's platform ids (../shared/DESIGN.md, "Platform ids"): the keys of ``engineering:``.
 #: ``platforms.PLATFORM_IDS`` must list the same (tests/spec/test_hostile.py checks it).
@@ -66,6 +68,10 @@ PlatformId = Literal[
     "bedrock-batch",
     "sagemaker-endpoint",
 ]
+
+#: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
+#: Lambda concurrent executions per Region; a Bedrock model's on-demand tokens per minute and per day.
+QUOTAS: tuple[str, ...] = ("lambda-concurrency", "bedrock-tokens-per-minute", "bedrock-tokens-per-day")
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 #: A duration: 1 ms (Lambda's billing granularity) to a year; smaller is a unit mistake, and a
@@ -219,6 +225,28 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
+    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+        default_factory=dict,
+        description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
+        "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
+        "traffic would be throttled or dropped above the default quota is infeasible; with one, it is "
+        "feasible with a warning naming the quota to request. Quotas: " + ", ".join(QUOTAS) + ".",
+    )
+    lambda_max_event_age_s: Annotated[float, Field(ge=60, le=21_600)] = Field(
+        21_600,
+        description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
+        "events still queued after it are dropped (or sent to a failure destination).",
+    )
+
+    @field_validator("quota_increase")
+    @classmethod
+    def _known_quotas(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in v:
+            if key not in QUOTAS:
+                raise ValueError(
+                    f"unknown quota '{key}'{did_you_mean(key, QUOTAS)}; known: {', '.join(QUOTAS)}"
+                )
+        return v
 
 
 class Workload(_Strict):
@@ -243,6 +271,14 @@ class Workload(_Strict):
         None,
         description="CSV of measured requests over time (columns timestamp,requests), relative to the "
         "workload file and inside its folder; replaces the preset shape.",
+    )
+    runtime: LambdaRuntime | None = Field(
+        None,
+        description="Language runtime of the code on Lambda (default python); sets its cold start "
+        "(catalog cold_starts.yml). A model served on Lambda is a container image.",
+    )
+    package_mb: Annotated[float, Field(gt=0, le=10_240)] | None = Field(
+        None, description="Deployment package size, MB (default 10); larger packages start colder on Lambda."
     )
     input_tokens: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
         None, description="Input (prompt) tokens per request (0 to 10,000,000)."
