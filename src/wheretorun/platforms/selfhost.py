@@ -88,6 +88,7 @@ class ServingTargets:
     latency_p99_s: float | None = None
     ttft_s: float | None = None
     tpot_s: float | None = None
+    alb_timeout: bool = False  # latency_p99_s is the load balancer's idle timeout, not the user's target
 
     @property
     def any(self) -> bool:
@@ -312,7 +313,7 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
     if not targets.any and w.trigger == "api" and not is_batch(ctx):
         # no target given: an API request must still finish within the load balancer's idle timeout
         # (the budget the fleet simulation holds it to), so do not size a server past it
-        targets = ServingTargets(latency_p99_s=behaviour.value("alb/idle-timeout-s"))
+        targets = ServingTargets(latency_p99_s=behaviour.value("alb/idle-timeout-s"), alb_timeout=True)
     training = u.workload.role == "fine-tuning"
     sizing = (
         m.arch,
@@ -332,7 +333,12 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
             named = ", ".join(
                 f"{name} {v * 1000:,.0f} ms"
                 for name, v in (
-                    ("p99_latency_ms", targets.latency_p99_s),
+                    (
+                        "load balancer idle timeout (no p99_latency_ms given)"
+                        if targets.alb_timeout
+                        else "p99_latency_ms",
+                        targets.latency_p99_s,
+                    ),
                     ("ttft_ms", targets.ttft_s),
                     ("tpot_ms", targets.tpot_s),
                 )
@@ -341,7 +347,9 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
             raise Infeasible(
                 [
                     Blocker(
-                        limit="latency targets (p99_latency_ms, ttft_ms, tpot_ms)",
+                        limit="load balancer idle timeout for an API request (no p99_latency_ms given)"
+                        if targets.alb_timeout
+                        else "latency targets (p99_latency_ms, ttft_ms, tpot_ms)",
                         value=named,
                         workload_needs=f"at least {best_latency[0] * 1000:,.0f} ms p99 per request at light load "
                         f"on {best_latency[1]} (serving model, docs/sizing.md)",
