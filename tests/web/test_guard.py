@@ -366,3 +366,12 @@ def test_memory_is_given_back_when_the_last_request_ends(monkeypatch: pytest.Mon
     asyncio.run(scenario())
     assert len(calls) == 2
     assert calls[1] - calls[0] >= 2
+
+
+def test_serve_workers_get_the_limits_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `serve --workers N`: uvicorn starts each worker from an import string, so the limits travel
+    # in the environment; each worker's app must have exactly the limits serve was given
+    limits = Limits.for_host("10.0.0.7", ("wtr.internal",), request_timeout_s=9.5, concurrency=3)
+    monkeypatch.setenv(server.LIMITS_ENV, limits.to_json())
+    assert server.app_from_env().state.limits == limits
+    assert limits.allowed_hosts == ("localhost", "127.0.0.1", "::1", "10.0.0.7", "wtr.internal")
