@@ -57,7 +57,7 @@ BIG_DOCUMENT = 5
 
 @dataclass(frozen=True)
 class Limits:
-    """The server's limits; ``wheretorun serve`` sets them from its flags (docs/web.md, "Limits")."""
+    """The server's limits; ``wheretorun serve`` sets them from its flags (docs/web.md, "serve flags")."""
 
     allowed_hosts: tuple[str, ...] = LOOPBACK
     request_timeout_s: float = 60.0
