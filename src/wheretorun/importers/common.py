@@ -230,6 +230,12 @@ def reject_outside_window(con, table: str, ts_col: str = "ts") -> tuple[object, 
     return lo - margin, hi + margin
 
 
+def bad_name(expr: str, limit: int = 256) -> str:
+    """SQL (Trino and DuckDB alike): true when ``expr`` is longer than ``limit`` characters or holds
+    a control character (a name read from a file name or a CSV cell may hold spaces, not those)."""
+    return f"(length({expr}) > {limit} OR regexp_like({expr}, '[\\x00-\\x1f\\x7f]'))"
+
+
 def bad_id(expr: str, limit: int = 256) -> str:
     """SQL (Trino and DuckDB alike): true when ``expr`` is not a plausible AWS id or ARN -- longer
     than ``limit`` characters, or holding anything but letters, digits and ``._:/@+-`` (a newline
