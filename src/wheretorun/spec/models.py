@@ -317,6 +317,18 @@ class Workload(_Strict):
         ge=0.001,
         le=31_536_000_000,
     )
+    ttft_ms: float | None = Field(
+        None,
+        description="Time-to-first-token target at p99, milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
+    )
+    tpot_ms: float | None = Field(
+        None,
+        description="Time-per-output-token target (mean), milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
+    )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
