@@ -12,7 +12,7 @@ from __future__ import annotations
 from .decide import recommend
 from .errors import InputError, Problem
 from .report import render
-from .report.model import Report
+from .results import Report
 from .spec import json_schema, load_workloads
 
 __version__ = "0.1.0"

@@ -19,11 +19,11 @@ from pathlib import Path
 from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
+from ..invoice import construct
 from ..platforms import PLATFORMS, Context, assess
-from ..platforms.base import construct
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
-from ..report.model import (
+from ..results import (
     BreakEven,
     CatalogInfo,
     MonthlyCost,

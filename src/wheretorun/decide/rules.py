@@ -15,7 +15,7 @@ from functools import cached_property
 
 from ..platforms.base import construct, gpu_need
 from ..platforms.usage import Usage
-from ..report.model import Option, TraceStep
+from ..results import Option, TraceStep
 from ..spec.models import WorkloadFile
 
 SELF_MANAGED_GPU = ("ecs-ec2", "eks-ec2")

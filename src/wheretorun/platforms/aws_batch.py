@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import MILLION
 from .base import Context, Priced, blocker, fact_blocker, line
 from .ec2_fleet import ec2_limits, uses_gpu
@@ -94,6 +94,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("sqs/standard-requests"),
                 msgs / MILLION,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{SQS_REQUESTS_PER_MESSAGE} requests per job: send, receive, delete",
             )
         )

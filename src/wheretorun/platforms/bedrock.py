@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..catalog.bedrock import BedrockPrices, bedrock_prices
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import MILLION
 from .base import Context, Infeasible, Priced, fact_blocker, line
 from .capacity import bedrock_quota
@@ -110,6 +110,8 @@ def token_lines(
             tin,
             unit_price=bp.input.value * factor,
             scales_with=["volume", "tokens"],
+            driver="volume",
+            purchase="on-demand",
             note=note,
         )
     ]
@@ -121,6 +123,8 @@ def token_lines(
                 tout,
                 unit_price=bp.output.value * factor,
                 scales_with=["volume", "tokens"],
+                driver="volume",
+                purchase="on-demand",
                 note=note,
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from .base import Context, Priced, blocker
 from .bedrock import common_limits, prices_for, token_lines
 

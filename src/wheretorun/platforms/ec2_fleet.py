@@ -6,7 +6,7 @@ latency target, sized into a fleet for the traffic, cheapest monthly total wins.
 
 from __future__ import annotations
 
-from ..report.model import Blocker, CostComponent, LatencyProfile
+from ..results import Blocker, CostComponent, LatencyProfile
 from .base import Context, Priced, fact_blocker, gpu_need
 from .selfhost import (
     cheapest_fleet,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from .base import Context, Priced
 from .ec2_fleet import ec2_limits, price_on_ec2
 

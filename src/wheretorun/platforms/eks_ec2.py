@@ -6,7 +6,7 @@ shared by several workloads splits it -- the note says so, the line charges it i
 
 from __future__ import annotations
 
-from ..report.model import Blocker, CostComponent, LatencyProfile
+from ..results import Blocker, CostComponent, LatencyProfile
 from ..units import HOURS_PER_MONTH
 from .base import Context, Priced, line
 from .ec2_fleet import ec2_limits, price_on_ec2
@@ -28,6 +28,8 @@ def control_plane(ctx: Context) -> CostComponent:
         "EKS cluster (control plane)",
         ctx.price("eks/control-plane"),
         HOURS_PER_MONTH,
+        driver="fixed",  # the control plane runs all month, whatever the traffic
+        purchase="on-demand",
         note="one cluster for this workload; shared clusters split this line",
     )
 

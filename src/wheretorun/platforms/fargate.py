@@ -7,7 +7,7 @@ vCPU-hour and GB-hour while tasks run (https://aws.amazon.com/fargate/pricing/).
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import money
 from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need, line
 from .selfhost import (
@@ -63,8 +63,20 @@ def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
     duration, so shared (``Context.memo``)."""
     rps, why = cpu_replica_rate(ctx, vcpu)
     hourly = [
-        line(f"Compute ({vcpu:g} vCPU task, x86)", ctx.price("fargate/vcpu-x86"), money(vcpu)),
-        line(f"Memory ({mem:g} GB task, x86)", ctx.price("fargate/memory-x86"), money(mem)),
+        line(
+            f"Compute ({vcpu:g} vCPU task, x86)",
+            ctx.price("fargate/vcpu-x86"),
+            money(vcpu),
+            driver="time",
+            purchase="on-demand",
+        ),
+        line(
+            f"Memory ({mem:g} GB task, x86)",
+            ctx.price("fargate/memory-x86"),
+            money(mem),
+            driver="time",
+            purchase="on-demand",
+        ),
     ]
     return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
 

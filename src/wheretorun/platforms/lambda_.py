@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, CostComponent, LatencyProfile
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
 from .base import Context, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
 from .capacity import lambda_fleet
@@ -84,35 +84,47 @@ def price(ctx: Context) -> Priced:
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
     req_ref = ctx.price("lambda/requests")
     dur_ref = ctx.price("lambda/duration-x86")
-    comps = [line("Requests", req_ref, requests / MILLION, scales_with=["volume"])]
-    comps += tiered_lines(
+    requests_line = line(
+        "Requests", req_ref, requests / MILLION, scales_with=["volume"], driver="volume", purchase="on-demand"
+    )
+    duration = tiered_lines(
         "Duration",
         "x86",
         dur_ref,
         gb_s,
         "GB-s",
         scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
         note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
     )
-    notes = []
+    # the free tier is a capped monthly allowance: fixed (it stops following volume at its cap)
+    free_requests: list[CostComponent] = []
+    free_duration: list[CostComponent] = []
     if ctx.prefs.free_tier:
-        comps.append(
+        free_requests.append(
             line(
                 "Free tier (requests)",
                 req_ref,
                 -min(requests, FREE_REQUESTS) / MILLION,
+                driver="fixed",
+                purchase="free-tier",
                 note="1M requests/month always free (asked for with preferences.free_tier)",
             )
         )
-        comps.append(
+        free_duration.append(
             line(
                 "Free tier (duration)",
                 dur_ref,
                 -min(gb_s, FREE_GB_SECONDS),
                 unit_price=dur_ref.tiers[0].price if dur_ref.tiers else None,
+                driver="fixed",
+                purchase="free-tier",
                 note="400,000 GB-s/month always free",
             )
         )
+    comps = [requests_line, *duration, *free_requests, *free_duration]
+    notes: list[str] = []
     fleet = lambda_fleet(
         u,
         cold_start_s=cat.limit("lambda/cold-start-s").value,
@@ -124,8 +136,9 @@ def price(ctx: Context) -> Priced:
     if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
         provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target)
         if provisioned is not None:
-            comps = [c for c in comps if not c.name.startswith(("Duration", "Free tier (duration)"))]
-            comps += provisioned[0]
+            # provisioned duration replaces on-demand duration (and its free allowance, which
+            # does not apply to provisioned concurrency)
+            comps = [requests_line, *free_requests, *provisioned[0]]
             notes.append(provisioned[1])
             fleet = provisioned[2]
     soft = []
@@ -188,6 +201,8 @@ def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: 
             f"Provisioned concurrency (x86, {environments} environment{'s' if environments > 1 else ''})",
             ctx.price("lambda/provisioned-concurrency-x86"),
             configured,
+            driver="time",  # configured environments, every second of the month
+            purchase="on-demand",
             note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
         ),
         line(
@@ -195,6 +210,8 @@ def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: 
             ctx.price("lambda/provisioned-duration-x86"),
             gb_s,
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
         ),
     ]
     note = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from .base import Context, Priced, blocker, fact_blocker, gpu_need, line
 from .selfhost import cheapest_fleet, fleet_extras, fleet_lines, fleet_notes, gpu_replicas, instances_count
 
@@ -61,6 +61,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("sagemaker/serverless-compute"),
                 gb_s,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",
             )
             return Priced(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
 from .base import Context, Priced, blocker, fact_blocker, line, tiered_lines
 from .lambda_ import memory_mb
@@ -67,6 +67,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("stepfunctions/express-requests"),
                 executions / MILLION,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
             )
         )
         billed_s = Decimal(math.ceil(u.duration_s * 10)) / 10  # 100 ms rounding
@@ -78,6 +80,8 @@ def price(ctx: Context) -> Priced:
             gb_s,
             "GB-s",
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
         )
     else:
         variant = "Standard"
@@ -88,6 +92,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("stepfunctions/standard-transitions"),
                 transitions / 1000,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{TRANSITIONS_PER_EXECUTION} transitions x {u.requests_per_month:,.0f} executions",
             )
         )
@@ -100,6 +106,8 @@ def price(ctx: Context) -> Priced:
             ctx.price("lambda/requests"),
             invocations / MILLION,
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
             note=f"{steps} Lambda step(s) per execution",
         )
     )
@@ -110,6 +118,8 @@ def price(ctx: Context) -> Priced:
         gb_s,
         "GB-s",
         scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
         note=f"{active:,g} s active x {mb:,} MB per execution",
     )
     return Priced(

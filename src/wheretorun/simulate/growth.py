@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..report.model import Report, WorkloadReport
+from ..results import Report, WorkloadReport
 from ..spec.models import WorkloadFile
 from .reprice import layers
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage
-from ..report.model import Option
+from ..results import Option
 from .fleet import fleet_schedule
 
 WEEK_MINUTES = 7 * 24 * 60
