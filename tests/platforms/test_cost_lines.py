@@ -83,7 +83,9 @@ def test_the_json_says_driver_and_purchase_of_every_line(one_workload):
     )
     lam = next(o for w in data["workloads"] for o in w["options"] if o["platform"] == "lambda")
     # Lambda bills requests and GB-seconds: both follow the volume, on-demand
-    assert {(c["name"], c["driver"], c["purchase"]) for c in lam["cost_components"] if c["kind"] == "infra"} == {
+    assert {
+        (c["name"], c["driver"], c["purchase"]) for c in lam["cost_components"] if c["kind"] == "infra"
+    } == {
         ("Requests", "volume", "on-demand"),
         ("Duration (x86, first 6B GB-s)", "volume", "on-demand"),
     }
