@@ -25,8 +25,8 @@ def best_of(fn: Callable[[], object], n: int) -> float:
 
 
 def year_of_traffic(minutes: int, repeat: int):  # type: ignore[no-untyped-def]
-    from wheretorun.simulate.fleet import simulate_fleet, simulate_lambda, simulate_quota
-    from wheretorun.simulate.traffic import preset
+    from wheretorun.fleetsim.fleet import simulate_fleet, simulate_lambda, simulate_quota
+    from wheretorun.fleetsim.traffic import preset
 
     a = preset("spiky", 24e6 * minutes / 43_800, 8, minutes=minutes).per_minute
 

@@ -18,18 +18,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.listing import model_rows, price_row
+from ..catalog.listing import MODELS, price_document, services, today
 from ..catalog.overrides import apply_overrides, load_price_overrides
 from ..catalog.store import STALE_AFTER_DAYS, SUPPORTED_REGIONS, Catalog, load_catalog
 from ..errors import InputError, Problem, did_you_mean
 from .app import err_console, guarded, prices_app
-
-MODELS = "models"
-
-
-def today() -> dt.date:
-    """The date ages are measured against (a function so tests can fix it)."""
-    return dt.date.today()
 
 
 @prices_app.command("show")
@@ -64,7 +57,7 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
     catalog = load_catalog(region)
     if prices_file is not None:
         catalog = apply_overrides(catalog, load_price_overrides(prices_file), file=str(prices_file))
-    known = [*catalog.services(), MODELS]
+    known = services(catalog)
     if service is not None and service not in known:
         raise InputError(
             [
@@ -77,28 +70,16 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
         )
     day = today()
     out = Console(highlight=False, soft_wrap=json_out)
-    if service == MODELS:
-        rows = model_rows(catalog)
-        if json_out:
-            out.print_json(json.dumps({"region": region, "models": rows}))
-        else:
-            out.print(_model_table(rows, region))
-        return
-    entries = [e for k, e in sorted(catalog.prices.items()) if service is None or k.split("/")[0] == service]
-    rows = [price_row(catalog, e, day) for e in entries]
-    stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
+    doc = price_document(catalog, region, service, day)
     if json_out:
-        doc = {
-            "region": region,
-            "today": day.isoformat(),
-            "catalog_as_of": catalog.as_of.isoformat(),
-            "stale_after_days": STALE_AFTER_DAYS,
-            "stale_count": len(stale),
-            "overrides": catalog.applied_overrides(),
-            "prices": rows,
-        }
         out.print_json(json.dumps(doc))
-    else:
+    if service == MODELS:
+        if not json_out:
+            out.print(_model_table(doc["models"], region))
+        return
+    rows = doc["prices"]
+    stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
+    if not json_out:
         if out.width >= WIDE_TABLE:
             out.print(_price_table(rows, region, catalog, day))
         else:

@@ -480,9 +480,8 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
 
 def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
     """The same document as ``wheretorun prices show --json [--service S] [--region R]``."""
-    from ..catalog.listing import model_rows, price_row
+    from ..catalog.listing import price_document, services, today
     from ..catalog.store import SUPPORTED_REGIONS, load_catalog
-    from ..cli.prices import MODELS, today
     from ..errors import did_you_mean
 
     if region not in SUPPORTED_REGIONS:
@@ -497,7 +496,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
             ]
         )
     catalog = load_catalog(region)
-    known = [*catalog.services(), MODELS]
+    known = services(catalog)
     if service is not None and service not in known:
         raise InputError(
             [
@@ -508,25 +507,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
                 )
             ]
         )
-    if service == MODELS:
-        return {"region": region, "models": model_rows(catalog)}
-    day = today()
-    rows = [
-        price_row(catalog, e, day)
-        for k, e in sorted(catalog.prices.items())
-        if service is None or k.split("/")[0] == service
-    ]
-    from ..catalog.store import STALE_AFTER_DAYS
-
-    return {
-        "region": region,
-        "today": day.isoformat(),
-        "catalog_as_of": catalog.as_of.isoformat(),
-        "stale_after_days": STALE_AFTER_DAYS,
-        "stale_count": sum(1 for r in rows if r["age_days"] > STALE_AFTER_DAYS),
-        "overrides": catalog.applied_overrides(),
-        "prices": rows,
-    }
+    return price_document(catalog, region, service, today())
 
 
 def choices() -> dict[str, Any]:
