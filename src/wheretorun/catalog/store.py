@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, did_you_mean
 from .models import (
@@ -255,9 +256,13 @@ class Catalog:
         except KeyError:
             raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
 
+    def model_cards(self) -> list[ArchitectureCard | ProprietaryCard]:
+        """Every model card: open architectures, then proprietary models."""
+        return [*self.open_models.values(), *self.proprietary_models.values()]
+
     def model_ids(self) -> list[str]:
         ids: list[str] = []
-        for card in (*self.open_models.values(), *self.proprietary_models.values()):
+        for card in self.model_cards():
             ids.append(card.id)
             ids.extend(card.aliases)
         return ids
@@ -269,7 +274,7 @@ class Catalog:
         if wanted.endswith("-instruct"):
             candidates.append(wanted.removesuffix("-instruct"))
         for name in candidates:
-            for card in (*self.open_models.values(), *self.proprietary_models.values()):
+            for card in self.model_cards():
                 if name == card.id or name in card.aliases:
                     return card
         return None
@@ -296,14 +301,14 @@ def _read_yaml(path: Path) -> object:
         raise CatalogError(f"{path.name}: invalid YAML: {e}") from None
 
 
-def _validate(model: type, data: object, path: Path):  # type: ignore[no-untyped-def]
+def _validate(model: type[BaseModel], data: object, path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise CatalogError(f"{path.name}: {e}") from None
 
 
-def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:  # type: ignore[type-arg]
+def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:
     out: dict = {}
     for item in items:
         key = getattr(item, attr)

@@ -296,7 +296,7 @@ def map_fargate(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str
         key = FARGATE.get(usage(a))
         dims = dimensions(offer, sku)
         if key in keys and dims:
-            found[key] = Found(_flat(usd(dims[0])), sku)  # type: ignore[index]
+            found[key] = Found(_flat(usd(dims[0])), sku)
     return found
 
 
@@ -366,6 +366,7 @@ def _value_end(text: str, node: yaml.Node) -> int:
 def _rewrite(text: str, name: str, edits: dict[str, _Edit]) -> tuple[str, list[Change]]:
     """Apply ``edits`` to one data file's text; return the new text and the changes made."""
     root = yaml.compose(text)
+    assert root is not None  # the file parsed above (safe_load) and has a prices list
     data = yaml.safe_load(text)
     expected = copy.deepcopy(data)
     spans: list[tuple[int, int, str]] = []

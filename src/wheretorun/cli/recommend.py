@@ -175,14 +175,17 @@ def recommend_cmd(
 
             print_table(report, Console(), details=details, full=full)
             return
+        write: Callable[[BinaryIO], object]
         if fmt == "json":
             write = report.write_json  # workload by workload: an inventory's JSON is never held whole
         else:
             text = render(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
             data = text.encode("utf-8")
 
-            def write(fh: BinaryIO) -> None:
+            def write_text(fh: BinaryIO) -> None:
                 fh.write(data)
+
+            write = write_text
 
         if out is not None:
             try:

@@ -218,7 +218,7 @@ def _where(o: Option | None) -> str:
 
 
 @cache
-def _breakeven_grid():  # type: ignore[no-untyped-def]
+def _breakeven_grid():
     """Multiples of today's volume searched for the crossover: the same grid for every workload."""
     import numpy as np
 
@@ -441,9 +441,8 @@ def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf:
     fleets = [
         o for o in options if o.feasible and o.extras.get("per_replica_rps") and o.platform != "aws-batch"
     ]
-    if pick is not None and pick in fleets:
-        chosen = pick
-    else:
+    chosen: Option | None = pick
+    if pick is None or pick not in fleets:
         chosen = min(fleets, key=lambda o: o.monthly_cost_usd.total, default=None)  # type: ignore[union-attr]
     return capacity_week(usage, chosen, wf.preferences.target_utilisation) if chosen is not None else None
 

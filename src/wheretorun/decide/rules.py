@@ -283,10 +283,10 @@ def q4_token_volume(d: Decision) -> None:
         band = "> 1B tokens/month with stable traffic: self-hosting starts to make financial sense"
     managed = d.cheapest(MANAGED_MODEL)
     self_hosted = d.cheapest(("ecs-ec2", "eks-ec2", "sagemaker-endpoint"))
-    if managed and self_hosted:
+    if managed and self_hosted and managed.monthly_cost_usd and self_hosted.monthly_cost_usd:
         cheaper = (
             managed if managed.monthly_cost_usd.total <= self_hosted.monthly_cost_usd.total else self_hosted
-        )  # type: ignore[union-attr]
+        )
         guideline_says_managed = tokens < GUIDELINE_HIGH
         agree = (cheaper is managed) == guideline_says_managed
         verdict = (

@@ -49,7 +49,7 @@ def render(template: str, **tables: str) -> str:
     return out.strip()
 
 
-def connect():  # type: ignore[no-untyped-def]
+def connect():
     """A DuckDB connection with a memory ceiling, spilling to a temporary directory beyond it.
 
     Two threads (this project's machines have two cores; DuckDB's default is all of them).
@@ -72,7 +72,7 @@ def connect():  # type: ignore[no-untyped-def]
     return con
 
 
-def use_s3_credentials(con, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+def use_s3_credentials(con, paths: list[str]) -> None:
     """For ``s3://`` inputs: DuckDB's httpfs with the user's AWS credential chain (environment,
     ~/.aws profiles, SSO, instance role), through its ``aws`` extension (installed on first use)."""
     if not any(p.startswith("s3://") for p in paths):
@@ -94,7 +94,7 @@ def use_s3_credentials(con, paths: list[str]) -> None:  # type: ignore[no-untype
         ) from None
 
 
-def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:  # type: ignore[no-untyped-def]
+def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:
     """Run ``fn`` (DuckDB queries on ``con``) with a Rich progress bar on stderr when ``enabled``.
 
     The work runs in a thread; this one polls ``con.query_progress()`` (DuckDB's estimate for the
@@ -176,7 +176,7 @@ class Malformed:
         return out
 
 
-def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
+def add_rejects(con, malformed: Malformed) -> None:
     """Count the lines DuckDB rejected while reading (bad encoding, over-long) as malformed records."""
     try:
         rows = con.execute(
@@ -281,7 +281,7 @@ def choose_interval(count: float, window_minutes: float) -> int:
     return INTERVALS_MIN[-1]
 
 
-def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: object) -> Shape:  # type: ignore[no-untyped-def]
+def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: object) -> Shape:
     """Write one ``timestamp,requests`` CSV from a ``profile_sql`` query; return the shape it measures."""
     peak, mean, buckets = con.execute(f"SELECT max(n), avg(n), count(*) FROM ({sql})", {"g": g}).fetchone()
     csv.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +301,7 @@ def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: o
 
 def write_profiles(
     con, source: str, ts_col: str, group_col: str, out: Path, names: dict[str, str]
-) -> dict[str, Shape]:  # type: ignore[no-untyped-def]
+) -> dict[str, Shape]:
     """Write one ``timestamp,requests`` CSV per group beside ``out``; return each group's shape.
 
     Every group is measured over the same window: the first to the last record of the input.

@@ -84,7 +84,7 @@ def _source(files: list[str]) -> str:
     return f"read_csv([{listed}], union_by_name=true, all_varchar=true)"
 
 
-def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:
     src = _source(files)
     cols = {c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
     missing = [c for c in REQUIRED if c not in cols]
@@ -162,7 +162,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     return {"workloads": workloads}, header, summary
 
 
-def _window_hours(con) -> float:  # type: ignore[no-untyped-def]
+def _window_hours(con) -> float:
     """Hours the export covers: first usage start to last usage end.
 
     Without ``line_item_usage_end_date`` the end is the last start plus the export's granularity

@@ -28,9 +28,9 @@ from ..invoice import construct as construct
 from ..invoice import line as line
 from ..invoice import tiered_lines as tiered_lines
 from ..results import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
-from ..spec.models import WorkloadFile
+from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
-from .usage import Usage
+from .usage import ModelInfo, Usage
 
 T = TypeVar("T")
 
@@ -77,15 +77,15 @@ class Context:
         return self.shared(("price", key), lambda: self.catalog.price(key))
 
     @property
-    def workload(self):  # type: ignore[no-untyped-def]
+    def workload(self) -> Workload:
         return self.usage.workload
 
     @property
-    def prefs(self):  # type: ignore[no-untyped-def]
+    def prefs(self) -> Preferences:
         return self.wf.preferences
 
     @property
-    def model(self):  # type: ignore[no-untyped-def]
+    def model(self) -> ModelInfo | None:
         return self.usage.model
 
     @property
@@ -183,7 +183,7 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
     The same for every workload of a team, so computed once per (profile, team, overrides): the
     returned lines are shared and must not be mutated.
     """
-    override = ctx.wf.engineering.get(profile_key.split(":")[0])
+    override = ctx.wf.engineering.get(profile_key.split(":")[0])  # type: ignore[call-overload]  # a platform id
     key = (
         id(ctx.catalog.engineering),
         profile_key,
@@ -204,7 +204,7 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     cat = ctx.catalog
     platform_id = profile_key.split(":")[0]
     prof = cat.engineering_profile(profile_key)
-    override = ctx.wf.engineering.get(platform_id)
+    override = ctx.wf.engineering.get(platform_id)  # type: ignore[call-overload]  # a platform id
     setup = prof.setup_hours
     upkeep = prof.upkeep_hours_per_month
     oncall = prof.oncall_hours_per_month

@@ -111,7 +111,7 @@ def profile_path(usage: Usage) -> Path | None:
 
 
 @lru_cache(maxsize=16)
-def _profile(path: str, mtime_ns: int, size: int, field_path: str, label: str):  # type: ignore[no-untyped-def]
+def _profile(path: str, mtime_ns: int, size: int, field_path: str, label: str):
     return load_profile(Path(path), field_path=field_path, label=label)
 
 

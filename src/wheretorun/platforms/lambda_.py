@@ -176,7 +176,7 @@ def price(ctx: Context) -> Priced:
     )
 
 
-def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: float):  # type: ignore[no-untyped-def]
+def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: float):
     """Provisioned concurrency sized to the simulated peak, when cold starts break the p99 target.
 
     Priced as AWS bills it (https://aws.amazon.com/lambda/pricing/): the configured environments for

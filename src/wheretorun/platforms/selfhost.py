@@ -152,7 +152,8 @@ def serving_fits(
                 need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
                 if need > inst.total_accelerator_memory_gb * 0.9:
                     continue
-                rps, lat = 1.0 / training_s, training_s  # type: ignore[operator]
+                assert training_s is not None  # training is training_s is not None
+                rps, lat = 1.0 / training_s, training_s
             else:
                 rps = requests_per_second(
                     fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps
@@ -177,7 +178,7 @@ def serving_fits(
 SHORTLIST = 3
 
 
-def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: ignore[no-untyped-def]
+def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:
     """The ``SHORTLIST`` candidates with the lowest closed-form monthly cost (hourly price x the
     replicas the peak needs all month, or x the work-hours of a batch), cheapest first.
 
@@ -190,7 +191,7 @@ def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: 
     peak = ctx.usage.peak_rps
     utilisation = ctx.prefs.target_utilisation
 
-    def estimate(c) -> float:  # type: ignore[no-untyped-def]
+    def estimate(c) -> float:
         paid, rps = price_and_rate(c)
         if rps <= 0:
             return math.inf

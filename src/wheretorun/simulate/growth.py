@@ -84,7 +84,7 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
     }
 
 
-def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:  # type: ignore[no-untyped-def]
+def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:
     g = f"{rate:.0%}/month"
     if not changes and overtaken is None:
         text = f"at {g}, {cheapest[0]} stays the cheapest for all {months} months"

@@ -16,6 +16,7 @@ Spearman rank correlation between the input and the total over the draws beside 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -64,7 +65,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     return out
 
 
-def _cost(m: OptionModel, x: dict[str, np.ndarray | float], n: int | None = None) -> np.ndarray:
+def _cost(m: OptionModel, x: Mapping[str, np.ndarray | float], n: int | None = None) -> np.ndarray:
     c = m.cost(
         v=x.get("volume", 1.0),
         t=x.get("tokens_per_request", 1.0),
@@ -154,8 +155,8 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                     "rank_correlation": round(_spearman(x_ranks[name], target_ranks), 3),
                 }
             )
-        sens.sort(key=lambda s: -s["swing_usd"])
-        best = max(options, key=lambda o: o["p_cheapest"])
+        sens.sort(key=lambda s: -float(s["swing_usd"]))  # type: ignore[arg-type]  # a float, set above
+        best = max(options, key=lambda o: float(o["p_cheapest"]))  # type: ignore[arg-type]  # a float
         out_layers.append(
             {
                 "layer": layer,

@@ -149,7 +149,9 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
 def layers(wr: WorkloadReport, wf: WorkloadFile) -> list[tuple[str, str | None, list[OptionModel]]]:
     """[(layer, recommended option key, option models)] for the workload's layers with a priced option."""
     out = []
-    groups = [(wr.options, wr.recommendation.platform, wr.recommendation.instance_type)]
+    groups: list[tuple[list[Option], str | None, str | None]] = [
+        (wr.options, wr.recommendation.platform, wr.recommendation.instance_type)
+    ]
     if wr.model_options:
         groups.append(
             (wr.model_options, wr.recommendation.model_platform, wr.recommendation.model_instance_type)

@@ -25,7 +25,7 @@ def check_positive(problems: list[Problem], flag: str, value: float | None, limi
 
 def resolve_size_request(
     model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens
-) -> SizeResult:  # type: ignore[no-untyped-def]
+) -> SizeResult:
     catalog = load_catalog()
     problems: list[Problem] = []
     if (model is None) == (params_b is None):

@@ -162,7 +162,7 @@ def _workload_file(data: Any, name: str) -> WorkloadFile:
     return wf
 
 
-def _recommend(wf: WorkloadFile, name: str, charts: bool = False):  # type: ignore[no-untyped-def]
+def _recommend(wf: WorkloadFile, name: str, charts: bool = False):
     """The report; ``charts``: with the chart data, for the HTML page and report."""
     from ..decide import recommend
 
@@ -205,7 +205,7 @@ ERROR_SCHEMA = {
         },
     },
 }
-ERRORS = {
+ERRORS: dict[str | int, dict[str, Any]] = {
     str(code): {
         "description": text,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
