@@ -35,10 +35,10 @@ from .models import (
     ProprietaryCard,
     Tier,
 )
+from .scope import STALE_AFTER_DAYS as STALE_AFTER_DAYS
+from .scope import SUPPORTED_REGIONS as SUPPORTED_REGIONS
 
 DATA_DIR = Path(__file__).parent / "data"
-SUPPORTED_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
-STALE_AFTER_DAYS = 120
 
 
 class CatalogError(Exception):

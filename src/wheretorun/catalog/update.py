@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem, did_you_mean
+from .scope import default_catalog_dir as default_catalog_dir
 from .store import DATA_DIR, SUPPORTED_REGIONS, CatalogError, load_catalog_dir
 
 PRICE_LIST = "https://pricing.us-east-1.amazonaws.com"
@@ -79,10 +80,6 @@ class Change:
             return float((Decimal(self.new) - old) / old * 100) if old else None
         except ArithmeticError:
             return None
-
-
-def default_catalog_dir() -> Path:
-    return Path.home() / ".config" / "wheretorun" / "catalog"
 
 
 # ---- fetching -------------------------------------------------------------------------------------

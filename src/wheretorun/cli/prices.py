@@ -12,17 +12,25 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.listing import MODELS, price_document, services, today
-from ..catalog.overrides import apply_overrides, load_price_overrides
-from ..catalog.store import STALE_AFTER_DAYS, SUPPORTED_REGIONS, Catalog, load_catalog
+from ..catalog.scope import STALE_AFTER_DAYS, SUPPORTED_REGIONS
 from ..errors import InputError, Problem, did_you_mean
 from .app import err_console, guarded, prices_app
+
+if TYPE_CHECKING:
+    from ..catalog.store import Catalog
+
+
+def today() -> dt.date:
+    """The date ages are measured against (``catalog.listing.today``; here so tests can fix it)."""
+    from ..catalog.listing import today
+
+    return today()
 
 
 @prices_app.command("show")
@@ -43,6 +51,10 @@ def show(
 
 
 def _show(service: str | None, region: str, json_out: bool, prices_file: Path | None) -> None:
+    from ..catalog.listing import MODELS, price_document, services
+    from ..catalog.overrides import apply_overrides, load_price_overrides
+    from ..catalog.store import load_catalog
+
     if region not in SUPPORTED_REGIONS:
         raise InputError(
             [
