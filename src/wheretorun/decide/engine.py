@@ -50,17 +50,57 @@ BREAKEVEN_GRID = 2000  # log-spaced volumes: 0.5 % steps
 def catalog_for(
     wf: WorkloadFile, file: str, extra: PriceOverrides | None = None, extra_file: str = ""
 ) -> Catalog:
-    """The catalog in the file's region with the file's (and the --prices file's) prices merged."""
+    """The catalog in the file's region with the file's and the --prices file's prices merged.
+
+    Precedence (docs/catalog.md): for the same price key, or the same service's discount, the
+    ``--prices`` file beats the workload file's ``prices:`` (the person running the command
+    decides). The winner comes first (``Catalog._adjust`` applies the first match); the loser stays
+    listed, its note saying it was not applied and why, so the trace and the report show both.
+    """
     catalog = load_catalog().in_region(wf.region, file=file)
     for overrides, src, prefix in ((wf.prices, file, "prices"), (extra, extra_file or "<prices>", "prices")):
         if overrides is not None and (overrides.overrides or overrides.discount_pct):
             merged = catalog.with_overrides(overrides.overrides, overrides.discount_pct, src, prefix)
+            beaten = tuple(
+                (
+                    key,
+                    value,
+                    f"{note}; not applied: {src} gives this key and --prices beats the workload file",
+                )
+                if key in overrides.overrides
+                else (key, value, note)
+                for key, value, note in catalog.overrides
+            )
             catalog = replace(
                 merged,
-                overrides=catalog.overrides + merged.overrides,
-                discounts=catalog.discounts + merged.discounts,
+                overrides=merged.overrides + beaten,
+                discounts=merged.discounts + catalog.discounts,
             )
     return catalog
+
+
+def _overrides_step(catalog: Catalog) -> TraceStep:
+    """Which prices are the user's, and for a key or service given twice which source won (the
+    first listed: ``catalog_for`` puts ``--prices`` first) and which was overridden."""
+    keys = {key for key, _, _ in catalog.overrides}
+    services: dict[str, Decimal] = {}
+    discounts = []
+    for service, pct in catalog.discounts:
+        if service in services:
+            discounts.append(
+                f"{pct}% off every {service} price (workload file): not applied, --prices gives "
+                f"{services[service]}% and beats the workload file"
+            )
+        else:
+            services[service] = pct
+            discounts.append(f"{pct}% off every {service} price")
+    return TraceStep(
+        question="Which prices are yours rather than the catalog's?",
+        answer=f"{len(keys)} override(s), {len(services)} discount(s)",
+        because="; ".join(
+            [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides] + discounts
+        ),
+    )
 
 
 def assess_all(
@@ -330,16 +370,7 @@ def recommend_workload(
     warnings: list[str] = []
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
-        trace.append(
-            TraceStep(
-                question="Which prices are yours rather than the catalog's?",
-                answer=f"{len(catalog.overrides)} override(s), {len(catalog.discounts)} discount(s)",
-                because="; ".join(
-                    [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
-                    + [f"{pct}% off every {service} price" for service, pct in catalog.discounts]
-                ),
-            )
-        )
+        trace.append(_overrides_step(catalog))
     model_options: list[Option] = []
     model_pick: Option | None = None
     musage: Usage = usage
