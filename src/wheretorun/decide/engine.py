@@ -20,7 +20,7 @@ from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
 from ..invoice import construct
-from ..platforms import PLATFORMS, Context, assess
+from ..platforms import PLATFORMS, Context, assess, traits
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..results import (
@@ -40,7 +40,6 @@ from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
-SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
 #: Ties in cost go to the platform listed first.
 PLATFORM_RANK = {pid: i for i, pid in enumerate(PLATFORMS)}
 BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the crossover
@@ -210,45 +209,34 @@ def choose(d: Decision) -> Option | None:
 
 
 def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | None, compliance: bool) -> str:
+    """The pattern of the answer, read from the picked platforms' declared traits (``Traits``)."""
     w = usage.workload
-    p = layer_pick.platform if layer_pick else None
+    p = traits(layer_pick.platform) if layer_pick else None
     long_tail = usage.duration_p99_s > 900 >= usage.duration_s
     if w.role in ORCHESTRATION_ROLES:
         if long_tail and p is not None:
             return "hybrid-queue"
-        if p == "step-functions":
-            return "long-flow-on-step-functions"
-        m = model_pick.platform if model_pick else None
-        if m in ("bedrock", "bedrock-batch"):
+        if p is not None and p.workflow:
+            return p.orchestration_pattern
+        m = traits(model_pick.platform) if model_pick else None
+        if m is not None and m.managed_model:
             return "agent-with-bedrock"
-        if m in SELF_HOSTED:
+        if m is not None and m.self_hosted:
             return "agent-with-self-hosted-model"
         if w.trigger in ("event", "queue", "schedule"):
             return "event-driven-glue"
-        return "serverless-orchestration" if p == "lambda" else "orchestration-on-containers"
-    if p is None:
+        return p.orchestration_pattern if p is not None else "orchestration-on-containers"
+    if p is None or layer_pick is None:
         return "none"
-    if compliance and p in SELF_HOSTED:
+    if compliance and p.self_hosted:
         return "in-vpc-self-hosted"
     if w.role == "fine-tuning":
         return "gpu-training-job"
-    if long_tail and p in ("fargate", "ecs-ec2", "eks-ec2", "aws-batch"):
+    if long_tail and p.containers:
         return "hybrid-queue"
-    if p in ("bedrock-batch", "aws-batch"):
-        return "async-batch"
-    if p == "bedrock":
-        return "rag-with-bedrock" if w.role == "rag" else "managed-inference-on-bedrock"
-    if p in ("ecs-ec2", "eks-ec2"):
-        return (
-            "self-hosted-llm-on-gpu"
-            if layer_pick and layer_pick.extras.get("uses_gpu")
-            else "cpu-model-on-containers"
-        )
-    if p == "fargate":
-        return "rag-on-fargate" if w.role in ("rag", "embedding", "reranking") else "cpu-inference-on-fargate"
-    if p == "sagemaker-endpoint":
-        return "managed-endpoint-on-sagemaker"
-    return "cpu-model-on-lambda"
+    if p.gpu_pattern is not None and layer_pick.extras.get("uses_gpu"):
+        return p.gpu_pattern
+    return p.role_patterns.get(w.role, p.model_pattern)
 
 
 def _where(o: Option | None) -> str:
@@ -286,8 +274,15 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
         f"(and 'up to {GUIDELINE_MID / 1e6:,.0f}M tokens/month Bedrock wins with ops included')"
     )
-    managed = next((o for o in options if o.platform == "bedrock" and o.feasible), None)
-    hosted = [o for o in options if o.platform in SELF_HOSTED and o.feasible]
+    managed = next(
+        (
+            o
+            for o in options
+            if o.feasible and traits(o.platform).managed_model and not traits(o.platform).batch
+        ),
+        None,
+    )
+    hosted = [o for o in options if o.feasible and traits(o.platform).self_hosted]
     if managed is None or not hosted or tokens_now <= 0:
         return BreakEven(
             tokens_per_month=None,
@@ -310,7 +305,11 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         for i in range(0, BREAKEVEN_GRID, BREAKEVEN_GRID // 40):
             tokens = tokens_now * float(v[i])
             points.append(
-                {"tokens_per_month": tokens, "platform": "bedrock", "monthly_usd": float(bedrock_cost[i])}
+                {
+                    "tokens_per_month": tokens,
+                    "platform": managed.platform,
+                    "monthly_usd": float(bedrock_cost[i]),
+                }
             )
             points.append(
                 {
@@ -324,7 +323,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         return BreakEven(
             tokens_per_month=None,
             self_hosted_platform=hosted[0].platform,
-            managed_platform="bedrock",
+            managed_platform=managed.platform,
             current_tokens_per_month=tokens_now,
             guideline=guideline,
             note=f"self-hosting stays dearer than Bedrock up to {hi:,.0f}x today's volume; {method}",
@@ -343,7 +342,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     return BreakEven(
         tokens_per_month=tokens,
         self_hosted_platform=at.platform,
-        managed_platform="bedrock",
+        managed_platform=managed.platform,
         current_tokens_per_month=tokens_now,
         guideline=guideline,
         note=f"{note}; {method}",
@@ -470,7 +469,7 @@ def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf:
     from ..simulate.week import capacity_week
 
     fleets = [
-        o for o in options if o.feasible and o.extras.get("per_replica_rps") and o.platform != "aws-batch"
+        o for o in options if o.feasible and o.extras.get("per_replica_rps") and not traits(o.platform).batch
     ]
     chosen: Option | None = pick
     if pick is None or pick not in fleets:

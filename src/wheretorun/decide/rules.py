@@ -13,13 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..platforms import having
 from ..platforms.base import construct, gpu_need
 from ..platforms.usage import Usage
 from ..results import Option, TraceStep
 from ..spec.models import WorkloadFile
 
-SELF_MANAGED_GPU = ("ecs-ec2", "eks-ec2")
-MANAGED_MODEL = ("bedrock", "bedrock-batch")
+#: Platform groups the rules name, read from the platforms' declared traits (``platforms.having``).
+SELF_MANAGED_GPU = having(self_hosted=True, gpu_ops_profile=True)  # GPU fleets your team runs: ECS, EKS
+MANAGED_MODEL = having(managed_model=True)  # Bedrock, on demand and batch
+SELF_HOSTED = having(self_hosted=True)
+CPU_ONLY = having(gpu_capable=False, hosts_weights=True, workflow=False)  # Lambda, Fargate
 #: Seed 1, question 4: guideline thresholds in tokens per month.
 GUIDELINE_LOW = 100e6
 GUIDELINE_MID = 500e6
@@ -92,7 +96,7 @@ def q2_needs_gpu(d: Decision) -> None:
     if d.layer != "model":
         return
     needs, why = gpu_need(d.usage, d.wf)
-    cpu_ok = [o.platform for o in d.feasible if o.platform in ("lambda", "fargate")]
+    cpu_ok = [o.platform for o in d.feasible if o.platform in CPU_ONLY]
     d.ask(
         "2. Does the model need a GPU?",
         "yes" if needs else "no",
@@ -282,7 +286,7 @@ def q4_token_volume(d: Decision) -> None:
     else:
         band = "> 1B tokens/month with stable traffic: self-hosting starts to make financial sense"
     managed = d.cheapest(MANAGED_MODEL)
-    self_hosted = d.cheapest(("ecs-ec2", "eks-ec2", "sagemaker-endpoint"))
+    self_hosted = d.cheapest(SELF_HOSTED)
     if managed and self_hosted and managed.monthly_cost_usd and self_hosted.monthly_cost_usd:
         cheaper = (
             managed if managed.monthly_cost_usd.total <= self_hosted.monthly_cost_usd.total else self_hosted

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Priced, blocker, fact_blocker, line
+from .base import Context, Priced, Traits, blocker, fact_blocker, line
 from .ec2_fleet import ec2_limits, uses_gpu
 from .selfhost import (
     cheapest_fleet,
@@ -24,6 +24,16 @@ from .selfhost import (
 )
 
 ID = "aws-batch"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=True,
+    batch=True,
+    containers=True,
+    model_pattern="async-batch",
+    gpu_ops_profile=True,
+)
 SQS_REQUESTS_PER_MESSAGE = 3  # send, receive, delete
 
 
@@ -117,11 +127,3 @@ def price(ctx: Context) -> Priced:
             cold_start_s=start, scale_out_s=start, note="job start (queue, launch, image pull)"
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "aws-batch:gpu" if priced.uses_gpu else "aws-batch"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -1,13 +1,18 @@
-"""The shape every platform module shares, and the invoice helpers they all use.
+"""The contract every platform module keeps, and the helpers they all use.
 
-A platform module (``platforms/<id>.py``) answers the same four questions, infracost-style:
+A platform module (``platforms/<id>.py``, registered in ``platforms.PLATFORMS``) declares
+(``PlatformModule``):
 
+- ``ID``: its contract platform id, and ``TRAITS``: what kind of platform it is (``Traits``: hosts
+  weights, self-hosted, managed model, GPU-capable, batch, its patterns), which the decision reads
+  instead of lists of platform ids;
 - ``limits(ctx) -> list[Blocker]``: the hard limits this workload breaks, each with its number;
-- ``price(ctx) -> Priced``: itemised cost components (names price keys, never holds a price);
-- ``OPS_PROFILE`` / ``ops_key(ctx)``: which engineering profile of the catalog applies;
-- ``latency(ctx, priced) -> LatencyProfile``: cold start and scale-out time.
+- ``price(ctx) -> Priced``: itemised cost components (names price keys, never holds a price), and
+  its latency profile (``Priced.latency``).
 
-``assess(module, ctx)`` turns those answers into one ``Option`` of the report.
+Its engineering profile is its id (``<id>:gpu`` on a GPU when ``Traits.gpu_ops_profile``).
+``assess(module, ctx)`` turns those answers into one ``Option`` of the report. Adding a platform is
+its module, its data (catalog prices, limits, ``engineering.yml``) and its tests.
 """
 
 from __future__ import annotations
@@ -16,8 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..catalog.store import Catalog, PriceRef
 
@@ -33,6 +37,40 @@ from ..units import money
 from .usage import ModelInfo, Usage
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What kind of platform a module is: the facts the decision reads, declared once per platform.
+
+    ``model_pattern`` names the pattern when the platform serves the model layer (``role_patterns``
+    by workload role and ``gpu_pattern`` on a GPU refine it); ``orchestration_pattern`` when it runs
+    the orchestration layer (a ``workflow`` engine's pattern wins over the model it calls).
+    """
+
+    hosts_weights: bool  # runs model weights you deploy (so proprietary weights cannot run on it)
+    self_hosted: bool  # your team runs the model servers (ECS/EKS instances, SageMaker endpoints)
+    managed_model: bool  # a model behind AWS's API (Bedrock), no servers of yours
+    gpu_capable: bool  # offers accelerators
+    batch: bool  # runs queued jobs, not a request/response service
+    containers: bool  # runs containers of any duration (takes the long tail Lambda's timeout leaves)
+    model_pattern: str
+    orchestration_pattern: str = "orchestration-on-containers"
+    gpu_pattern: str | None = None
+    role_patterns: dict[str, str] = field(default_factory=dict)
+    workflow: bool = False
+    gpu_ops_profile: bool = False  # a separate engineering profile when it runs GPUs (``<id>:gpu``)
+
+
+class PlatformModule(Protocol):
+    """The contract of a platform module (see the module docstring)."""
+
+    ID: str
+    TRAITS: Traits
+
+    def limits(self, ctx: Context) -> list[Blocker]: ...
+
+    def price(self, ctx: Context) -> Priced: ...
 
 
 @dataclass
@@ -274,8 +312,24 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     return lines, profile
 
 
-def assess(module: ModuleType, ctx: Context) -> Option:
-    """Ask a platform module its four questions and assemble the report's Option."""
+def ops_key(module: PlatformModule, priced: Priced) -> str:
+    """The engineering profile of an option: the platform's, its GPU variant when it runs GPUs."""
+    return f"{module.ID}:gpu" if module.TRAITS.gpu_ops_profile and priced.uses_gpu else module.ID
+
+
+def proprietary_weights(ctx: Context, hint: str = "") -> Blocker | None:
+    """The blocker of every platform that hosts weights: a proprietary model's are not available
+    to deploy (None when the model layer's model is not proprietary)."""
+    m = ctx.model
+    if not ctx.is_model_layer or m is None or m.weights != "proprietary":
+        return None
+    return fact_blocker(
+        "Weights available to deploy", "proprietary models are API-only", f"{m.label} weights{hint}"
+    )
+
+
+def assess(module: PlatformModule, ctx: Context) -> Option:
+    """Ask a platform module its questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
     if not blockers:
@@ -301,7 +355,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
             blockers=blockers,
             layer=ctx.layer,
         )
-    ops, profile = ops_lines(ctx, module.ops_key(ctx, priced))
+    ops, profile = ops_lines(ctx, ops_key(module, priced))
     infra = sum((c.monthly_usd for c in priced.components), Decimal(0))
     ops_total = sum((c.monthly_usd for c in ops), Decimal(0))
     # constructed without re-validation: every field is built above from validated parts (hot path)
@@ -318,7 +372,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
         notes=priced.notes,
         layer=ctx.layer,
         ops_profile=profile,
-        latency=priced.latency or module.latency(ctx, priced),
+        latency=priced.latency or LatencyProfile(),
         soft_warnings=priced.soft_warnings,
         extras={**priced.extras, "uses_gpu": priced.uses_gpu},
     )

@@ -12,10 +12,20 @@ from decimal import Decimal
 from ..catalog.bedrock import BedrockPrices, bedrock_prices
 from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Infeasible, Priced, fact_blocker, line
+from .base import Context, Infeasible, Priced, Traits, fact_blocker, line
 from .capacity import bedrock_quota
 
 ID = "bedrock"
+TRAITS = Traits(
+    hosts_weights=False,
+    self_hosted=False,
+    managed_model=True,
+    gpu_capable=True,
+    batch=False,
+    containers=False,
+    model_pattern="managed-inference-on-bedrock",
+    role_patterns={"rag": "rag-with-bedrock"},
+)
 PRICING = "https://aws.amazon.com/bedrock/pricing/"
 
 
@@ -166,11 +176,3 @@ def price(ctx: Context) -> Priced:
             note=f"model already loaded; ~{first:g} s to first token",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "bedrock"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -13,10 +13,31 @@ from decimal import Decimal
 
 from ..results import Blocker, CostComponent, LatencyProfile
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
-from .base import Context, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
+from .base import (
+    Context,
+    Priced,
+    Traits,
+    blocker,
+    ceil_ms,
+    fact_blocker,
+    gpu_need,
+    line,
+    proprietary_weights,
+    tiered_lines,
+)
 from .capacity import lambda_fleet
 
 ID = "lambda"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=False,
+    model_pattern="cpu-model-on-lambda",
+    orchestration_pattern="serverless-orchestration",
+)
 FREE_REQUESTS = Decimal(1_000_000)
 FREE_GB_SECONDS = Decimal(400_000)  # AWS Lambda free tier (always free), off unless asked for
 
@@ -66,12 +87,8 @@ def limits(ctx: Context) -> list[Blocker]:
                     f"{u.model.footprint.weights_gb:.2f} GB of weights in the image",
                 )
             )
-    if ctx.is_model_layer and u.model is not None and u.model.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{u.model.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     return out
 
 
@@ -220,11 +237,3 @@ def provisioned_variant(ctx: Context, fleet, gb_s: Decimal, mb: int, target_ms: 
         f"peak), p99 {warm.p99_ms:,.0f} ms"
     )
     return lines, note, warm
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "lambda"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

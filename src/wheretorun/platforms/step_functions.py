@@ -13,10 +13,21 @@ from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
-from .base import Context, Priced, blocker, fact_blocker, line, tiered_lines
+from .base import Context, Priced, Traits, blocker, fact_blocker, line, tiered_lines
 from .lambda_ import memory_mb
 
 ID = "step-functions"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=False,
+    model_pattern="long-flow-on-step-functions",
+    orchestration_pattern="long-flow-on-step-functions",
+    workflow=True,
+)
 TRANSITIONS_PER_EXECUTION = 6  # start, ~4 task/choice states, end: a typical agent loop
 EXPRESS_MEMORY_MB = 64  # Express bills memory in 64-MB chunks; a workflow's own state is small
 
@@ -134,11 +145,3 @@ def price(ctx: Context) -> Priced:
             note=f"{variant} workflow; steps start like Lambda functions",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "step-functions"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()
