@@ -79,4 +79,4 @@ def test_a_new_platform_gets_its_pattern_from_its_traits_not_a_branch(monkeypatc
     pick = Option(
         platform="new-platform", feasible=True, monthly_cost_usd=MonthlyCost(infra=1, ops=0, total=1)
     )
-    assert pattern_for(usage, pick, None, False) == "model-on-new-platform"
+    assert pattern_for(usage, pick, None, False, 900) == "model-on-new-platform"

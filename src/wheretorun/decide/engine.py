@@ -126,6 +126,7 @@ def decide_layer(
         wf=wf,
         layer=layer,
         options=assess_all(usage, wf, catalog, layer, file, memo),
+        lambda_timeout_s=catalog.limit("lambda/timeout").value,
         trace_prefix=trace_prefix,
     )
     annotate_unit_costs(d)
@@ -208,11 +209,18 @@ def choose(d: Decision) -> Option | None:
     return pick
 
 
-def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | None, compliance: bool) -> str:
-    """The pattern of the answer, read from the picked platforms' declared traits (``Traits``)."""
+def pattern_for(
+    usage: Usage,
+    layer_pick: Option | None,
+    model_pick: Option | None,
+    compliance: bool,
+    lambda_timeout_s: float,
+) -> str:
+    """The pattern of the answer, read from the picked platforms' declared traits (``Traits``);
+    ``lambda_timeout_s`` (catalog ``lambda/timeout``) tells a long tail from the rest."""
     w = usage.workload
     p = traits(layer_pick.platform) if layer_pick else None
-    long_tail = usage.duration_p99_s > 900 >= usage.duration_s
+    long_tail = usage.duration_p99_s > lambda_timeout_s >= usage.duration_s
     if w.role in ORCHESTRATION_ROLES:
         if long_tail and p is not None:
             return "hybrid-queue"
@@ -398,7 +406,7 @@ def recommend_workload(
         if o is not None:
             warnings += [f"{o.platform}: {s}" for s in o.soft_warnings]
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
-    pattern = pattern_for(usage, pick, model_pick, compliance)
+    pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)
     extras: dict = {}
     if model_options:

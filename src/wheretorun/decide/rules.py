@@ -38,6 +38,8 @@ class Decision:
     wf: WorkloadFile
     layer: str
     options: list[Option]
+    #: Lambda's hard timeout (catalog limit ``lambda/timeout``): past it, work goes to a queue.
+    lambda_timeout_s: float
     trace: list[TraceStep] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     not_preferred: dict[str, str] = field(default_factory=dict)  # platform -> reason
@@ -175,12 +177,12 @@ def hard_limits(d: Decision) -> None:
 
 def q7_longer_than_15_minutes(d: Decision) -> None:
     u = d.usage
-    timeout = 900
+    timeout = d.lambda_timeout_s
     if u.duration_p99_s > timeout:
         d.ask(
             "7. Does the work take more than 15 minutes?",
             "yes" if u.duration_s > timeout else "the tail does",
-            f"duration_s {u.duration_s:,g} s, p99 {u.duration_p99_s:,g} s vs Lambda's 900 s limit: "
+            f"duration_s {u.duration_s:,g} s, p99 {u.duration_p99_s:,g} s vs Lambda's {timeout:g} s limit: "
             + (
                 "use a queue and a container or batch job, or Step Functions with callbacks."
                 if d.layer == "orchestration" or u.duration_s > timeout
@@ -191,7 +193,7 @@ def q7_longer_than_15_minutes(d: Decision) -> None:
         d.ask(
             "7. Does the work take more than 15 minutes?",
             "no",
-            f"duration_s {u.duration_s:,g} s (p99 {u.duration_p99_s:,g} s) is within Lambda's 900 s limit.",
+            f"duration_s {u.duration_s:,g} s (p99 {u.duration_p99_s:,g} s) is within Lambda's {timeout:g} s limit.",
         )
 
 
@@ -323,14 +325,22 @@ def seed2_framework(d: Decision) -> None:
     u = d.usage
     p = d.wf.preferences
     per_min = u.mean_rps * 60
+    few, many = p.lambda_favoured_below_per_minute, p.containers_favoured_above_rps
+    frequency = (
+        f"< {few:g}/min favours Lambda"
+        if per_min < few
+        else f"> {many:g}/s favours always-on containers"
+        if u.mean_rps > many
+        else "between the thresholds: cost decides"
+    )
     fits_comfort = u.duration_s < p.lambda_comfort_duration_s and u.memory_gb <= p.lambda_comfort_memory_gb
     d.ask(
         "Seed 2: duration, memory, trigger, frequency?",
         "Lambda's comfort zone" if fits_comfort else "outside Lambda's comfort zone",
-        f"duration {u.duration_s:g} s vs preference {p.lambda_comfort_duration_s:g} s (hard limit 900 s); memory "
+        f"duration {u.duration_s:g} s vs preference {p.lambda_comfort_duration_s:g} s (hard limit {d.lambda_timeout_s:g} s); memory "
         f"{u.memory_gb:g} GB vs preference {p.lambda_comfort_memory_gb:g} GB (hard limit 10,240 MB); trigger "
         f"'{u.workload.trigger}'; {per_min:,.3g} requests/minute on average "
-        f"({'< 10/min favours Lambda' if per_min < 10 else '> 100/s favours always-on containers' if u.mean_rps > 100 else 'between the thresholds: cost decides'}). "
+        f"({frequency}). "
         "The preferences are soft; only the AWS limits exclude.",
     )
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Priced, Traits, blocker, fact_blocker, line
+from .base import Context, Priced, Traits, blocker, fact_blocker, line, runs_as_jobs
 from .ec2_fleet import ec2_limits, uses_gpu
 from .selfhost import (
     cheapest_fleet,
@@ -53,8 +53,12 @@ def limits(ctx: Context) -> list[Blocker]:
                 "https://docs.aws.amazon.com/batch/latest/userguide/what-is-batch.html",
             )
         ]
-    jobs = w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
-    if not jobs and w.trigger == "api" and ctx.usage.duration_p99_s <= 900:
+    jobs = runs_as_jobs(ctx)
+    if (
+        not jobs
+        and w.trigger == "api"
+        and ctx.usage.duration_p99_s <= ctx.catalog.limit("lambda/timeout").value
+    ):
         out.append(
             blocker(
                 ctx,

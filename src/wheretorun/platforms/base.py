@@ -180,15 +180,31 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
             False,
             f"{m.label} is a generative model of {m.params_b:g}B parameters, at or below {threshold:g}B",
         )
-    if m.params_b < 0.5:
+    cpu_max = wf.preferences.cpu_model_max_params_b
+    if m.params_b < cpu_max:
         return (
             False,
-            f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters (< 500M run fine on CPU, seed 1)",
+            f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters "
+            f"(< {cpu_max * 1000:g}M run fine on CPU, seed 1)",
         )
     return (
         True,
-        f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b:g}B parameters (>= 500M: GPU for production latency)",
+        f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b:g}B parameters "
+        f"(>= {cpu_max * 1000:g}M: GPU for production latency)",
     )
+
+
+def is_batch(ctx: Context) -> bool:
+    """Is the work a batch of jobs rather than requests to answer? Batch traffic, batch inference
+    or fine-tuning: a fleet then runs the work to completion (no standing replicas, no load balancer)."""
+    w = ctx.workload
+    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
+
+
+def runs_as_jobs(ctx: Context) -> bool:
+    """Can the work run as queued jobs (AWS Batch, Bedrock batch inference)? A batch, or work on a
+    schedule."""
+    return is_batch(ctx) or ctx.workload.trigger == "schedule"
 
 
 def _article(word: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
-from .base import Context, Priced, Traits, blocker
+from .base import Context, Priced, Traits, blocker, runs_as_jobs
 from .bedrock import common_limits, prices_for, token_lines
 
 ID = "bedrock-batch"
@@ -24,7 +24,7 @@ TRAITS = Traits(
 def limits(ctx: Context) -> list[Blocker]:
     out = common_limits(ctx)
     w = ctx.workload
-    jobs = w.traffic == "batch" or w.role == "batch-inference" or w.trigger == "schedule"
+    jobs = runs_as_jobs(ctx)
     if ctx.is_model_layer and not jobs:
         out.append(
             blocker(

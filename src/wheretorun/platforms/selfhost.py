@@ -17,7 +17,7 @@ from ..catalog.store import Catalog, PriceRef
 from ..results import Blocker, CostComponent, Purchase
 from ..sizing import Architecture, InstanceFit, fitting_instances, latency_s, requests_per_second
 from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, amount, construct, fact_blocker, line
+from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
 from .capacity import FleetResult, replica_fleet
 
 #: An async web handler that mostly waits on a model or an API keeps many requests in flight.
@@ -51,11 +51,6 @@ class Replica:
     def hourly_usd(self) -> Decimal:
         """What one replica-hour costs (its lines are shared and never change: summed once)."""
         return sum((c.monthly_usd for c in self.hourly), Decimal(0))
-
-
-def is_batch(ctx: Context) -> bool:
-    w = ctx.workload
-    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
 
 
 def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, Purchase, str | None]:
