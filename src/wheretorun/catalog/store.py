@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, Problem, did_you_mean
+from ..errors import MAX_PROBLEMS, InputError, Problem, did_you_mean
 from .models import (
     AcceleratorSpec,
     ArchitectureCard,
@@ -160,14 +160,14 @@ class Catalog:
         Keys are catalog price keys, or ``bedrock/<bedrock model id>/input|output`` for the token
         prices that come from genai-prices. An override beats a discount for the same key.
         """
-        problems = []
+        problems: list[Problem] = []
         for key in overrides:
             if key not in self.prices and not _is_bedrock_token_key(key):
                 problems.append(
                     Problem(
                         file,
                         f"{path_prefix}.overrides.{key}",
-                        f"unknown price key{did_you_mean(key, self.prices)}; "
+                        f"unknown price key{did_you_mean(key, self.prices) if len(problems) < MAX_PROBLEMS else ''}; "
                         "`wheretorun prices show` lists the keys (Bedrock tokens: bedrock/<model id>/input|output)",
                     )
                 )
