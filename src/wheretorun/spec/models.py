@@ -229,11 +229,13 @@ class Preferences(_Strict):
         10.0,
         description="Code called fewer times a minute than this favours Lambda (seed 2, frequency); "
         "shown in the trace, cost decides.",
+        le=1e9,
     )
     containers_favoured_above_rps: PositiveFloat = Field(
         100.0,
         description="Code called more times a second than this favours always-on containers (seed 2, "
         "frequency); shown in the trace, cost decides.",
+        le=1e9,
     )
     target_utilisation: Annotated[float, Field(ge=0.01, le=1)] = Field(
         0.7, description="Fraction of an instance's throughput to plan for at peak (headroom; 0.01 to 1)."
