@@ -218,6 +218,25 @@ class Preferences(_Strict):
         "production latency (seed 1, question 2).",
         le=10_000,
     )
+    cpu_model_max_params_b: PositiveFloat = Field(
+        0.5,
+        description="Non-generative models (embedding, reranking, classification) below this size "
+        "(billions of parameters) run fine on CPU; at or above it they need a GPU for production "
+        "latency (seed 1, question 2: '< 500M params run fine on CPU').",
+        le=10_000,
+    )
+    lambda_favoured_below_per_minute: PositiveFloat = Field(
+        10.0,
+        description="Code called fewer times a minute than this favours Lambda (seed 2, frequency); "
+        "shown in the trace, cost decides.",
+        le=1e9,
+    )
+    containers_favoured_above_rps: PositiveFloat = Field(
+        100.0,
+        description="Code called more times a second than this favours always-on containers (seed 2, "
+        "frequency); shown in the trace, cost decides.",
+        le=1e9,
+    )
     target_utilisation: Annotated[float, Field(ge=0.01, le=1)] = Field(
         0.7, description="Fraction of an instance's throughput to plan for at peak (headroom; 0.01 to 1)."
     )
@@ -225,7 +244,7 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
-    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+    quota_increase: dict[Name, Annotated[float, Field(gt=0, le=1e13)]] = Field(
         default_factory=dict,
         description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
         "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
@@ -237,6 +256,11 @@ class Preferences(_Strict):
         description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
         "events still queued after it are dropped (or sent to a failure destination).",
     )
+
+    @field_validator("quota_increase", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("quota_increase")
     @classmethod
