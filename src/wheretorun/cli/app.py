@@ -1,7 +1,8 @@
 """The Typer application and the error boundary every command shares.
 
-Exit codes (interface contract): 0 success; 2 invalid input, one line per problem naming the file
-and field path, no traceback; 1 internal error.
+Exit codes (interface contract): 0 success; 1 internal error; 2 invalid input, one line per
+problem naming the file and field path, no traceback; 3 a budget given with ``--fail-above`` is
+exceeded; 141 the reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -16,16 +17,60 @@ from rich.console import Console
 
 from ..errors import InputError
 
+#: ``--fail-above``: the answer is printed, then the command exits with this status (a CI budget guardrail).
+EXIT_BUDGET = 3
+
+
+def _flags_take_no_value() -> None:
+    """Typer (0.2x) prints a ``<bool>`` placeholder beside every on/off flag in ``--help``, as if the
+    flag took a value; a flag takes none, so its type column stays empty."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:  # type: ignore[name-defined]
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("wheretorun")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        typer.echo(f"wheretorun {number}")
+        raise typer.Exit(0)
+
+
 app = typer.Typer(
     name="wheretorun",
-    help="Where should each part of your AI system run on AWS, and what will it really cost "
-    "(engineering time included)?\n\nExample: wheretorun recommend examples/ai-product.yml",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 prices_app = typer.Typer(help="The price catalog in use: show it, or refresh it from the AWS Price List.")
 app.add_typer(prices_app, name="prices")
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Where should each part of your AI system run on AWS, and what will it really cost
+    (engineering time included)?
+
+    Example: wheretorun recommend examples/ai-product.yml
+    """
+
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 

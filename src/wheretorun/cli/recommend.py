@@ -66,7 +66,10 @@ def recommend_cmd(
         typer.Option("--prices", help="Your negotiated prices (same shape as the file's `prices:` section)."),
     ] = None,
     details: Annotated[
-        bool, typer.Option("--details", help="Table: show the invoice of every option.")
+        bool,
+        typer.Option(
+            "--details", help="Table: add every option's invoice and the full trace (implies --format table)."
+        ),
     ] = False,
     full: Annotated[
         bool,
@@ -100,10 +103,23 @@ def recommend_cmd(
     """
 
     def run() -> None:
-        fmt = format or ("table" if sys.stdout.isatty() and out is None else "json")
+        table_flags = [flag for flag, on in (("--details", details), ("--full", full)) if on]
+        # a table-only flag asks for the table: `--details > file.txt` writes the table, not JSON
+        fmt = format or ("table" if table_flags or (sys.stdout.isatty() and out is None) else "json")
         if fmt not in FORMATS:
             raise InputError(
                 [Problem("--format", "", f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")]
+            )
+        if table_flags and fmt != "table":
+            raise InputError(
+                [
+                    Problem(
+                        table_flags[0],
+                        "",
+                        f"shapes the table only; --format {fmt} always holds every option, invoice and "
+                        "reason: drop the flag, or use --format table",
+                    )
+                ]
             )
         wf = _load(file, free_tier, growth)
         overrides = _prices(prices)

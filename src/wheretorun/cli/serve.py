@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, missing_extra
 from .app import app, err_console, guarded
 
 
@@ -34,10 +34,7 @@ def serve_cmd(
 
             from ..web import create_app
         except ImportError as e:
-            err_console.print(
-                f"the web app needs the 'web' extra: pip install 'wheretorun[web]' ({e.name} missing)"
-            )
-            raise typer.Exit(1) from None
+            raise missing_extra("web", "serve", e.name) from None
         err_console.print(f"wheretorun: serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
         uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
 

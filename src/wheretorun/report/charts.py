@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import missing_extra
 from .model import DETAILED_UP_TO, Option, Report, WorkloadReport
 
 NOT_COMPUTED = "not computed for this run"
@@ -52,9 +53,17 @@ def _slug(text: str) -> str:
 def _alt():  # type: ignore[no-untyped-def]
     try:
         import altair as alt
-    except ImportError as e:  # pragma: no cover - exercised only without the charts extra
-        raise RuntimeError("charts need the 'charts' extra: pip install 'wheretorun[charts]'") from e
+    except ImportError as e:  # exercised only without the charts extra (tests/cli: a blocked import)
+        raise missing_extra("charts", "charts", e.name) from None
     return alt
+
+
+def _vlc():  # type: ignore[no-untyped-def]
+    try:
+        import vl_convert as vlc
+    except ImportError as e:
+        raise missing_extra("charts", "charts", e.name) from None
+    return vlc
 
 
 def _label(o: Option) -> str:
@@ -330,9 +339,7 @@ def charts_for(report: Report) -> list[Chart]:
 
 def to_svg(spec: dict[str, Any]) -> str:
     """SVG text of a Vega-Lite spec, rendered offline, scalable (a viewBox is ensured)."""
-    import vl_convert as vlc
-
-    svg = vlc.vegalite_to_svg(spec)
+    svg = _vlc().vegalite_to_svg(spec)
     m = re.match(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg)
     if m and "viewBox" not in svg[: svg.index(">")]:
         svg = svg.replace("<svg", f'<svg viewBox="0 0 {m.group(1)} {m.group(2)}"', 1)
@@ -340,9 +347,7 @@ def to_svg(spec: dict[str, Any]) -> str:
 
 
 def to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return _vlc().vegalite_to_png(spec, scale=scale)
 
 
 def write_charts(report: Report, directory: str | Path) -> list[Path]:

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..units import tokens_text
 from .model import DETAILED_UP_TO, CostComponent, Option, Report, WorkloadReport
 
 
@@ -263,15 +264,13 @@ class _Null:
         pass
 
 
-def fmt_tokens(n: float) -> str:
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= div:
-            return f"{n / div:,.3g}{suffix}"
-    return f"{n:,.0f}"
-
-
 def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
-    """Cost against monthly token volume for Bedrock and the cheapest self-hosted option."""
+    """Cost against monthly token volume for Bedrock and the cheapest self-hosted option.
+
+    "cheaper" agrees with the break-even stated below the table: a volume under the break-even at
+    which self-hosting happens to win (its fleet is just full; one more request adds an instance)
+    is marked ``self-hosted*`` and footnoted, so no row contradicts "from X upward".
+    """
     for w in workloads:
         be = w.breakeven
         console.print(Text(f"{w.name}", style="bold"))
@@ -279,24 +278,44 @@ def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
             console.print(Text("  not a generative model workload: no token break-even"))
             continue
         curve = w.extras.get("breakeven_curve", [])
+        windows = False
         if curve:
-            t = Table(box=box.SIMPLE_HEAD)
+            places = list(dict.fromkeys(h["platform"] for h in curve[1::2]))
+            one_place = len(places) == 1  # then said once, above the table, not on every row
+            t = Table(
+                box=box.SIMPLE_HEAD,
+                title=f"self-hosted on {places[0]}" if one_place else None,
+                title_justify="left",
+            )
             t.add_column("tokens/month", justify="right")
             t.add_column("bedrock $/month", justify="right")
             t.add_column("self-hosted $/month", justify="right")
-            t.add_column("self-hosted on")
-            t.add_column("cheaper")
+            if not one_place:
+                t.add_column("self-hosted on", overflow="fold")
+            t.add_column("cheaper", no_wrap=True)
             for managed, hosted in zip(curve[0::2], curve[1::2], strict=True):
-                cheaper = "self-hosted" if hosted["monthly_usd"] <= managed["monthly_usd"] else "bedrock"
+                cheaper = "bedrock"
+                if hosted["monthly_usd"] <= managed["monthly_usd"]:
+                    for_good = (
+                        be.tokens_per_month is not None and managed["tokens_per_month"] >= be.tokens_per_month
+                    )
+                    cheaper = "self-hosted" if for_good else "self-hosted*"
+                    windows = windows or not for_good
                 t.add_row(
-                    fmt_tokens(managed["tokens_per_month"]),
+                    tokens_text(managed["tokens_per_month"]),
                     f"${managed['monthly_usd']:,.2f}",
                     f"${hosted['monthly_usd']:,.2f}",
-                    hosted["platform"],
+                    *([] if one_place else [hosted["platform"]]),
                     cheaper,
                 )
-            console.print(t)
+            if windows:
+                t.caption = (
+                    "* cheaper at this volume only: a little more traffic adds a whole instance "
+                    "and Bedrock is cheaper again"
+                )
+                t.caption_justify = "left"
+            console.print(keep_figures_whole(t))
         now = be.current_tokens_per_month or 0
-        console.print(Text(f"  today: {fmt_tokens(now)} tokens/month"))
+        console.print(Text(f"  today: {tokens_text(now)} tokens/month"))
         console.print(Text(f"  computed: {be.note or 'n/a'}", style="cyan"))
         console.print(Text(f"  {be.guideline}", style="dim"))
