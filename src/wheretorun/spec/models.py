@@ -119,19 +119,21 @@ class Preferences(_Strict):
 
     lambda_comfort_memory_gb: PositiveFloat = Field(
         3.0,
-        description="Seed 2's comfort zone: Lambda 'fits' up to this memory (GB). The AWS limit is "
+        description="Soft comfort zone of the Serverless vs. Containers guide: Lambda 'fits' up to this "
+        "memory (GB). The AWS limit is "
         "10,240 MB regardless.",
         le=10.24,
     )
     lambda_comfort_duration_s: PositiveFloat = Field(
         600.0,
-        description="Seed 2's comfort zone: Lambda 'fits' below this duration (s). The AWS limit is 900 s.",
+        description="Soft comfort zone of the Serverless vs. Containers guide: Lambda 'fits' below this "
+        "duration (s). The AWS limit is 900 s.",
         le=900,
     )
     gpu_params_threshold_b: PositiveFloat = Field(
         1.0,
         description="Generative models above this size (billions of parameters) need a GPU for "
-        "production latency (seed 1, question 2).",
+        "production latency (the playbook, question 2).",
     )
     target_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(
         0.7, description="Fraction of an instance's throughput to plan for at peak (headroom)."
