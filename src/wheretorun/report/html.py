@@ -34,10 +34,10 @@ REPORT_CSS = """
 .wtr td.src { font-size:.8rem; color:var(--muted); min-width:16em; word-break:break-word; }
 .wtr .decision { font-size:1.05rem; background:#ebf8ff; border-left:4px solid var(--accent); padding:.6em .9em; }
 .wtr .warning { color:var(--bad); }
-.wtr ol.trace li { margin:.35em 0; }
-.wtr ol.trace .q { font-weight:600; }
-.wtr ol.trace .a { color:var(--ok); font-weight:600; }
-.wtr ol.trace .b { display:block; color:var(--muted); font-size:.92rem; }
+.wtr ul.trace { padding-left:1.2em; } .wtr ul.trace li { margin:.35em 0; }
+.wtr ul.trace .q { font-weight:600; }
+.wtr ul.trace .a { color:var(--ok); font-weight:600; }
+.wtr ul.trace .b { display:block; color:var(--muted); font-size:.92rem; }
 .wtr figure.chart { margin:.8em 0; }
 .wtr figure.chart svg { max-width:100%; height:auto; display:block; }
 .wtr figure.chart figcaption { font-size:.85rem; color:var(--muted); }
@@ -115,13 +115,14 @@ def _workload(n: int, w: WorkloadRecord, charts: list[Chart]) -> str:
             classes,
         )
     )
-    out.append('<h4>Why: question by question</h4><ol class="trace">')
+    # a list without its own numbers: each question carries the playbook's number ("7. Does ...")
+    out.append('<h4>Why: question by question</h4><ul class="trace">')
     for t in w.trace:
         out.append(
             f'<li><span class="q">{_e(t.question)}</span> <span class="a">{_e(t.answer)}</span>'
             f'<span class="b">{_e(t.because)}</span></li>'
         )
-    out.append("</ol>")
+    out.append("</ul>")
     if w.consequences:
         out.append("<h4>Consequences</h4>" + _ul(w.consequences))
     if w.breakeven:
