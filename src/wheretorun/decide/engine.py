@@ -9,7 +9,7 @@ report with the limit that ruled them out.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -35,6 +35,7 @@ from ..report.model import (
 )
 from ..simulate.growth import project
 from ..simulate.montecarlo import analyse
+from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from ..units import tokens_text
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
@@ -320,7 +321,7 @@ def recommend_workload(
     index: int,
     catalog: Catalog,
     file: str,
-    base_dir: Path | None,
+    base_dir: FileAccess | Path | None,
     *,
     curve: bool = True,
     memo: dict | None = None,
@@ -517,6 +518,7 @@ def recommend(
     *,
     file: str = "<input>",
     base_dir: Path | str | None = None,
+    allow_files_from: Iterable[Path | str] = (),
     prices: PriceOverrides | None = None,
     prices_file: str = "",
     breakeven_curve: bool = False,
@@ -529,9 +531,13 @@ def recommend(
     traffic against provisioned capacity over the busiest week). Only what draws charts asks for
     it (HTML, ``--charts``, ``breakeven``): for an inventory it is most of the report's bytes and a
     third of its time.
+
+    ``base_dir``: the workload file's folder; files the workload names (``traffic_profile``) are
+    read only from inside it or from a folder of ``allow_files_from`` (``spec.files``). Without
+    it (a document from the API) no file is read.
     """
     catalog = catalog_for(wf, file, prices, prices_file)
-    base = Path(base_dir) if base_dir is not None else None
+    base = FileAccess.of(base_dir, allow_files_from)
     memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)
 
     def answer(i: int) -> WorkloadReport:

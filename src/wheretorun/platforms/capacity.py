@@ -33,6 +33,7 @@ from ..simulate.fleet import (
     simulate_quota,
 )
 from ..simulate.traffic import Traffic, from_profile, horizon_minutes, load_profile, preset
+from ..spec.files import resolve_named_file
 from ..units import HOURS_PER_MONTH
 from .usage import Usage
 
@@ -101,13 +102,12 @@ class QuotaResult:
 
 # ---- traffic per workload, cached -----------------------------------------------------------------
 def profile_path(usage: Usage) -> Path | None:
+    """The real path of the workload's ``traffic_profile``, checked against ``usage.files``
+    (``spec.files``: inside the workload file's folder or an allowed one, a regular file)."""
     prof = usage.workload.traffic_profile
     if prof is None:
         return None
-    p = Path(prof)
-    if not p.is_absolute() and usage.base_dir is not None:
-        p = Path(usage.base_dir) / p
-    return p
+    return resolve_named_file(usage.files, prof, file=prof, field_path=f"{usage.path}.traffic_profile")
 
 
 @lru_cache(maxsize=16)

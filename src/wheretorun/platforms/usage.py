@@ -14,6 +14,7 @@ from ..catalog.models import ArchitectureCard, ProprietaryCard
 from ..catalog.store import Catalog
 from ..errors import InputError, Problem, did_you_mean
 from ..sizing import Architecture, Footprint, architecture_from_card, estimate_architecture, footprint
+from ..spec.files import FileAccess
 from ..spec.models import MODEL_ROLES, Workload, WorkloadFile
 from ..units import SECONDS_PER_MONTH
 
@@ -61,7 +62,7 @@ class Usage:
     input_tokens: int
     output_tokens: int
     model: ModelInfo | None
-    base_dir: Path | None
+    files: FileAccess  # where the files the workload names may be read from
     assumptions: list[str] = field(default_factory=list)
 
     @property
@@ -222,7 +223,7 @@ def derive_usage(
     index: int,
     catalog: Catalog,
     file: str,
-    base_dir: Path | None,
+    base_dir: FileAccess | Path | None,
     memo: dict[tuple, Any] | None = None,
 ) -> Usage:
     """The usage of workload ``index`` as written (its own layer).
@@ -239,7 +240,7 @@ def derive_usage(
         model = memo.get(key)
         if model is None:
             model = memo[key] = resolve_model(w, index, catalog, file)
-    return _derive(w, index, model, catalog, base_dir)
+    return _derive(w, index, model, catalog, FileAccess.of(base_dir))
 
 
 def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
@@ -248,7 +249,7 @@ def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
     w = usage.workload.model_copy(
         update={"role": "inference", "duration_s": None, "duration_p99_s": None, "memory_gb": None}
     )
-    derived = _derive(w, usage.index, usage.model, catalog, usage.base_dir)
+    derived = _derive(w, usage.index, usage.model, catalog, usage.files)
     derived.assumptions = [
         f"model layer: {a}"
         for a in derived.assumptions
@@ -259,9 +260,7 @@ def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
     return derived
 
 
-def _derive(
-    w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, base_dir: Path | None
-) -> Usage:
+def _derive(w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, files: FileAccess) -> Usage:
     notes: list[str] = []
     if w.peak_to_mean is not None:
         ptm = w.peak_to_mean
@@ -330,6 +329,6 @@ def _derive(
         input_tokens=tin,
         output_tokens=tout,
         model=model,
-        base_dir=base_dir,
+        files=files,
         assumptions=notes,
     )

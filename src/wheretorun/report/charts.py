@@ -351,18 +351,24 @@ def to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
 
 
 def write_charts(report: Report, directory: str | Path) -> list[Path]:
-    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written."""
+    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written.
+
+    Each file is written whole or not at all (``files.write_atomically``): a full or read-only disk
+    raises OSError and leaves no truncated PNG.
+    """
+    from ..files import write_atomically
+
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for chart in charts_for(report):
         if chart.spec is None:
             continue
-        svg_path = out / f"{chart.slug}.svg"
-        svg_path.write_text(to_svg(chart.spec), encoding="utf-8")
-        png_path = out / f"{chart.slug}.png"
-        png_path.write_bytes(to_png(chart.spec))
-        written += [svg_path, png_path]
+        svg = to_svg(chart.spec).encode("utf-8")
+        png = to_png(chart.spec)
+        for path, data in ((out / f"{chart.slug}.svg", svg), (out / f"{chart.slug}.png", png)):
+            write_atomically(path, lambda fh, data=data: fh.write(data))
+            written.append(path)
     return written
 
 
