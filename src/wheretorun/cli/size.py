@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..report.table import keep_figures_whole
 from ..sizing import PRECISIONS
 from ..sizing.request import resolve_size_request
 from ..sizing.sizer import AcceleratorOption, SizeResult
@@ -17,6 +18,14 @@ from .app import app, guarded
 
 def _fmt(x: float | None, spec: str = ",.0f") -> str:
     return "-" if x is None else format(x, spec)
+
+
+def _hourly(usd: object) -> str:
+    """An hourly price as a reader compares them: cents from $10 up, four significant digits below."""
+    if usd is None:
+        return "-"
+    v = float(usd)  # type: ignore[arg-type]
+    return f"${v:,.2f}" if v >= 10 else f"${v:.4g}"
 
 
 def _render(result: SizeResult, console: Console) -> None:
@@ -40,8 +49,12 @@ def _render(result: SizeResult, console: Console) -> None:
         f"({b.footprint.kv_bytes_per_token:,.0f} B/token x {b.footprint.kv_tokens:,} tokens) + overhead "
         f"{b.footprint.overhead_gb:,.2f} GB = {b.footprint.total_gb:,.2f} GB (decimal GB)"
     )
-    table = Table(show_lines=False)
-    for col, just in (
+    # no vertical rules, one space between columns, figures never cut (keep_figures_whole); below
+    # 100 columns the accelerator and its count share a cell ("4x L4") and the fit is said once
+    # under the table when every row fits, so the table reads whole at 80 columns
+    narrow = console.width < 100
+    all_fit = all(o.fits for o in result.options)
+    columns = [
         ("Accel", "left"),
         ("GPUs", "right"),
         ("Fits", "left"),
@@ -53,11 +66,20 @@ def _render(result: SizeResult, console: Console) -> None:
         ("tok/s/seq", "right"),
         ("TTFT s", "right"),
         ("req/s", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    ]
+    drop = {"GPUs", *(["Fits"] if all_fit else [])} if narrow else set()
+    table = Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, header_style="bold")
+    for col, just in columns:
+        if col not in drop:
+            table.add_column("GPUs" if narrow and col == "Accel" else col, justify=just)  # type: ignore[arg-type]
     for o in result.options:
-        table.add_row(*_row(o))
-    console.print(table)
+        row = dict(zip((c for c, _ in columns), _row(o), strict=True))
+        if narrow:
+            row["Accel"] = f"{row['GPUs']}x {row['Accel']}" if o.gpus_needed else row["Accel"]
+        table.add_row(*(v for c, v in row.items() if c not in drop))
+    console.print(keep_figures_whole(table))
+    if drop and all_fit:
+        console.print("[dim]every option fits its accelerators' memory[/dim]")
     for note in result.assumptions:
         console.print(f"[dim]assumed: {note}[/dim]")
     console.print(
@@ -73,7 +95,7 @@ def _row(o: AcceleratorOption) -> list[str]:
         f"{o.footprint.total_gb:,.1f}",
         f"{o.usable_gb:,.1f}",
         o.instance_type or "-",
-        f"${o.instance_hourly_usd}" if o.instance_hourly_usd is not None else "-",
+        _hourly(o.instance_hourly_usd),
         _fmt(o.decode_tokens_per_s),
         _fmt(o.per_sequence_tokens_per_s, ",.1f"),
         _fmt(o.time_to_first_token_s, ",.3f"),

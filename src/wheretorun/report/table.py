@@ -51,10 +51,15 @@ def keep_figures_whole(t: Table) -> Table:
     them (an instance type) instead of cutting it with an ellipsis."""
     for col in t.columns:
         if col.justify == "right":
-            col.no_wrap = True
+            # as wide as its widest figure; a longer header wraps above it
             col.min_width = max((cell_len(str(c)) for c in col.cells), default=0)
-        elif col.overflow == "ellipsis":
             col.overflow = "fold"
+        else:
+            # never narrower than its longest word (an instance type): text wraps between words
+            words = (w for c in col.cells for w in str(c).split())
+            col.min_width = max(col.min_width or 0, max((cell_len(w) for w in words), default=0))
+            if col.overflow == "ellipsis":
+                col.overflow = "fold"
     return t
 
 
@@ -76,19 +81,26 @@ def _label(layer: str, two_layers: bool) -> str:
     return ("code" if layer == "orchestration" else "model") if two_layers else ""
 
 
-def options_table(w: WorkloadReport) -> Table:
+#: Below this many terminal columns the options table keeps only the total (infra and engineering
+#: are in --details' invoices) and the instance type joins the platform's cell.
+NARROW = 78
+
+
+def options_table(w: WorkloadReport, width: int = 80) -> Table:
     """One row per feasible option of each layer, cheapest first; the chosen one marked ``->``.
 
     Columns fit 80 terminal columns: figures are never cut (``keep_figures_whole``); an instance
-    type too long for its column folds onto the next line.
+    type is never split inside a word. Narrower, the infra and engineering columns give way.
     """
     r = w.recommendation
+    narrow = width < NARROW
     t = Table(box=None, pad_edge=False, padding=(0, 1), header_style="dim")
     two = bool(w.model_options)
-    t.add_column("option", no_wrap=True)
-    t.add_column("runs on", overflow="fold")
-    t.add_column("infra/mo", justify="right")
-    t.add_column("eng./mo", justify="right")
+    t.add_column("option", no_wrap=not narrow)
+    if not narrow:
+        t.add_column("runs on", overflow="fold")
+        t.add_column("infra/mo", justify="right")
+        t.add_column("eng./mo", justify="right")
     t.add_column("total/mo", justify="right")
     for options, chosen in ((w.options, r.platform), (w.model_options, r.model_platform)):
         feasible = sorted((o for o in options if o.feasible), key=lambda o: o.monthly_cost_usd.total)  # type: ignore[union-attr]
@@ -98,14 +110,13 @@ def options_table(w: WorkloadReport) -> Table:
             layer = _label(o.layer, two) if i == 0 else ""
             mark = "->" if o.platform == chosen else "  "
             flag = " *" if _not_recommended(o) else ""
-            t.add_row(
-                f"{layer:<5} {mark} {o.platform}{flag}" if two else f"{mark} {o.platform}{flag}",
-                printable(o.instance_type or ""),
-                fmt_usd(mc.infra),
-                fmt_usd(mc.ops),
-                fmt_usd(mc.total),
-                style="bold green" if o.platform == chosen else None,
-            )
+            name = f"{layer:<5} {mark} {o.platform}{flag}" if two else f"{mark} {o.platform}{flag}"
+            runs_on = printable(o.instance_type or "")
+            if narrow:
+                cells = [name + (f" ({runs_on})" if runs_on else ""), fmt_usd(mc.total)]
+            else:
+                cells = [name, runs_on, fmt_usd(mc.infra), fmt_usd(mc.ops), fmt_usd(mc.total)]
+            t.add_row(*cells, style="bold green" if o.platform == chosen else None)
     return keep_figures_whole(t)
 
 
@@ -180,7 +191,7 @@ def same_columns(tables: list[Table]) -> None:
                 t.columns[i].min_width = widest
 
 
-def workload_block(w: WorkloadReport, table: Table, details: bool, wide: bool = True) -> Group:
+def workload_block(w: WorkloadReport, table: Table, details: bool, width: int = 80) -> Group:
     """A workload: what runs where and its monthly total, why in one sentence, one line per feasible
     option, the blocked platforms grouped by reason, warnings. ``details`` adds every option's
     invoice, the full trace, the assumptions and the break-even note."""
@@ -191,7 +202,10 @@ def workload_block(w: WorkloadReport, table: Table, details: bool, wide: bool = 
     head.append(_where(w), style="bold green")
     if r.monthly_cost_usd:
         head.append(f"  {fmt_usd(r.monthly_cost_usd.total)}/month", style="bold")
-    parts: list = [Rule(head, align="left", style="dim"), _indent(Text("Why: " + printable(why_sentence(w))))]
+    wide = width >= 120
+    # the head over a rule when it fits on one line; a long name wraps instead of being cut
+    top = Rule(head, align="left", style="dim") if cell_len(head.plain) + 4 <= width else head
+    parts: list = [top, _indent(Text("Why: " + printable(why_sentence(w))))]
     parts.append(Padding(table, (0, 0, 0, 2)))
     parts += [_indent(t) for t in blocked_lines(w)]
     if any(_not_recommended(o) for o in [*w.options, *w.model_options]):
@@ -258,11 +272,13 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
     wide = console.width >= 120
     blocks = full or n <= DETAILED_UP_TO
     if blocks:
-        tables = [options_table(w) for w in report.workloads]
-        same_columns(tables)
+        tables = [options_table(w, console.width) for w in report.workloads]
+        if console.width >= NARROW:
+            same_columns(tables)
         for i, (w, t) in enumerate(zip(report.workloads, tables, strict=True)):
-            t.show_header = i == 0 or details  # one header over aligned columns; each block under --details
-            console.print(workload_block(w, t, details, wide))
+            # one header over aligned columns; each block has its own under --details or when narrow
+            t.show_header = i == 0 or details or console.width < NARROW
+            console.print(workload_block(w, t, details, console.width))
     shown = report.workloads
     title = "System total"
     if not blocks:  # an inventory: its costliest workloads, then every one of them by platform
@@ -273,8 +289,10 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
     summary.add_column("runs on")
     if wide:
         summary.add_column("pattern")
-    summary.add_column("infra/mo", justify="right")
-    summary.add_column("eng./mo", justify="right")
+    split = console.width >= NARROW  # infra and engineering columns, when there is room for them
+    if split:
+        summary.add_column("infra/mo", justify="right")
+        summary.add_column("eng./mo", justify="right")
     summary.add_column("total/mo", justify="right")
     for w in shown:
         r = w.recommendation
@@ -283,8 +301,7 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
             one_line(w.name),
             _where(w),
             *([r.pattern] if wide else []),
-            fmt_usd(mc.infra if mc else None),
-            fmt_usd(mc.ops if mc else None),
+            *([fmt_usd(mc.infra if mc else None), fmt_usd(mc.ops if mc else None)] if split else []),
             fmt_usd(mc.total if mc else None),
         )
     if len(shown) < n:
@@ -293,7 +310,12 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
         )
         summary.caption_justify = "left"
     summary.add_row(
-        "Total", "", *([""] if wide else []), "", "", fmt_usd(report.total_monthly_cost_usd), style="bold"
+        "Total",
+        "",
+        *([""] if wide else []),
+        *(["", ""] if split else []),
+        fmt_usd(report.total_monthly_cost_usd),
+        style="bold",
     )
     console.print(keep_figures_whole(summary))
     if not blocks:
