@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 
 #: ``--fail-above``: the answer is printed, then the command exits with this status (a CI budget guardrail).
 EXIT_BUDGET = 3
@@ -75,6 +76,37 @@ def _root(
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
+
+
+def parse_budget(text: str | None) -> Decimal | None:
+    """``--fail-above``: US dollars a month, as "5000", "$5,000" or "5000.50"; exit 2 otherwise."""
+    if text is None:
+        return None
+    cleaned = text.strip().removeprefix("$").replace(",", "").replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise InputError(
+            [
+                Problem(
+                    "--fail-above",
+                    "",
+                    f"'{text}' is not an amount; allowed: US dollars a month >= 0, e.g. 5000",
+                )
+            ]
+        )
+    return value
+
+
+def over_budget(amount: Decimal, budget: Decimal | None, what: str) -> None:
+    """After the output is written: exit 3 when ``amount`` exceeds the ``--fail-above`` budget."""
+    if budget is not None and amount > budget:
+        err_console.print(
+            f"budget exceeded: {what} ${amount:,.2f}/month is above --fail-above ${budget:,.2f}", markup=False
+        )
+        raise typer.Exit(EXIT_BUDGET)
 
 
 def fail_input(error: InputError) -> typer.Exit:

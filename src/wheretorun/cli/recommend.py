@@ -21,7 +21,7 @@ from ..report import FORMATS, render
 from ..spec import json_schema, load_workloads
 from ..spec.files import FileAccess
 from ..spec.models import PriceOverrides, WorkloadFile, parse_growth
-from .app import app, guarded
+from .app import app, guarded, over_budget, parse_budget
 
 PROGRESS_FROM = 50  # workloads; below this the answer is instant
 
@@ -111,6 +111,14 @@ def recommend_cmd(
     allow_files_from: Annotated[
         list[Path] | None, typer.Option("--allow-files-from", metavar="DIR", help=ALLOW_FILES_HELP)
     ] = None,
+    fail_above: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-above",
+            metavar="USD",
+            help="Exit 3 (after writing the output) when the monthly total exceeds this many US dollars.",
+        ),
+    ] = None,
 ) -> None:
     """Recommend where each workload should run, with every option priced and the reasons.
 
@@ -135,6 +143,7 @@ def recommend_cmd(
             raise InputError(
                 [Problem("--format", "", f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")]
             )
+        budget = parse_budget(fail_above)
         if table_flags and fmt != "table":
             raise InputError(
                 [
@@ -190,6 +199,7 @@ def recommend_cmd(
             from ..report.table import print_table
 
             print_table(report, Console(), details=details, full=full)
+            over_budget(report.total_monthly_cost_usd, budget, "the total")
             return
         if fmt == "json":
             write = report.write_json  # workload by workload: an inventory's JSON is never held whole
@@ -210,6 +220,7 @@ def recommend_cmd(
             sys.stdout.flush()
             write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
+        over_budget(report.total_monthly_cost_usd, budget, "the total")
 
     guarded(run)
 
