@@ -26,12 +26,14 @@ REPORT_CSS = """
 .wtr .scroll { overflow-x:auto; -webkit-overflow-scrolling:touch; max-width:100%; }
 .wtr table { border-collapse:collapse; margin:.4em 0 1em; font-size:.9rem; }
 .wtr th, .wtr td { border-bottom:1px solid var(--line); padding:.3em .6em; text-align:left; vertical-align:top; }
-.wtr th { background:#f7fafc; white-space:nowrap; }
-.wtr td.num, .wtr th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
+.wtr th { background:#f7fafc; }
+.wtr td.num, .wtr th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.wtr td.num { white-space:nowrap; }
 .wtr tr.chosen td { background:#f0fff4; font-weight:600; }
 .wtr tr.blocked td { color:var(--muted); }
 .wtr tr.total td { font-weight:700; border-top:2px solid var(--ink); }
-.wtr td.src { font-size:.8rem; color:var(--muted); min-width:16em; word-break:break-word; }
+.wtr td { overflow-wrap:break-word; }
+.wtr .src { font-size:.8rem; color:var(--muted); overflow-wrap:anywhere; }
 .wtr .decision { font-size:1.05rem; background:#ebf8ff; border-left:4px solid var(--accent); padding:.6em .9em; }
 .wtr .warning { color:var(--bad); }
 .wtr ul.trace { padding-left:1.2em; } .wtr ul.trace li { margin:.35em 0; }
