@@ -21,7 +21,7 @@ from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
 from ..platforms import PLATFORMS, Context, assess
 from ..platforms.base import construct
-from ..platforms.capacity import traffic_for
+from ..platforms.capacity import profile_peak, traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..report.model import (
     BreakEven,
@@ -332,7 +332,9 @@ def recommend_workload(
     usage = derive_usage(wf, index, catalog, file, base_dir, memo)
     w = usage.workload
     if w.traffic_profile is not None:
-        traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
+        # a bad profile is an input error even where no platform simulates it; a good one gives the
+        # peak (peak rates, replica counts and notes use the measured busiest minute, not a default)
+        profile_peak(usage, traffic_for(usage))
     warnings: list[str] = []
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
@@ -344,6 +346,15 @@ def recommend_workload(
                     [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
                     + [f"{pct}% off every {service} price" for service, pct in catalog.discounts]
                 ),
+            )
+        )
+    if wf.preferences.quota_increase:
+        trace.append(
+            TraceStep(
+                question="Which AWS quotas does the team say are raised?",
+                answer=", ".join(f"{k}: {v:,g}" for k, v in wf.preferences.quota_increase.items()),
+                because="preferences.quota_increase: options over a default quota are priced at these instead "
+                "of being rejected, each with a warning naming the quota to request",
             )
         )
     model_options: list[Option] = []

@@ -8,8 +8,8 @@ exponentially many nodes; PyYAML shares them, but validation would walk every on
 their field path (Python itself refuses to convert more than 4,300 digits, which would be an
 internal error).
 
-Every problem is reported in one pass (issue 16): the schema, the cross-field checks of
-workloads whose fields failed, the names only the catalog knows (region, model ids, price keys,
+Every problem is reported in one pass (issue 16): the schema, the cross-field checks (also of
+workloads whose fields failed), the names only the catalog knows (region, model ids, price keys,
 services: a :class:`~wheretorun.spec.checks.Vocabulary` the caller passes) and the files the
 document names (``FileAccess``), at most ``errors.MAX_PROBLEMS`` of them listed.
 """
@@ -108,21 +108,32 @@ def path_from_loc(loc: tuple[Any, ...]) -> str:
 
 def _allowed_keys(model: type, loc: tuple[Any, ...]) -> list[str]:
     """Field names of the pydantic model that owns the location ``loc`` (for did-you-mean)."""
+    from typing import get_origin
+
     from pydantic import BaseModel
 
     current: Any = model
+    key_next = False  # the previous field was a mapping: this part is one of its keys
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or key_next:
+            key_next = False
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
         field = current.model_fields.get(str(part))
         if field is None:
             return []
+        key_next = any(get_origin(a) is dict for a in (field.annotation, *_args(field.annotation)))
         current = _inner_model(field.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
+
+
+def _args(annotation: Any) -> tuple[Any, ...]:
+    from typing import get_args
+
+    return get_args(annotation)
 
 
 def _inner_model(annotation: Any) -> Any:

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import did_you_mean
 from .bounds import (
     MAX_DISCOUNT_ENTRIES,
     MAX_EXTRA_KEYS,
@@ -52,6 +53,7 @@ Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 Traffic = Literal["spiky", "steady", "diurnal", "batch"]
 GpuNeed = Literal["auto", "required", "none"]
 Trigger = Literal["api", "event", "queue", "schedule"]
+LambdaRuntime = Literal["python", "nodejs", "java", "dotnet", "go"]
 Commitment = Literal["on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr"]
 #: The contract's platform ids (../shared/DESIGN.md, "Platform ids"): the keys of ``engineering:``.
 #: ``platforms.PLATFORM_IDS`` must list the same (tests/spec/test_hostile.py checks it).
@@ -66,6 +68,10 @@ PlatformId = Literal[
     "bedrock-batch",
     "sagemaker-endpoint",
 ]
+
+#: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
+#: Lambda concurrent executions per Region; a Bedrock model's on-demand tokens per minute and per day.
+QUOTAS: tuple[str, ...] = ("lambda-concurrency", "bedrock-tokens-per-minute", "bedrock-tokens-per-day")
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 #: A duration: 1 ms (Lambda's billing granularity) to a year; smaller is a unit mistake, and a
@@ -85,6 +91,14 @@ Multiplier = Annotated[float, Field(ge=0.001, le=1000)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_text)]
 LongId = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(check_text)]
 FilePath = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(check_text)]
+
+
+def _at_most(value: Any, limit: int) -> Any:
+    """Refuse a mapping of more than ``limit`` entries before any entry is validated (pydantic's
+    ``max_length`` is checked after every key and value)."""
+    if isinstance(value, Mapping) and len(value) > limit:
+        raise ValueError(f"{len(value):,} entries; at most {limit:,} are allowed")
+    return value
 
 
 class _Strict(BaseModel):
@@ -167,18 +181,21 @@ class PriceOverrides(_Strict):
         default_factory=dict,
         description="Catalog price key -> your unit price in USD, in the catalog entry's unit "
         "(e.g. 'ec2/g5.2xlarge': 0.95; 0 to 1,000,000). `wheretorun prices show` lists the keys.",
-        max_length=MAX_PRICE_OVERRIDES,
     )
     discount_pct: dict[Name, Annotated[float, Field(ge=0, lt=100)]] = Field(
         default_factory=dict,
         description="Service -> percent off every catalog price of that service (enterprise discount), "
         "e.g. {ec2: 12, bedrock: 5}; 0 to below 100.",
-        max_length=MAX_DISCOUNT_ENTRIES,
     )
     ec2_commitment: Commitment = Field(
         "on-demand",
         description="How GPU/EC2 instance hours are bought: on-demand, spot, or a Compute Savings Plan.",
     )
+
+    @field_validator("overrides", "discount_pct", mode="before")
+    @classmethod
+    def _counted(cls, v: Any, info: ValidationInfo) -> Any:
+        return _at_most(v, MAX_PRICE_OVERRIDES if info.field_name == "overrides" else MAX_DISCOUNT_ENTRIES)
 
 
 class Preferences(_Strict):
@@ -210,6 +227,28 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
+    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+        default_factory=dict,
+        description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
+        "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
+        "traffic would be throttled or dropped above the default quota is infeasible; with one, it is "
+        "feasible with a warning naming the quota to request. Quotas: " + ", ".join(QUOTAS) + ".",
+    )
+    lambda_max_event_age_s: Annotated[float, Field(ge=60, le=21_600)] = Field(
+        21_600,
+        description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
+        "events still queued after it are dropped (or sent to a failure destination).",
+    )
+
+    @field_validator("quota_increase")
+    @classmethod
+    def _known_quotas(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in v:
+            if key not in QUOTAS:
+                raise ValueError(
+                    f"unknown quota '{key}'{did_you_mean(key, QUOTAS)}; known: {', '.join(QUOTAS)}"
+                )
+        return v
 
 
 class Workload(_Strict):
@@ -234,6 +273,14 @@ class Workload(_Strict):
         None,
         description="CSV of measured requests over time (columns timestamp,requests), relative to the "
         "workload file and inside its folder; replaces the preset shape.",
+    )
+    runtime: LambdaRuntime | None = Field(
+        None,
+        description="Language runtime of the code on Lambda (default python); sets its cold start "
+        "(catalog cold_starts.yml). A model served on Lambda is a container image.",
+    )
+    package_mb: Annotated[float, Field(gt=0, le=10_240)] | None = Field(
+        None, description="Deployment package size, MB (default 10); larger packages start colder on Lambda."
     )
     input_tokens: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
         None, description="Input (prompt) tokens per request (0 to 10,000,000)."
@@ -413,7 +460,9 @@ def duplicate_names(names: list[Any]) -> list[tuple[int, str]]:
 
 
 class WorkloadFile(_Strict):
-    region: Name = Field("us-east-1", description="AWS region to price in.", max_length=40)
+    region: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_text)] = Field(
+        "us-east-1", description="AWS region to price in."
+    )
     team: Team = Field(default_factory=Team)
     workloads: list[Workload] = Field(
         ..., min_length=1, max_length=MAX_WORKLOADS, description="The parts of the system."
@@ -424,12 +473,21 @@ class WorkloadFile(_Strict):
         default_factory=dict,
         description="Platform id -> engineering hours replacing the catalog defaults.",
     )
-    growth: Annotated[str, Field(max_length=40), AfterValidator(check_text)] | float | None = Field(
+    growth: (
+        Annotated[str, Field(max_length=40), AfterValidator(check_text)]
+        | Annotated[float, Field(gt=-1, le=10)]
+        | None
+    ) = Field(
         None,
         description="Monthly growth of volume, e.g. '15%/month' (above -100% and at most 1000%); enables the "
         "24-month projection.",
     )
     uncertainty: Uncertainty | None = Field(None, description="Ranges for a Monte Carlo of the cost.")
+
+    @field_validator("engineering", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("workloads", mode="before")
     @classmethod
