@@ -76,7 +76,6 @@ def _tokens(cell: str) -> float:
     ("example", "workload"),
     [
         ("self-hosted-70b.yml", "llama-70b-api"),
-        ("ai-product.yml", "summariser"),
         ("ai-product.yml", "nightly-documents"),
     ],
 )
