@@ -57,6 +57,9 @@ def test_details_with_another_format_is_refused() -> None:
 def test_a_missing_extra_is_the_users_to_install(
     monkeypatch: pytest.MonkeyPatch, args: list[str], module: str, hint: str
 ) -> None:
+    from wheretorun.report import charts
+
+    monkeypatch.setattr(charts, "_charts_extra", False)  # forget an earlier test's successful check
     monkeypatch.setitem(sys.modules, module, None)  # `import module` now raises ImportError
     result = run(*args)
     assert result.exit_code == 2, result.output

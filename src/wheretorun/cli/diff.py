@@ -112,6 +112,7 @@ def diff_cmd(
         str | None,
         typer.Option(
             "--fail-above",
+            metavar="USD",
             help="Exit 3 when the monthly total rises by more than this many US dollars (a CI guardrail).",
         ),
     ] = None,
@@ -120,7 +121,9 @@ def diff_cmd(
     ] = None,
     allow_files_from: Annotated[
         list[Path] | None,
-        typer.Option("--allow-files-from", help="Also let workload files read files under this folder."),
+        typer.Option(
+            "--allow-files-from", metavar="DIR", help="Also let workload files read files under this folder."
+        ),
     ] = None,
 ) -> None:
     """The monthly cost change from OLD to NEW: per workload and in total, infrastructure and

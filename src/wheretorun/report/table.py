@@ -385,7 +385,7 @@ def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
     """
     for w in workloads:
         be = w.breakeven
-        console.print(Text(f"{w.name}", style="bold"))
+        console.print(Text(one_line(w.name), style="bold"))
         if be is None:
             console.print(Text("  not a generative model workload: no token break-even"))
             continue
