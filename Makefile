@@ -29,6 +29,8 @@ lint: install-dev
 
 test: install-dev browsers
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); installed when missing.
@@ -40,6 +42,7 @@ browsers:
 bench: install-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.import_bench --records 1000000
+	$(BIN)/python -m bench.serving
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -220,6 +220,25 @@ class Preferences(_Strict):
         "production latency (the playbook, question 2).",
         le=10_000,
     )
+    cpu_model_max_params_b: PositiveFloat = Field(
+        0.5,
+        description="Non-generative models (embedding, reranking, classification) below this size "
+        "(billions of parameters) run fine on CPU; at or above it they need a GPU for production "
+        "latency (the playbook, question 2: '< 500M params run fine on CPU').",
+        le=10_000,
+    )
+    lambda_favoured_below_per_minute: PositiveFloat = Field(
+        10.0,
+        description="Code called fewer times a minute than this favours Lambda (the Serverless vs. Containers guide, frequency); "
+        "shown in the trace, cost decides.",
+        le=1e9,
+    )
+    containers_favoured_above_rps: PositiveFloat = Field(
+        100.0,
+        description="Code called more times a second than this favours always-on containers (the Serverless vs. Containers guide, "
+        "frequency); shown in the trace, cost decides.",
+        le=1e9,
+    )
     target_utilisation: Annotated[float, Field(ge=0.01, le=1)] = Field(
         0.7, description="Fraction of an instance's throughput to plan for at peak (headroom; 0.01 to 1)."
     )
@@ -227,7 +246,7 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
-    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+    quota_increase: dict[Name, Annotated[float, Field(gt=0, le=1e13)]] = Field(
         default_factory=dict,
         description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
         "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
@@ -239,6 +258,11 @@ class Preferences(_Strict):
         description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
         "events still queued after it are dropped (or sent to a failure destination).",
     )
+
+    @field_validator("quota_increase", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("quota_increase")
     @classmethod
@@ -313,6 +337,18 @@ class Workload(_Strict):
         description="Latency target at p99, milliseconds (0.001 to a year).",
         ge=0.001,
         le=31_536_000_000,
+    )
+    ttft_ms: float | None = Field(
+        None,
+        description="Time-to-first-token target at p99, milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
+    )
+    tpot_ms: float | None = Field(
+        None,
+        description="Time-per-output-token target (mean), milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
     )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import InputError, Problem
 from ..spec.loader import _json_int, decode_bytes, parse_text, path_from_loc, validate_data
 from ..spec.models import WorkloadFile
-from .guard import BIG_DOCUMENT, Guard, Lane, Limits
+from .guard import BIG_DOCUMENT, Guard, Lane, LaneFull, Limits
 
 log = logging.getLogger("wheretorun.web")
 
@@ -183,7 +183,7 @@ def _workload_file(data: Any, name: str) -> WorkloadFile:
     return wf
 
 
-def _recommend(wf: WorkloadFile, name: str, charts: bool = False):  # type: ignore[no-untyped-def]
+def _recommend(wf: WorkloadFile, name: str, charts: bool = False):
     """The report; ``charts``: with the chart data, for the HTML page and report."""
     from ..decide import recommend
 
@@ -226,7 +226,7 @@ ERROR_SCHEMA = {
         },
     },
 }
-ERRORS = {
+ERRORS: dict[str | int, dict[str, Any]] = {
     str(code): {
         "description": text,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -245,13 +245,15 @@ def _static(name: str, media_type: str) -> Response:
     )
 
 
-async def _computed(request: Request, data: Any, work):  # type: ignore[no-untyped-def]
-    """``work()`` in a thread (validation included: never on the event loop); a document of many
-    workloads first waits for the ``big`` lane."""
-    workloads = data.get("workloads") if isinstance(data, dict) else None
-    if not isinstance(workloads, list) or len(workloads) <= BIG_DOCUMENT:
+async def _computed(request: Request, data: Any, work, charts: bool = False):
+    """``work()`` in a thread (validation included: never on the event loop), once its lane has
+    room: ``big`` for a document of more than ``BIG_DOCUMENT`` workloads, else ``small``; a chart
+    render (``charts``) is already limited by the guard's lane of its own."""
+    if charts:
         return await run_in_threadpool(work)
-    lane: Lane = request.app.state.big_lane
+    workloads = data.get("workloads") if isinstance(data, dict) else None
+    big = isinstance(workloads, list) and len(workloads) > BIG_DOCUMENT
+    lane: Lane = request.app.state.big_lane if big else request.app.state.small_lane
     async with lane:
         return await run_in_threadpool(work)
 
@@ -293,7 +295,9 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.limits = limits
-    app.state.big_lane = Lane("big", limits.big, limits.light + limits.light_queue)
+    # every request the guard admits may wait in these: they never refuse one
+    app.state.small_lane = Lane("small documents", limits.concurrency, limits.max_requests)
+    app.state.big_lane = Lane("big documents", limits.big, limits.max_requests)
 
     # ---------------------------------------------------------------- errors
     @app.exception_handler(InputError)
@@ -320,6 +324,13 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             Problem(file, path_from_loc(tuple(err["loc"])), str(err["msg"])).as_dict() for err in e.errors()
         ]
         return _error(422, "invalid input", problems)
+
+    @app.exception_handler(LaneFull)
+    async def _full(_: Request, e: LaneFull) -> JSONResponse:
+        retry = str(limits.retry_after_s)
+        response = _error(503, "server busy", [Problem("<request>", "", f"{e}: no room; retry").as_dict()])
+        response.headers["Retry-After"] = retry
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, e: StarletteHTTPException) -> JSONResponse:
@@ -387,7 +398,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
 
-        return await _computed(request, data, run)  # type: ignore[no-any-return]
+        return await _computed(request, data, run, charts=format == "html")
 
     @app.post(
         "/v1/view",
@@ -412,7 +423,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             report = _recommend(_workload_file(data, file), file, charts=charts)
             return {"report": report.to_json_dict(), "html": render_fragment(report, charts=charts)}
 
-        return JSONResponse(await _computed(request, data, run))
+        return JSONResponse(await _computed(request, data, run, charts=True))
 
     @app.post(
         "/v1/parse",
@@ -436,7 +447,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             _workload_file(data, file)
             return {"workload": data}
 
-        return JSONResponse(await run_in_threadpool(run))
+        return JSONResponse(await _computed(request, None, run))
 
     @app.post(
         "/v1/size",
@@ -446,7 +457,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     )
     async def size_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
         data = await _json_body(request, file)
-        return JSONResponse(await run_in_threadpool(lambda: size_json(data, file)))
+        return JSONResponse(await _computed(request, None, lambda: size_json(data, file)))
 
     @app.get("/v1/catalog", summary="The price catalog in use (as `prices show --json`), or its models")
     def catalog_endpoint(
@@ -558,9 +569,8 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
 
 def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
     """The same document as ``wheretorun prices show --json [--service S] [--region R]``."""
-    from ..catalog.listing import model_rows, price_row
+    from ..catalog.listing import price_document, services, today
     from ..catalog.store import SUPPORTED_REGIONS, load_catalog
-    from ..cli.prices import MODELS, today
     from ..errors import did_you_mean
 
     if region not in SUPPORTED_REGIONS:
@@ -575,7 +585,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
             ]
         )
     catalog = load_catalog(region)
-    known = [*catalog.services(), MODELS]
+    known = services(catalog)
     if service is not None and service not in known:
         raise InputError(
             [
@@ -586,25 +596,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
                 )
             ]
         )
-    if service == MODELS:
-        return {"region": region, "models": model_rows(catalog)}
-    day = today()
-    rows = [
-        price_row(catalog, e, day)
-        for k, e in sorted(catalog.prices.items())
-        if service is None or k.split("/")[0] == service
-    ]
-    from ..catalog.store import STALE_AFTER_DAYS
-
-    return {
-        "region": region,
-        "today": day.isoformat(),
-        "catalog_as_of": catalog.as_of.isoformat(),
-        "stale_after_days": STALE_AFTER_DAYS,
-        "stale_count": sum(1 for r in rows if r["age_days"] > STALE_AFTER_DAYS),
-        "overrides": catalog.applied_overrides(),
-        "prices": rows,
-    }
+    return price_document(catalog, region, service, today())
 
 
 def choices() -> dict[str, Any]:
