@@ -54,7 +54,7 @@ TASK_SIZES = (
     (8, 16, 60, 4),
     (16, 32, 120, 8),
 )
-MODEL_TASK_MIN_VCPU = 4  # seed 1 pattern 2: "Fargate with 4-8 vCPU and embedding models on CPU"
+MODEL_TASK_MIN_VCPU = 4  # the playbook's pattern 2: "Fargate with 4-8 vCPU and embedding models on CPU"
 
 
 def valid_memories(vcpu: float, lo: float, hi: float, step: float | None) -> list[float]:
@@ -153,6 +153,6 @@ def price(ctx: Context) -> Priced:
             scale_out_s=start,
             p50_ms=fleet.p50_ms or u.duration_s * 1000,
             p99_ms=fleet.p99_ms or u.duration_p99_s * 1000,
-            note="containers stay warm; new tasks take 30 s - 2 min to start (seed 1)",
+            note="containers stay warm; new tasks take 30 s - 2 min to start (the playbook)",
         ),
     )

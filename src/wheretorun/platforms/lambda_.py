@@ -2,7 +2,7 @@
 
 Hard limits (catalog ``limits.yml``): 900 s timeout, 10,240 MB memory, no GPU, 10 GB container
 image. Billing: requests plus GB-seconds, duration rounded up to 1 ms, memory in MB with
-1,024 MB billed as 1 GB (https://aws.amazon.com/lambda/pricing/). Seed 2's "<= 3 GB, < 10 min"
+1,024 MB billed as 1 GB (https://aws.amazon.com/lambda/pricing/). The Serverless vs. Containers guide's "<= 3 GB, < 10 min"
 comfort zone is a named preference, never a limit.
 """
 
@@ -236,12 +236,12 @@ def price(ctx: Context) -> Priced:
     if u.memory_gb > ctx.prefs.lambda_comfort_memory_gb:
         soft.append(
             f"{u.memory_gb:g} GB is above the {ctx.prefs.lambda_comfort_memory_gb:g} GB comfort zone "
-            "(preference lambda_comfort_memory_gb, seed 2); allowed up to 10,240 MB"
+            "(preference lambda_comfort_memory_gb, the Serverless vs. Containers guide); allowed up to 10,240 MB"
         )
     if u.duration_s >= ctx.prefs.lambda_comfort_duration_s:
         soft.append(
             f"{u.duration_s:g} s is at or above the {ctx.prefs.lambda_comfort_duration_s:g} s comfort zone "
-            "(preference lambda_comfort_duration_s, seed 2); the hard limit is 900 s"
+            "(preference lambda_comfort_duration_s, the Serverless vs. Containers guide); the hard limit is 900 s"
         )
     extras = {
         "memory_mb": mb,
