@@ -246,7 +246,7 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
     return chart.to_dict()
 
 
-def _per_layer(alt, charts: list, title: str, shared: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _per_layer(alt: Any, charts: list, title: str, shared: str) -> dict[str, Any]:
     """One chart, or one per layer stacked with their own axes: the model layer ($13k-$120k a month)
     on the axis of the orchestration options ($0.5k-$3k) would flatten both."""
     if len(charts) == 1:
