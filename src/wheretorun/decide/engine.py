@@ -326,7 +326,7 @@ def recommend_workload(
     w = usage.workload
     if w.traffic_profile is not None:
         traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
-    warnings: list[str] = []
+    warnings: list[str] = list(usage.warnings)
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
         trace.append(

@@ -369,10 +369,23 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     return lines, profile
 
 
+def context_blocker(ctx: Context) -> Blocker:
+    m = ctx.model
+    return fact_blocker(
+        f"Context window of {m.label if m else 'the model'}",
+        f"{m.max_context_tokens:,} tokens" if m and m.max_context_tokens else "the model card's",
+        str(ctx.usage.context_problem),
+        "catalog models.yml (model card)",
+    )
+
+
 def assess(module: ModuleType, ctx: Context) -> Option:
     """Ask a platform module its four questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
+    if ctx.is_model_layer and ctx.usage.context_problem:
+        # no platform serves a request longer than the model's context window (rule 'context')
+        blockers = [context_blocker(ctx), *blockers]
     if not blockers:
         try:
             priced: Priced = module.price(ctx)

@@ -2,8 +2,12 @@
 
 Standard workflows run up to a year and bill per state transition; Express workflows run up to
 5 minutes and bill per request plus duration (https://aws.amazon.com/step-functions/pricing/).
-The steps' own compute runs on Lambda and is billed as Lambda; we assume every second of
-``duration_s`` is active compute (an upper bound: waiting on callbacks or Wait states is free).
+The steps' own compute runs on Lambda and is billed as Lambda. Waiting is not computing: a Standard
+workflow that waits for a callback (``.waitForTaskToken``), a Wait state or a person bills the
+transitions only, so its Lambda steps bill ``active_compute_s`` (stated, or the default for a flow
+longer than Lambda's 900 s: a few seconds of steps; ``usage._active_compute``). A flow within 900 s
+with no active_compute_s is billed as if its Lambda steps ran all along (they wait synchronously on
+what they call: an upper bound).
 """
 
 from __future__ import annotations
@@ -50,11 +54,18 @@ def price(ctx: Context) -> Priced:
     executions = Decimal(str(u.requests_per_month))
     timeout = cat.limit("lambda/timeout").value
     # each step is a Lambda invocation of at most 15 minutes
-    active = ctx.workload.active_compute_s or u.duration_s
+    waits = u.active_given or u.duration_s > timeout
+    active = u.active_compute_s if waits else u.duration_s
     steps = max(1, math.ceil(active / timeout))
     comps = []
     notes = [f"assumes {TRANSITIONS_PER_EXECUTION} state transitions per execution"]
-    if ctx.workload.active_compute_s is None:
+    if waits and active < u.duration_s:
+        notes.append(
+            f"{u.duration_s - active:,g} s of each {u.duration_s:,g} s execution is a wait (callback with "
+            ".waitForTaskToken, Wait state or a person): a Standard workflow bills its transitions, not the wait; "
+            f"Lambda bills the {active:,g} s of active steps"
+        )
+    elif not u.active_given:
         notes.append(
             f"assumes all {u.duration_s:g} s of duration is active Lambda compute: an upper bound, since waiting on "
             "callbacks is not billed (set active_compute_s)"

@@ -194,6 +194,12 @@ class Workload(_Strict):
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
     )
+    batch_per_replica: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None,
+        description="Requests one replica (one GPU copy of the model, one task) serves at once when "
+        "throughput cannot be derived from tokens (a non-generative model, or no token counts): "
+        "replica-hours = requests x duration_s / batch_per_replica. Default 1.",
+    )
     measured_tokens_per_s: PositiveFloat | None = Field(
         None,
         description="Your measured decode throughput per instance (output tokens/s, summed over the "
