@@ -128,7 +128,10 @@ def test_every_contract_platform_has_a_module():
         "aws-batch",
         "bedrock",
         "bedrock-batch",
+        "bedrock-custom-import",
         "sagemaker-endpoint",
+        "sagemaker-serverless",
+        "sagemaker-async",
     )
 
 

@@ -8,11 +8,14 @@ from . import (
     aws_batch,
     bedrock,
     bedrock_batch,
+    bedrock_custom_import,
     ecs_ec2,
     eks_ec2,
     fargate,
     lambda_,
+    sagemaker_async,
     sagemaker_endpoint,
+    sagemaker_serverless,
     step_functions,
 )
 from .base import Context, assess
@@ -29,7 +32,10 @@ PLATFORMS: dict[str, ModuleType] = {
         aws_batch,
         bedrock,
         bedrock_batch,
+        bedrock_custom_import,
         sagemaker_endpoint,
+        sagemaker_serverless,
+        sagemaker_async,
     )
 }
 PLATFORM_IDS = tuple(PLATFORMS)

@@ -53,8 +53,10 @@ class Replica:
 
 
 def is_batch(ctx: Context) -> bool:
+    """Jobs that run to completion and stop (batch traffic, batch roles, scheduled runs): billed for
+    their work-hours, with no fleet kept between them."""
     w = ctx.workload
-    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
+    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
 
 
 def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, str | None]:
@@ -351,7 +353,10 @@ def in_flight_per_replica(ctx: Context, vcpu: float, memory_gb: float) -> tuple[
     cpu_why = f"{vcpu:g} vCPU / {share:.3g} vCPU per request ({u.active_compute_s:g} s active of {u.duration_s:g} s)"
     mem_why = f"{memory_gb:g} GB / {u.memory_gb:g} GB per request (memory_gb)"
     if by_memory < by_cpu:
-        return by_memory, f"memory-bound: {mem_why} = {by_memory:,.3g} in flight (CPU would allow {by_cpu:,.3g})"
+        return (
+            by_memory,
+            f"memory-bound: {mem_why} = {by_memory:,.3g} in flight (CPU would allow {by_cpu:,.3g})",
+        )
     return by_cpu, f"CPU-bound: {cpu_why} = {by_cpu:,.3g} in flight (memory would allow {by_memory:,.3g})"
 
 
@@ -371,35 +376,40 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
     return ctx.shared(("instance-hour", inst.type), compute)
 
 
-def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpec, Decimal]]:
-    """CPU instances whose memory (90 % usable) holds ``need_gb``, with the hourly price paid
-    (shared: ``Context.memo``)."""
+def priced_cpu_instances(
+    ctx: Context, need_gb: float, prefix: str = ""
+) -> list[tuple[InstanceSpec, Decimal]]:
+    """CPU instances (EC2, or SageMaker with ``prefix`` 'ml.') whose memory (90 % usable) holds
+    ``need_gb``, with the hourly price paid (shared: ``Context.memo``)."""
 
     def compute() -> list[tuple[InstanceSpec, Decimal]]:
         return [
             (inst, instance_hourly(ctx, inst)[1])
-            for inst in ctx.catalog.priced_instances("")
+            for inst in ctx.catalog.priced_instances(prefix)
             if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
         ]
 
-    return ctx.shared(("cpu-instances", need_gb), compute)
+    return ctx.shared(("cpu-instances", need_gb, prefix), compute)
 
 
-def cpu_instance_replicas(ctx: Context) -> list[Replica]:
-    """General-purpose (CPU) EC2 instances that hold the workload's memory."""
+def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
+    """General-purpose (CPU) instances that hold the workload's memory (EC2, or SageMaker ml.*)."""
     u = ctx.usage
     need_gb = u.memory_gb
     candidates = ctx.shared(
-        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s, u.active_compute_s),
-        lambda: _cpu_candidates(ctx, need_gb),
+        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s, u.active_compute_s, prefix),
+        lambda: _cpu_candidates(ctx, need_gb, prefix),
     )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
+        largest = max(
+            (i.memory_gib for i in ctx.catalog.priced_instances(prefix) if not i.accelerator_count), default=0
+        )
         raise Infeasible(
             [
                 Blocker(
-                    limit="largest CPU instance in the catalog",
-                    value=f"{max((i.memory_gib for i in ctx.catalog.priced_instances('') if not i.accelerator_count), default=0):g} GiB",
+                    limit=f"largest CPU {'SageMaker ' if prefix else ''}instance in the catalog",
+                    value=f"{largest:g} GiB",
                     workload_needs=f"{need_gb:g} GB",
                 )
             ]
@@ -407,12 +417,12 @@ def cpu_instance_replicas(ctx: Context) -> list[Replica]:
     return out
 
 
-def _cpu_candidates(ctx: Context, need_gb: float) -> list[tuple[Replica, float]]:
+def _cpu_candidates(ctx: Context, need_gb: float, prefix: str = "") -> list[tuple[Replica, float]]:
     """[(replica, hourly price paid)] of the CPU instances that hold ``need_gb``: the same for every
     workload of one layer kind and request duration, so shared (``Context.memo``)."""
     u = ctx.usage
     out = []
-    for inst, paid in priced_cpu_instances(ctx, need_gb):
+    for inst, paid in priced_cpu_instances(ctx, need_gb, prefix):
         rps, why = cpu_replica_rate(ctx, inst.vcpu, inst.memory_gib * 0.9)
         replica = Replica(
             inst.type,
@@ -482,7 +492,9 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
     u = ctx.usage
     notes = []
     if replica.fit is not None and u.service_time_from_duration and replica.note:
-        notes.append(f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per instance")
+        notes.append(
+            f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per instance"
+        )
     elif replica.fit is not None:
         f = replica.fit
         notes.append(

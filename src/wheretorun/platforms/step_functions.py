@@ -38,6 +38,20 @@ def limits(ctx: Context) -> list[Blocker]:
     std_max = ctx.catalog.limit("stepfunctions/standard-duration-max").value
     if ctx.usage.duration_p99_s > std_max:
         out.append(blocker(ctx, "stepfunctions/standard-duration-max", f"{ctx.usage.duration_p99_s:,g} s"))
+    u = ctx.usage
+    timeout = ctx.catalog.limit("lambda/timeout").value
+    if u.active_compute_s > timeout:
+        # each Lambda step stops at 900 s; work that computes longer in one piece is a job
+        out.append(
+            blocker(
+                ctx,
+                "lambda/timeout",
+                f"{u.active_compute_s:,g} s of computation per execution (active_compute_s"
+                f"{'' if u.active_given else ', default for scheduled or batch work'}) in one piece: each "
+                "step runs on Lambda; split it into resumable steps, or run it as a job (AWS Batch, Fargate)",
+                label="Longest Lambda step (Step Functions task) [lambda/timeout]",
+            )
+        )
     mem_max = ctx.catalog.limit("lambda/memory-max").value
     if memory_mb(ctx) > mem_max:
         out.append(blocker(ctx, "lambda/memory-max", f"{memory_mb(ctx):,} MB per step (steps run on Lambda)"))

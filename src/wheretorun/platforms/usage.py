@@ -368,9 +368,7 @@ def _derive(
         speed = catalog.limit("bedrock/output-tokens-per-s").value
         first = catalog.limit("bedrock/first-token-s").value
         model_call_s = round(first + tout / speed, 3)
-        model_call_why = (
-            f"{first:g} s to first token + {tout:,} output tokens at {speed:g} tokens/s"
-        )
+        model_call_why = f"{first:g} s to first token + {tout:,} output tokens at {speed:g} tokens/s"
     if w.duration_s is not None:
         dur = w.duration_s
         if w.role not in MODEL_ROLES and model_call_s is not None and dur < model_call_s:
@@ -442,9 +440,7 @@ def _derive(
     )
 
 
-def _fit_context(
-    model: ModelInfo, tin: int, tout: int, notes: list[str]
-) -> tuple[ModelInfo, str | None]:
+def _fit_context(model: ModelInfo, tin: int, tout: int, notes: list[str]) -> tuple[ModelInfo, str | None]:
     """Rule 'context': a request's input + output tokens must fit the model's context window; the
     KV cache is sized on the larger of context_tokens and the request's tokens."""
     need = tin + tout
@@ -458,9 +454,7 @@ def _fit_context(
             f"context: the KV cache is sized for {need:,} tokens (input + output per request), above "
             f"context_tokens {model.context_tokens:,}"
         )
-        model = replace(
-            model, context_tokens=need, footprint=footprint(model.arch, model.precision, need, 1)
-        )
+        model = replace(model, context_tokens=need, footprint=footprint(model.arch, model.precision, need, 1))
     return model, None
 
 
@@ -514,4 +508,3 @@ def _active_compute(w: Workload, dur: float, notes: list[str]) -> float:
         f"(1/{round(1 / IO_BOUND_ACTIVE_SHARE)} of a vCPU per request in flight; set active_compute_s)"
     )
     return active
-
