@@ -39,7 +39,7 @@ from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
-SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
+SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint", "sagemaker-serverless", "sagemaker-async")
 #: Ties in cost go to the platform listed first.
 PLATFORM_RANK = {pid: i for i, pid in enumerate(PLATFORMS)}
 BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the crossover
@@ -178,7 +178,7 @@ def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | No
         if p == "step-functions":
             return "long-flow-on-step-functions"
         m = model_pick.platform if model_pick else None
-        if m in ("bedrock", "bedrock-batch"):
+        if m in ("bedrock", "bedrock-batch", "bedrock-custom-import"):
             return "agent-with-bedrock"
         if m in SELF_HOSTED:
             return "agent-with-self-hosted-model"
@@ -195,7 +195,7 @@ def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | No
         return "hybrid-queue"
     if p in ("bedrock-batch", "aws-batch"):
         return "async-batch"
-    if p == "bedrock":
+    if p in ("bedrock", "bedrock-custom-import"):
         return "rag-with-bedrock" if w.role == "rag" else "managed-inference-on-bedrock"
     if p in ("ecs-ec2", "eks-ec2"):
         return (
@@ -205,7 +205,7 @@ def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | No
         )
     if p == "fargate":
         return "rag-on-fargate" if w.role in ("rag", "embedding", "reranking") else "cpu-inference-on-fargate"
-    if p == "sagemaker-endpoint":
+    if p in ("sagemaker-endpoint", "sagemaker-serverless", "sagemaker-async"):
         return "managed-endpoint-on-sagemaker"
     return "cpu-model-on-lambda"
 

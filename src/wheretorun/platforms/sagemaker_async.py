@@ -20,7 +20,18 @@ def limits(ctx: Context) -> list[Blocker]:
     u = ctx.usage
     if ctx.is_model_layer and u.duration_p99_s > ctx.catalog.limit("sagemaker/async-timeout").value:
         out.append(blocker(ctx, "sagemaker/async-timeout", f"{u.duration_p99_s:,g} s per request (p99)"))
-    if ctx.is_model_layer and ctx.workload.trigger == "api" and ctx.workload.p99_latency_ms is not None:
+    realtime = ctx.catalog.limit("sagemaker/realtime-timeout").value
+    if ctx.is_model_layer and ctx.workload.trigger == "api" and u.duration_p99_s <= realtime:
+        out.append(
+            blocker(
+                ctx,
+                "sagemaker/realtime-timeout",
+                "answers to API requests (trigger: api) within the real-time timeout: a real-time endpoint "
+                "(sagemaker-endpoint) serves them; asynchronous inference is for long or queued requests",
+                label="Asynchronous Inference is for requests past the real-time endpoint timeout [sagemaker/realtime-timeout]",
+            )
+        )
+    elif ctx.is_model_layer and ctx.workload.trigger == "api" and ctx.workload.p99_latency_ms is not None:
         start = ctx.catalog.limit("sagemaker/async-scale-from-zero-s").value
         if ctx.workload.p99_latency_ms < (start + u.duration_s) * 1000:
             out.append(

@@ -444,6 +444,15 @@ def _fit_context(model: ModelInfo, tin: int, tout: int, notes: list[str]) -> tup
     """Rule 'context': a request's input + output tokens must fit the model's context window; the
     KV cache is sized on the larger of context_tokens and the request's tokens."""
     need = tin + tout
+    if model.kind != "generative":
+        # an encoder request may hold several sequences (a query and its passages, a batch of
+        # texts), each scored on its own: each must fit, not the request's total
+        if model.max_context_tokens and need > model.max_context_tokens:
+            notes.append(
+                f"context: {need:,} input tokens per request are more than {model.label}'s {model.max_context_tokens:,}-token "
+                "window: read as several sequences per request (a query and its passages), each within the window"
+            )
+        return model, None
     if model.max_context_tokens and need > model.max_context_tokens:
         return model, (
             f"{tin:,} input + {tout:,} output = {need:,} tokens per request, above {model.label}'s context "
