@@ -23,6 +23,10 @@ DEFAULT_CONTEXT_TOKENS = 8192
 DEFAULT_ORCHESTRATION_MEMORY_GB = 0.5
 DEFAULT_ORCHESTRATION_DURATION_S = 2.0
 DEFAULT_TOKENS = {"input": 1000, "output": 250}
+_UNPRICED = (
+    ": per-token options (Bedrock) stay unpriced without it; self-hosted sizing uses it, unless "
+    "duration_s is given, which then is a replica's service time"
+)
 LAMBDA_TIMEOUT_S = 900  # catalog lambda/timeout; a flow longer than this cannot be one call
 EMBEDDING_OUTPUT_TOKENS = 0
 #: Code that waits on tools, models or people keeps a vCPU busy for 1/25 of its wall time (an async
@@ -337,14 +341,14 @@ def _derive(
         tin = w.input_tokens
     elif model is not None:
         tin = DEFAULT_TOKENS["input"] if generative else 256
-        notes.append(f"input_tokens = {tin:,} per request (default; set input_tokens)")
+        notes.append(f"input_tokens = {tin:,} per request (default; set input_tokens){_UNPRICED}")
     else:
         tin = 0
     if w.output_tokens is not None:
         tout = w.output_tokens
     elif generative:
         tout = DEFAULT_TOKENS["output"]
-        notes.append(f"output_tokens = {tout:,} per request (default; set output_tokens)")
+        notes.append(f"output_tokens = {tout:,} per request (default; set output_tokens){_UNPRICED}")
     else:
         tout = 0
     warnings: list[str] = []
