@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--quick", action="store_true", help="tiny sizes (smoke test); targets are not judged")
     p.add_argument("--skip-fleet", action="store_true", help="skip the recommend-over-10,000-workloads row")
+    p.add_argument(
+        "--skip-server", action="store_true", help="skip the rows of `wheretorun serve` under load"
+    )
     args = p.parse_args(argv)
     minutes = 1440 if args.quick else 525_600
     draws = 200 if args.quick else 10_000
@@ -246,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         met = "n/a (quick)" if args.quick else ("-" if target is None else "yes" if o < target else "NO")
         ratio = f"{b / o:,.1f}x" if b and o else "-"
         print(f"{name:<96} {o * 1000:>9.1f}ms {b * 1000:>9.1f}ms {ratio:>8} {label:>10}  {met}")
+    if not args.skip_server:
+        from . import server_bench
+
+        server_bench.print_rows(server_bench.run(quick=args.quick))
     return 0
 
 

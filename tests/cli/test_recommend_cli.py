@@ -228,3 +228,48 @@ def test_a_reader_that_stops_early_gets_no_error_message():
     proc.stderr.close()
     assert proc.wait(timeout=60) == 141
     assert err == b""
+
+
+def _disk_full_on(suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file ending in ``suffix`` hits ENOSPC half-way through its write."""
+    from wheretorun import files
+
+    real = files.write_atomically
+
+    def write_atomically(out, write):
+        if not str(out).endswith(suffix):
+            return real(out, write)
+
+        def half_then_full(fh):
+            fh.write(b"\x89PNG half")
+            raise OSError(28, "No space left on device", str(out))
+
+        return real(out, half_then_full)
+
+    monkeypatch.setattr(files, "write_atomically", write_atomically)
+
+
+def test_charts_on_a_full_disk_exit_2_naming_charts_and_leave_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    charts = tmp_path / "charts"
+    _disk_full_on(".png", monkeypatch)
+    result = run("recommend", str(EXAMPLE), "--format", "json", "--charts", str(charts))
+    assert (
+        result.exit_code == 2 and "Traceback" not in result.output and "internal error" not in result.output
+    )
+    assert "--charts: cannot write" in result.stderr and "No space left on device" in result.stderr
+    # the first chart's SVG was written whole before its PNG failed; no PNG, no temporary file
+    written = sorted(p.name for p in charts.iterdir())
+    assert written and all(name.endswith(".svg") and not name.startswith(".") for name in written)
+    for svg in charts.iterdir():
+        assert svg.read_text().rstrip().endswith("</svg>")
+
+
+def test_charts_into_a_path_that_is_a_file_exit_2(tmp_path: Path):
+    taken = tmp_path / "charts"
+    taken.write_text("not a folder")
+    result = run("recommend", str(EXAMPLE), "--format", "json", "--charts", str(taken))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"--charts: cannot write {taken}" in result.stderr
+    assert taken.read_text() == "not a folder"

@@ -214,3 +214,69 @@ def test_growth_and_uncertainty_are_the_same_whoever_computes_them(
     assert shared == alone
     assert all("growth" in w["extras"] for w in shared["workloads"])
     assert sum("uncertainty" in w["extras"] for w in shared["workloads"]) >= 20
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc/<pid>/stat: field 4 is the parent's pid)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie awaiting its reaper has stopped running and holds no memory)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_kill_9_of_recommend_leaves_no_worker_and_no_temporary_file(tmp_path: Path) -> None:
+    """`recommend` of 1,200 workloads with --out, killed with SIGKILL once its workers run: the
+    workers die with it (within a few seconds) and the output folder holds no partial file."""
+    import signal
+    import time
+
+    workloads = [
+        {"name": f"w{i}", "role": "glue", "requests_per_month": 1_000_000 + i, "duration_s": 0.2}
+        for i in range(1200)  # above PARALLEL_MIN_WORKLOADS (1,000): shared out to workers
+    ]
+    assert len(workloads) >= inventory.PARALLEL_MIN_WORKLOADS
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump({"workloads": workloads}))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    exe = Path(sys.executable).with_name("wheretorun")
+    env = {**os.environ, "WHERETORUN_WORKERS": "2"}  # one worker beside the parent
+    proc = subprocess.Popen(
+        [str(exe), "recommend", str(path), "--format", "json", "--out", str(out_dir / "report.json")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            workers = [p for p in _children(proc.pid) if _alive(p)]
+        assert workers, "the inventory was not shared out to a worker"
+        time.sleep(0.5)  # let them take chunks
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        gone_by = time.monotonic() + 5
+        while any(_alive(p) for p in workers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not any(_alive(p) for p in workers), "workers outlived the killed recommend"
+        assert list(out_dir.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -183,7 +183,17 @@ def test_team_without_ops_is_not_sent_to_self_managed_gpus_even_when_cheaper():
 
 
 def test_platform_team_gets_self_hosting_when_it_is_cheaper():
-    w = decide({"team": {"ops_capacity": "platform"}, "prices": CHEAP_GPUS, "workloads": [GPU_MODEL]})
+    # 30 requests/s x 1,200 tokens x 60 = 2.16M tokens/min at the mean, above llama-3.1-8b's 300,000
+    # on-demand quota: Bedrock competes only with a raised quota
+    raised = {"quota_increase": {"bedrock-tokens-per-minute": 10_000_000}}
+    w = decide(
+        {
+            "team": {"ops_capacity": "platform"},
+            "prices": CHEAP_GPUS,
+            "preferences": raised,
+            "workloads": [GPU_MODEL],
+        }
+    )
     assert w.recommendation.platform in ("ecs-ec2", "eks-ec2")
     assert w.recommendation.pattern == "self-hosted-llm-on-gpu"
     # the trace says the numbers disagree with the seed's volume guideline when they do

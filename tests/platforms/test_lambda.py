@@ -54,8 +54,11 @@ def test_duration_is_billed_in_whole_milliseconds(one_workload):
 
 
 def test_tiers_split_above_six_billion_gb_seconds(one_workload):
-    # 10M requests x 900 s x 1 GB = 9B GB-s: 6B at tier 1, 3B at tier 2
-    opt = option(one_workload(requests_per_month=10_000_000, duration_s=900, memory_gb=1))
+    # 10M requests x 900 s x 1 GB = 9B GB-s: 6B at tier 1, 3B at tier 2; 10M / 43,800 min x 900 s / 60
+    # = 3,425 concurrent at the mean, over the default 1,000 quota: priced with a raised quota
+    data = one_workload(requests_per_month=10_000_000, duration_s=900, memory_gb=1)
+    data["preferences"] = {"quota_increase": {"lambda-concurrency": 20_000}}
+    opt = option(data)
     lines = infra_lines(opt)
     assert lines["Duration (x86, first 6B GB-s)"].quantity == Decimal("6000000000")
     assert lines["Duration (x86, next 9B GB-s)"].quantity == Decimal("3000000000")

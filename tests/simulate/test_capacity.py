@@ -82,7 +82,7 @@ def test_batch_keeps_work_over_throughput():
 
 
 def test_bedrock_quota_is_a_risk_over_the_month():
-    q = bedrock_quota(usage(traffic="spiky", peak_to_mean=8, requests_per_month=20_000_000))
+    q = bedrock_quota(usage(traffic="spiky", peak_to_mean=8, requests_per_month=20_000_000), rpm_quota=200)
     assert q.minutes_over > 0 and q.throttled_requests > 0 and q.notes
 
 

@@ -38,9 +38,9 @@ def test_good_file_loads_with_documented_defaults():
     ("field", "value", "path", "expect"),
     [
         # negative where meaningless
-        ("duration_s", -1, "workloads[0].duration_s", "greater than 0"),
+        ("duration_s", -1, "workloads[0].duration_s", "greater than or equal to 0.001"),
         # zero where meaningless
-        ("memory_gb", 0, "workloads[0].memory_gb", "greater than 0"),
+        ("memory_gb", 0, "workloads[0].memory_gb", "greater than or equal to 0.001"),
         # NaN and infinity, as YAML writes them
         ("duration_s", ".nan", "workloads[0].duration_s", "finite"),
         ("p99_latency_ms", ".inf", "workloads[0].p99_latency_ms", "finite"),

@@ -22,7 +22,13 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
+    # a loopback Host (the server refuses others) and JSON bodies unless a test says otherwise
+    return TestClient(
+        create_app(),
+        base_url="http://127.0.0.1:8000",
+        headers={"content-type": "application/json"},
+        raise_server_exceptions=False,
+    )
 
 
 def example(name: str = "ai-product.yml") -> dict:
@@ -88,7 +94,12 @@ def test_yaml_errors_through_parse_match_the_cli(
 ) -> None:
     text = "workloads:\n  - name: a\n    role: [glue\n"
     expected = cli_problems(tmp_path, monkeypatch, text)
-    r = client.post("/v1/parse", params={"file": "bad.yml"}, content=text.encode())
+    r = client.post(
+        "/v1/parse",
+        params={"file": "bad.yml"},
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
     assert r.status_code == 422
     assert api_problems(r) == expected
     assert "line" in expected[0] and "column" in expected[0]

@@ -24,16 +24,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem
-from ..spec.loader import parse_text, problems_from_validation, read_file
+from ..errors import InputError, MoreProblems, Problem
+from ..spec.checks import Vocabulary, price_problems
+from ..spec.loader import NOT_LISTED, parse_text, problems_from_validation, read_file
 from ..spec.models import PriceOverrides
 from .store import Catalog
 
 __all__ = ["apply_overrides", "load_price_overrides", "parse_price_overrides"]
 
 
-def parse_price_overrides(data: Any, file: str = "<prices>", path_prefix: str = "prices") -> PriceOverrides:
-    """Validate already-parsed prices data; problems carry ``path_prefix`` in their field paths."""
+def parse_price_overrides(
+    data: Any, file: str = "<prices>", path_prefix: str = "prices", vocabulary: Vocabulary | None = None
+) -> PriceOverrides:
+    """Validate already-parsed prices data; problems carry ``path_prefix`` in their field paths.
+
+    With ``vocabulary``, unknown price keys and services are reported in the same pass as the
+    schema's problems (each with a did-you-mean; more than ``MAX_PRICE_OVERRIDES`` keys are refused
+    by count before any key is looked up).
+    """
     if isinstance(data, dict) and set(data) == {"prices"}:
         data = data["prices"]
     if data is None:
@@ -49,22 +57,29 @@ def parse_price_overrides(data: Any, file: str = "<prices>", path_prefix: str = 
                 )
             ]
         )
+    problems: list[Problem] = []
+    result = None
     try:
-        return PriceOverrides.model_validate(data)
+        result = PriceOverrides.model_validate(data)
     except ValidationError as e:
-        problems = problems_from_validation(e, file, PriceOverrides)
+        problems = [
+            Problem(p.file, f"{path_prefix}.{p.path}" if p.path else path_prefix, p.message)
+            for p in problems_from_validation(e, file, PriceOverrides)
+        ]
+    if vocabulary is not None:
+        problems += price_problems(data, file, path_prefix, vocabulary)
+    if problems:
         raise InputError(
-            [
-                Problem(p.file, f"{path_prefix}.{p.path}" if p.path else path_prefix, p.message)
-                for p in problems
-            ]
-        ) from None
+            [MoreProblems(p.file, "", "", 1) if p.message == NOT_LISTED else p for p in problems]
+        )
+    assert result is not None
+    return result
 
 
-def load_price_overrides(path: str | Path) -> PriceOverrides:
+def load_price_overrides(path: str | Path, vocabulary: Vocabulary | None = None) -> PriceOverrides:
     """Read and validate a prices file (YAML or JSON). Raises InputError (exit 2) on any problem."""
     file = str(path)
-    return parse_price_overrides(parse_text(read_file(path), file), file)
+    return parse_price_overrides(parse_text(read_file(path), file), file, vocabulary=vocabulary)
 
 
 def apply_overrides(

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..errors import InputError, Problem, did_you_mean
+from ..errors import MAX_PROBLEMS, InputError, Problem, did_you_mean
 from .models import (
     AcceleratorSpec,
     ArchitectureCard,
@@ -166,7 +166,7 @@ class Catalog:
                     Problem(
                         file,
                         f"{path_prefix}.overrides.{key}",
-                        f"unknown price key{did_you_mean(key, self.prices)}; "
+                        f"unknown price key{did_you_mean(key, self.prices) if len(problems) < MAX_PROBLEMS else ''}; "
                         "`wheretorun prices show` lists the keys (Bedrock tokens: bedrock/<model id>/input|output)",
                     )
                 )

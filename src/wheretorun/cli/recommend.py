@@ -19,32 +19,52 @@ from ..errors import InputError, Problem
 from ..files import write_atomically
 from ..report import FORMATS, render
 from ..spec import json_schema, load_workloads
-from ..spec.models import WorkloadFile, parse_growth
+from ..spec.files import FileAccess
+from ..spec.models import PriceOverrides, WorkloadFile, parse_growth
 from .app import app, guarded
 
 PROGRESS_FROM = 50  # workloads; below this the answer is instant
 
 
-def _load(file: Path, free_tier: bool, growth: str | None) -> WorkloadFile:
-    wf = load_workloads(file)
-    updates: dict = {}
-    if free_tier:
-        updates["preferences"] = wf.preferences.model_copy(update={"free_tier": True})
+def _load(
+    file: Path, free_tier: bool, growth: str | None, prices: Path | None, allow_files_from: list[Path]
+) -> tuple[WorkloadFile, PriceOverrides | None]:
+    """The workload file and the prices file, every problem of both reported in one pass."""
+    from ..catalog.overrides import load_price_overrides
+    from ..catalog.vocabulary import vocabulary
+
+    known = vocabulary()
+    problems = []
+    wf = overrides = None
+    try:
+        wf = load_workloads(file, vocabulary=known, files=FileAccess.of(file.parent, allow_files_from))
+    except InputError as e:
+        problems += e.problems
+    if prices is not None:
+        try:
+            overrides = load_price_overrides(prices, vocabulary=known)
+        except InputError as e:
+            problems += e.problems
     if growth is not None:
         try:
             parse_growth(growth)
         except ValueError as e:
-            raise InputError([Problem("--growth", "", str(e))]) from None
+            problems.append(Problem("--growth", "", str(e)))
+    if problems:
+        raise InputError(problems)
+    assert wf is not None
+    updates: dict = {}
+    if free_tier:
+        updates["preferences"] = wf.preferences.model_copy(update={"free_tier": True})
+    if growth is not None:
         updates["growth"] = growth
-    return wf.model_copy(update=updates) if updates else wf
+    return (wf.model_copy(update=updates) if updates else wf), overrides
 
 
-def _prices(prices: Path | None):  # type: ignore[no-untyped-def]
-    if prices is None:
-        return None
-    from ..catalog.overrides import load_price_overrides
-
-    return load_price_overrides(prices)
+ALLOW_FILES_HELP = (
+    "Also read files the workload file names (traffic_profile) from this folder; repeatable. "
+    "By default only files inside the workload file's own folder are read."
+)
 
 
 @app.command("recommend")
@@ -85,6 +105,9 @@ def recommend_cmd(
         Path | None,
         typer.Option("--charts", help="Also write every chart as SVG and PNG into this directory."),
     ] = None,
+    allow_files_from: Annotated[
+        list[Path] | None, typer.Option("--allow-files-from", metavar="DIR", help=ALLOW_FILES_HELP)
+    ] = None,
 ) -> None:
     """Recommend where each workload should run, with every option priced and the reasons.
 
@@ -97,6 +120,8 @@ def recommend_cmd(
       wheretorun recommend system.yml --format markdown --out docs/adr/0007-ai-compute.md
 
       wheretorun recommend system.yml --format html --out report.html --charts charts/
+
+      wheretorun recommend ci/system.yml --allow-files-from measurements/
     """
 
     def run() -> None:
@@ -105,8 +130,7 @@ def recommend_cmd(
             raise InputError(
                 [Problem("--format", "", f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")]
             )
-        wf = _load(file, free_tier, growth)
-        overrides = _prices(prices)
+        wf, overrides = _load(file, free_tier, growth, prices, allow_files_from or [])
         show = len(wf.workloads) >= PROGRESS_FROM and sys.stderr.isatty()
         progress = (
             Progress(
@@ -129,6 +153,7 @@ def recommend_cmd(
                 wf,
                 file=str(file),
                 base_dir=file.parent,
+                allow_files_from=allow_files_from or (),
                 prices=overrides,
                 prices_file=str(prices or ""),
                 breakeven_curve=fmt == "html" or charts is not None,  # the formats that draw charts
@@ -137,7 +162,13 @@ def recommend_cmd(
         if charts is not None:
             from ..report.charts import write_charts
 
-            written = write_charts(report, charts)
+            try:
+                written = write_charts(report, charts)
+            except OSError as e:  # a full disk, a read-only directory: the user's to fix
+                where = e.filename or charts
+                raise InputError(
+                    [Problem("--charts", "", f"cannot write {where}: {e.strerror or e}")]
+                ) from None
             Console(stderr=True).print(f"wrote {len(written)} chart files to {charts}")
         if fmt == "table" and out is None:
             from ..report.table import print_table
@@ -184,6 +215,9 @@ def breakeven_cmd(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the curve and break-even as JSON.")] = False,
     prices: Annotated[Path | None, typer.Option("--prices", help="Your negotiated prices file.")] = None,
+    allow_files_from: Annotated[
+        list[Path] | None, typer.Option("--allow-files-from", metavar="DIR", help=ALLOW_FILES_HELP)
+    ] = None,
 ) -> None:
     """Monthly cost against token volume: where self-hosting starts to beat Bedrock (engineering included).
 
@@ -191,7 +225,7 @@ def breakeven_cmd(
     """
 
     def run() -> None:
-        wf = _load(file, False, None)
+        wf, overrides = _load(file, False, None, prices, allow_files_from or [])
         names = [w.name for w in wf.workloads]
         if workload is not None and workload not in names:
             from ..errors import did_you_mean
@@ -209,7 +243,8 @@ def breakeven_cmd(
             wf,
             file=str(file),
             base_dir=file.parent,
-            prices=_prices(prices),
+            allow_files_from=allow_files_from or (),
+            prices=overrides,
             prices_file=str(prices or ""),
             breakeven_curve=True,
         )

@@ -16,6 +16,27 @@ def serve_cmd(
         str, typer.Option("--host", help="Interface to bind; 0.0.0.0 exposes the page to your network.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (1-65535).")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Server processes (uvicorn workers); about one per core.")
+    ] = 1,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Another Host name clients may use (repeatable; '*' allows any). Loopback names and "
+            "--host are always allowed.",
+        ),
+    ] = None,
+    request_timeout: Annotated[
+        float, typer.Option("--request-timeout", help="Seconds before a request is answered 504.")
+    ] = 60.0,
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency", help="Requests computed at once per process; 4x as many may wait."),
+    ] = 16,
+    chart_workers: Annotated[
+        int, typer.Option("--chart-workers", help="Processes drawing charts (per server process).")
+    ] = 1,
 ) -> None:
     """Serve the page (the seven questions, shareable results) and the REST API.
 
@@ -27,18 +48,37 @@ def serve_cmd(
     """
 
     def run() -> None:
+        problems = []
         if not 1 <= port <= 65535:
-            raise InputError([Problem("--port", "", f"port {port} is out of range; allowed: 1-65535")])
+            problems.append(Problem("--port", "", f"port {port} is out of range; allowed: 1-65535"))
+        for flag, value, low, high in (
+            ("--workers", workers, 1, 64),
+            ("--concurrency", concurrency, 1, 1024),
+            ("--chart-workers", chart_workers, 1, 16),
+        ):
+            if not low <= value <= high:
+                problems.append(Problem(flag, "", f"{value} is out of range; allowed: {low}-{high}"))
+        if not 1 <= request_timeout <= 3600:
+            problems.append(Problem("--request-timeout", "", f"{request_timeout:g} s; allowed: 1-3600 s"))
+        if problems:
+            raise InputError(problems)
         try:
-            import uvicorn
-
-            from ..web import create_app
+            from ..web.guard import Limits
+            from ..web.server import run as run_server
         except ImportError as e:
             err_console.print(
                 f"the web app needs the 'web' extra: pip install 'wheretorun[web]' ({e.name} missing)"
             )
             raise typer.Exit(1) from None
+        limits = Limits.for_host(
+            host,
+            tuple(allow_host or ()),
+            request_timeout_s=request_timeout,
+            light=concurrency,
+            light_queue=4 * concurrency,
+            chart_workers=chart_workers,
+        )
         err_console.print(f"wheretorun: serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
-        uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
+        run_server(host, port, limits, workers=workers)
 
     guarded(run)

@@ -9,7 +9,7 @@ report with the limit that ruled them out.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -21,7 +21,7 @@ from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
 from ..platforms import PLATFORMS, Context, assess
 from ..platforms.base import construct
-from ..platforms.capacity import traffic_for
+from ..platforms.capacity import profile_peak, traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..report.model import (
     BreakEven,
@@ -35,6 +35,7 @@ from ..report.model import (
 )
 from ..simulate.growth import project
 from ..simulate.montecarlo import analyse
+from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
@@ -314,7 +315,7 @@ def recommend_workload(
     index: int,
     catalog: Catalog,
     file: str,
-    base_dir: Path | None,
+    base_dir: FileAccess | Path | None,
     *,
     curve: bool = True,
     memo: dict | None = None,
@@ -325,7 +326,9 @@ def recommend_workload(
     usage = derive_usage(wf, index, catalog, file, base_dir, memo)
     w = usage.workload
     if w.traffic_profile is not None:
-        traffic_for(usage)  # a bad profile is an input error even where no platform simulates it
+        # a bad profile is an input error even where no platform simulates it; a good one gives the
+        # peak (peak rates, replica counts and notes use the measured busiest minute, not a default)
+        profile_peak(usage, traffic_for(usage))
     warnings: list[str] = list(usage.warnings)
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
@@ -337,6 +340,15 @@ def recommend_workload(
                     [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
                     + [f"{pct}% off every {service} price" for service, pct in catalog.discounts]
                 ),
+            )
+        )
+    if wf.preferences.quota_increase:
+        trace.append(
+            TraceStep(
+                question="Which AWS quotas does the team say are raised?",
+                answer=", ".join(f"{k}: {v:,g}" for k, v in wf.preferences.quota_increase.items()),
+                because="preferences.quota_increase: options over a default quota are priced at these instead "
+                "of being rejected, each with a warning naming the quota to request",
             )
         )
     model_options: list[Option] = []
@@ -511,6 +523,7 @@ def recommend(
     *,
     file: str = "<input>",
     base_dir: Path | str | None = None,
+    allow_files_from: Iterable[Path | str] = (),
     prices: PriceOverrides | None = None,
     prices_file: str = "",
     breakeven_curve: bool = False,
@@ -523,9 +536,13 @@ def recommend(
     traffic against provisioned capacity over the busiest week). Only what draws charts asks for
     it (HTML, ``--charts``, ``breakeven``): for an inventory it is most of the report's bytes and a
     third of its time.
+
+    ``base_dir``: the workload file's folder; files the workload names (``traffic_profile``) are
+    read only from inside it or from a folder of ``allow_files_from`` (``spec.files``). Without
+    it (a document from the API) no file is read.
     """
     catalog = catalog_for(wf, file, prices, prices_file)
-    base = Path(base_dir) if base_dir is not None else None
+    base = FileAccess.of(base_dir, allow_files_from)
     memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)
 
     def answer(i: int) -> WorkloadReport:

@@ -124,8 +124,11 @@ class Priced:
 class Infeasible(Exception):
     """Raised by ``price`` when pricing discovers a hard limit (e.g. no instance holds the model)."""
 
-    def __init__(self, blockers: list[Blocker]):
+    def __init__(self, blockers: list[Blocker], extras: dict[str, Any] | None = None):
         self.blockers = blockers
+        #: what pricing found before the limit (e.g. the requests a quota would throttle), kept on
+        #: the infeasible option so that the JSON reports the counts, not only the blocker's text
+        self.extras = extras or {}
         super().__init__("; ".join(str(b) for b in blockers))
 
 
@@ -383,6 +386,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
     """Ask a platform module its four questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
+    found: dict[str, Any] = {}
     if ctx.is_model_layer and ctx.usage.context_problem:
         # no platform serves a request longer than the model's context window (rule 'context')
         blockers = [context_blocker(ctx), *blockers]
@@ -390,7 +394,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
         try:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
-            blockers = e.blockers
+            blockers, found = e.blockers, e.extras
     if blockers:
         return construct(
             Option,
@@ -404,7 +408,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
             ops_profile=None,
             latency=None,
             soft_warnings=[],
-            extras={},
+            extras=dict(found),
             blocked_by=[str(b) for b in blockers],
             blockers=blockers,
             layer=ctx.layer,

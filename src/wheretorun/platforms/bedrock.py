@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..catalog.bedrock import BedrockPrices, bedrock_prices
 from ..report.model import Blocker, LatencyProfile
+from ..simulate import behaviour
 from ..units import MILLION
 from .base import Context, Infeasible, Priced, fact_blocker, line
 from .capacity import bedrock_quota
@@ -154,26 +155,14 @@ def price(ctx: Context) -> Priced:
         notes.append(
             "reached through a VPC interface endpoint (PrivateLink); its hourly and per-GB charges are not priced here"
         )
-    soft = []
-    quota = bedrock_quota(u)
-    if quota.minutes_over > 0:
-        soft.append(
-            f"at peak {quota.peak_requests_per_min:,.0f} requests/min and {quota.peak_tokens_per_min:,.0f} tokens/min, "
-            f"{quota.minutes_over:,.0f} minutes a month ({quota.share_of_minutes_over:.1%}) exceed the default on-demand "
-            f"quotas ({quota.rpm_quota:,.0f} requests/min, {quota.tpm_quota:,.0f} tokens/min; defaults vary by model "
-            f"and account): ask for a quota increase or use cross-region inference ({quota.method})"
-        )
-    else:
-        notes.append(
-            f"peak {quota.peak_requests_per_min:,.0f} requests/min and {quota.peak_tokens_per_min:,.0f} tokens/min stay "
-            f"within the default quotas ({quota.rpm_quota:,.0f} requests/min, {quota.tpm_quota:,.0f} tokens/min)"
-        )
+    soft, quota_notes, quota_extras = quota_check(ctx, bp)
+    notes += quota_notes
     first = ctx.catalog.limit("bedrock/first-token-s").value
     return Priced(
         components=token_lines(ctx, bp, "on-demand"),
         notes=notes,
         soft_warnings=soft,
-        extras={"bedrock_model_id": bp.model_id, "tokens_per_month": u.tokens_per_month},
+        extras={"bedrock_model_id": bp.model_id, "tokens_per_month": u.tokens_per_month, **quota_extras},
         latency=LatencyProfile(
             cold_start_s=0.0,
             scale_out_s=0.0,
@@ -181,6 +170,104 @@ def price(ctx: Context) -> Priced:
             note=f"model already loaded; ~{first:g} s to first token",
         ),
     )
+
+
+def model_quotas(ctx: Context, model_id: str) -> tuple[float, float, str]:
+    """(tokens per minute, tokens per day, where they come from) of one model's default on-demand
+    quotas: the catalog's per-model entry (``bedrock_quotas.yml``), else the simulator's assumption."""
+    cat = ctx.catalog
+    try:
+        tpm_entry = cat.limit(f"bedrock/tokens-per-minute/{model_id}")
+    except KeyError:
+        tpm = behaviour.value("bedrock/tokens-per-minute")
+        where = (
+            f"no per-model quota for {model_id} in the catalog: {tpm:,.0f} tokens/min assumed "
+            "(simulate/data/behaviour.yml; check Service Quotas)"
+        )
+    else:
+        tpm = tpm_entry.value
+        where = (
+            f"{tpm_entry.description} [{tpm_entry.key}], {tpm_entry.source}, checked {tpm_entry.as_of.isoformat()}"
+            + ("" if tpm_entry.verified else " (UNVERIFIED)")
+        )
+    if cat.region != "us-east-1":
+        where += f"; the catalog's figure is us-east-1's, {cat.region} may differ"
+    return tpm, tpm * cat.limit("bedrock/tokens-per-day-per-tpm").value, where
+
+
+def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], dict]:
+    """(warnings, notes, extras) of the model's on-demand token quotas over the simulated traffic.
+
+    Requests over a quota are throttled (ThrottlingException), not served and not billed: the option
+    is infeasible (raises Infeasible) unless ``preferences.quota_increase`` grants enough
+    (``bedrock-tokens-per-minute``, ``bedrock-tokens-per-day``); with a grant it is feasible with a
+    warning naming the quota to request. Provisioned Throughput is the other way past the quota; it
+    is named, not priced.
+    """
+    u = ctx.usage
+    # the catalog's model id (genai-prices ids may carry a routing prefix such as "regional.")
+    model_id = ctx.model.bedrock_model_id if ctx.model and ctx.model.bedrock_model_id else bp.model_id
+    tpm_default, tpd_default, where = model_quotas(ctx, model_id)
+    granted = ctx.prefs.quota_increase
+    tpm = max(tpm_default, granted.get("bedrock-tokens-per-minute", 0.0))
+    tpd_base = max(tpd_default, tpm * ctx.catalog.limit("bedrock/tokens-per-day-per-tpm").value)
+    tpd = max(tpd_base, granted.get("bedrock-tokens-per-day", 0.0))
+    quota = bedrock_quota(u, tpm_quota=tpm, tpd_quota=tpd)
+    label = ctx.model.label if ctx.model else bp.name
+    extras = {
+        "quota_tokens_per_minute": tpm,
+        "quota_tokens_per_day": tpd,
+        "peak_tokens_per_minute": quota.peak_tokens_per_min,
+        "peak_tokens_per_day": quota.peak_tokens_per_day,
+        "throttled_requests": quota.throttled_requests,
+    }
+    if quota.peak_tokens_per_min > 0:
+        # growth and Monte Carlo re-check the quotas: tokens scale with volume x tokens per request
+        extras |= {
+            "quota_name": "bedrock-tokens-per-minute",
+            "quota_headroom": min(
+                tpm / quota.peak_tokens_per_min, tpd / max(quota.peak_tokens_per_day, 1e-9)
+            ),
+            "quota_default_headroom": min(
+                tpm_default / quota.peak_tokens_per_min, tpd_default / max(quota.peak_tokens_per_day, 1e-9)
+            ),
+            "quota_counts_tokens": True,
+        }
+    if quota.throttled_requests >= 0.5:
+        raised = [k for k in ("bedrock-tokens-per-minute", "bedrock-tokens-per-day") if k in granted]
+        extras |= {"requests": quota.requests, "throttled_share": quota.throttled_share}
+        raise Infeasible(
+            [
+                fact_blocker(
+                    f"On-demand token quotas for {label} ({model_id})",
+                    f"{tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day"
+                    + (f" (with your preferences.quota_increase: {', '.join(raised)})" if raised else ""),
+                    f"peak {quota.peak_tokens_per_min:,.0f} tokens/min and {quota.peak_tokens_per_day:,.0f} tokens/day: "
+                    f"{quota.minutes_over:,.0f} minutes a month ({quota.share_of_minutes_over:.1%}) over, "
+                    f"{quota.throttled_requests:,.0f} requests a month ({quota.throttled_share:.2%}) throttled "
+                    "(ThrottlingException, not served, not billed). Ask AWS for a quota increase and set "
+                    f"preferences.quota_increase.bedrock-tokens-per-minute (at least {quota.peak_tokens_per_min:,.0f}), "
+                    "use cross-Region inference, or buy Provisioned Throughput (not priced here)",
+                    f"{where}; https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html",
+                )
+            ],
+            extras,
+        )
+    soft: list[str] = []
+    notes: list[str] = []
+    if quota.peak_tokens_per_min > tpm_default or quota.peak_tokens_per_day > tpd_default:
+        soft.append(
+            f"peak {quota.peak_tokens_per_min:,.0f} tokens/min and {quota.peak_tokens_per_day:,.0f} tokens/day exceed "
+            f"{label}'s default on-demand quotas ({tpm_default:,.0f} tokens/min, {tpd_default:,.0f} tokens/day): "
+            "feasible only with the quota increase in preferences.quota_increase; request 'On-demand InvokeModel "
+            f"tokens per minute for {label}' of at least {quota.peak_tokens_per_min:,.0f} in Service Quotas before launch"
+        )
+    else:
+        notes.append(
+            f"peak {quota.peak_tokens_per_min:,.0f} tokens/min and {quota.peak_tokens_per_day:,.0f} tokens/day stay within "
+            f"the on-demand quotas ({tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day: {where})"
+        )
+    return soft, notes, extras
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:

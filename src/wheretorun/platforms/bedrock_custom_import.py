@@ -153,7 +153,7 @@ def price(ctx: Context) -> Priced:
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:
-    return "bedrock"
+    return "bedrock-custom-import"
 
 
 def latency(ctx: Context, priced: Priced) -> LatencyProfile:

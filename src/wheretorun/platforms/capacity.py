@@ -33,6 +33,7 @@ from ..simulate.fleet import (
     simulate_quota,
 )
 from ..simulate.traffic import Traffic, from_profile, horizon_minutes, load_profile, preset
+from ..spec.files import resolve_named_file
 from ..units import HOURS_PER_MONTH
 from .usage import Usage
 
@@ -82,6 +83,11 @@ class LambdaResult:
     provisioned_concurrency: int = 0
     p50_ms: float | None = None
     traffic: str = ""
+    dropped: float = 0.0  # asynchronous events older than the maximum event age (never run, not billed)
+    peak_environments: float = 0.0
+    failed_share: float = 0.0  # (throttled + dropped) / invocations
+    max_wait_s: float = 0.0
+    worst_minute_cold_share: float = 0.0
 
 
 @dataclass
@@ -93,21 +99,25 @@ class QuotaResult:
     throttled_requests: float
     peak_requests_per_min: float
     peak_tokens_per_min: float
-    rpm_quota: float
+    rpm_quota: float | None
     tpm_quota: float
     method: str
     notes: list[str] = field(default_factory=list)
+    tpd_quota: float | None = None
+    days_over: float = 0.0
+    peak_tokens_per_day: float = 0.0
+    requests: float = 0.0
+    throttled_share: float = 0.0
 
 
 # ---- traffic per workload, cached -----------------------------------------------------------------
 def profile_path(usage: Usage) -> Path | None:
+    """The real path of the workload's ``traffic_profile``, checked against ``usage.files``
+    (``spec.files``: inside the workload file's folder or an allowed one, a regular file)."""
     prof = usage.workload.traffic_profile
     if prof is None:
         return None
-    p = Path(prof)
-    if not p.is_absolute() and usage.base_dir is not None:
-        p = Path(usage.base_dir) / p
-    return p
+    return resolve_named_file(usage.files, prof, file=prof, field_path=f"{usage.path}.traffic_profile")
 
 
 @lru_cache(maxsize=16)
@@ -151,6 +161,21 @@ def traffic_for(usage: Usage, hours: float = HOURS_PER_MONTH) -> Traffic:
     return _traffic(*traffic_key(usage, hours))
 
 
+def profile_peak(usage: Usage, tr: Traffic) -> None:
+    """Set ``usage.peak_to_mean`` from a measured profile's busiest minute (the profile is the shape,
+    so its peak replaces the preset's default or the file's peak_to_mean), and say so in the assumptions."""
+    mean = tr.total / tr.minutes if tr.minutes else 0.0
+    if mean <= 0:
+        return
+    ptm = tr.peak / mean
+    usage.assumptions = [a for a in usage.assumptions if not a.startswith("peak_to_mean")]
+    usage.assumptions.append(
+        f"peak_to_mean = {ptm:,.4g} from {usage.workload.traffic_profile}'s busiest minute "
+        f"({tr.peak:,.0f} requests, {tr.peak / 60:,.4g}/s, at the declared volume)"
+    )
+    usage.peak_to_mean = ptm
+
+
 # ---- fleets ---------------------------------------------------------------------------------------
 def replica_fleet(
     usage: Usage,
@@ -162,9 +187,14 @@ def replica_fleet(
     batch: bool = False,
     max_replicas: int | None = None,
     spot_interruptions_per_month: float = 0.0,
+    service_s: float | None = None,
     hours: float = HOURS_PER_MONTH,
 ) -> FleetResult:
     """Replica-hours of servers that each sustain ``per_replica_rps``, simulated over the traffic.
+
+    ``service_s``: one request's time on a replica as sized (a GPU server's latency at its batch);
+    the workload's ``duration_s`` / ``duration_p99_s`` when None. p50 and p99 both come from the
+    queue fed with it, so they are ordered and match the sizing.
 
     The fleet autoscales (target tracking at ``target_utilisation``, new replicas serving
     ``scale_out_s`` after launch, never below ``min_replicas``). When the workload sets
@@ -195,8 +225,8 @@ def replica_fleet(
         float(scale_out_s),
         max(0, int(min_replicas)),
         float(target_utilisation),
-        float(usage.duration_s),
-        float(usage.duration_p99_s),
+        float(usage.duration_s if service_s is None else service_s),
+        float(usage.duration_p99_s if service_s is None else max(service_s, usage.duration_p99_s)),
         None if target_ms is None else float(target_ms),
         budget,
         max_replicas,
@@ -321,6 +351,7 @@ def lambda_fleet(
     concurrency_limit: float,
     *,
     provisioned_concurrency: int = 0,
+    max_event_age_s: float | None = None,
     hours: float = HOURS_PER_MONTH,
 ) -> LambdaResult:
     """Cold starts, throttles and concurrency of a Lambda function, simulated over the traffic.
@@ -328,7 +359,7 @@ def lambda_fleet(
     ``cold_fraction`` (AWS: "under 1% of invocations") is the closed form's figure; the simulation
     counts cold starts from idle gaps and scale-ups instead and says how the two compare.
     API-triggered (synchronous) requests over the concurrency quota are throttled; event and queue
-    triggers are asynchronous and wait.
+    triggers are asynchronous and wait, up to ``max_event_age_s``, then are dropped.
     """
     tr = traffic_for(usage, hours)
     sim = simulate_lambda(
@@ -339,6 +370,7 @@ def lambda_fleet(
         concurrency_limit=concurrency_limit,
         provisioned_concurrency=provisioned_concurrency,
         synchronous=usage.workload.trigger == "api",
+        max_event_age_s=max_event_age_s,
     )
     m = tr.months
     notes = list(tr.notes) + list(sim.notes)
@@ -361,6 +393,11 @@ def lambda_fleet(
         provisioned_concurrency=sim.provisioned_concurrency,
         p50_ms=sim.p50_s * 1000,
         traffic=tr.source,
+        dropped=sim.dropped / m,
+        peak_environments=sim.peak_environments,
+        failed_share=sim.failed_share,
+        max_wait_s=sim.max_wait_s,
+        worst_minute_cold_share=sim.worst_minute_cold_share,
     )
 
 
@@ -369,12 +406,17 @@ def bedrock_quota(
     *,
     rpm_quota: float | None = None,
     tpm_quota: float | None = None,
+    tpd_quota: float | None = None,
     hours: float = HOURS_PER_MONTH,
 ) -> QuotaResult:
-    """Share of minutes over Bedrock's on-demand requests/tokens-per-minute quotas (a risk, not a cost)."""
+    """Minutes and days over Bedrock's on-demand token quotas, and the requests they throttle."""
     tr = traffic_for(usage, hours)
     sim = simulate_quota(
-        tr, usage.input_tokens + usage.output_tokens, rpm_quota=rpm_quota, tpm_quota=tpm_quota
+        tr,
+        usage.input_tokens + usage.output_tokens,
+        rpm_quota=rpm_quota,
+        tpm_quota=tpm_quota,
+        tpd_quota=tpd_quota,
     )
     m = tr.months
     return QuotaResult(
@@ -387,6 +429,11 @@ def bedrock_quota(
         tpm_quota=sim.tpm_quota,
         method=SIMULATED.format(hours=tr.hours),
         notes=list(tr.notes) + sim.notes,
+        tpd_quota=sim.tpd_quota,
+        days_over=sim.days_over / m,
+        peak_tokens_per_day=sim.peak_tokens_per_day,
+        requests=sim.requests / m,
+        throttled_share=sim.throttled_share,
     )
 
 

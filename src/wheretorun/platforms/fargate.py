@@ -150,7 +150,7 @@ def price(ctx: Context) -> Priced:
         latency=LatencyProfile(
             cold_start_s=None,
             scale_out_s=start,
-            p50_ms=u.duration_s * 1000,
+            p50_ms=fleet.p50_ms or u.duration_s * 1000,
             p99_ms=fleet.p99_ms or u.duration_p99_s * 1000,
             note="containers stay warm; new tasks take 30 s - 2 min to start (seed 1)",
         ),

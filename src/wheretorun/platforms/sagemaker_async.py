@@ -79,7 +79,7 @@ def price(ctx: Context) -> Priced:
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-endpoint"
+    return "sagemaker-async"
 
 
 def latency(ctx: Context, priced: Priced) -> LatencyProfile:

@@ -96,7 +96,8 @@ def price(ctx: Context) -> Priced:
         extras=fleet_extras(replica, fleet, start, 1, None),
         latency=LatencyProfile(
             scale_out_s=start,
-            p50_ms=(replica.latency_s or u.duration_s) * 1000,
+            p50_ms=fleet.p50_ms or (replica.latency_s or u.duration_s) * 1000,
+            p99_ms=fleet.p99_ms,
             note="new endpoint instances take minutes",
         ),
     )

@@ -59,7 +59,7 @@ def price(ctx: Context) -> Priced:
 
 
 def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-endpoint"
+    return "sagemaker-serverless"
 
 
 def latency(ctx: Context, priced: Priced) -> LatencyProfile:

@@ -15,6 +15,7 @@ from functools import cached_property
 from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent
+from ..simulate import behaviour
 from ..sizing import Architecture, InstanceFit, fitting_instances, latency_s, requests_per_second
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, construct, fact_blocker, line
@@ -92,9 +93,14 @@ def serving_fits(
     target_s: float | None,
     measured_tps: float | None,
     training_s: float | None,
+    budget_s: float | None = None,
 ) -> tuple[list[tuple[InstanceFit, float, float]], tuple[float, str] | None]:
     """[(fit, requests/s, latency s)] of every instance that holds the model (and meets the latency
     target, shrinking the batch until one does), plus the best latency seen.
+
+    ``budget_s``: a bound no request may exceed even without a target (an API behind a load balancer
+    fails a request after its idle timeout): batches whose latency passes it are shrunk like those
+    missing a target, without changing the sizing objective.
 
     Independent of volume and prices, so it is cached: an inventory of thousands of workloads
     sizes each distinct model shape once. The key holds the catalog's instance table identity.
@@ -111,6 +117,7 @@ def serving_fits(
         target_s,
         measured_tps,
         training_s,
+        budget_s,
     )
     cached = _FIT_CACHE.get(key)
     if cached is not None:
@@ -148,7 +155,7 @@ def serving_fits(
                 lat = latency_s(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
             if best_latency is None or lat < best_latency[0]:
                 best_latency = (lat, inst.type)
-            if target_s is not None and not training and lat > target_s:
+            if not training and lat > min(target_s or math.inf, budget_s or math.inf):
                 continue
             if any(f.instance.type == inst.type for f, _, _ in out):
                 continue
@@ -220,6 +227,8 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         target_s,
         u.workload.measured_tokens_per_s,
         u.duration_s if training else None,
+        # an API without a p99 target is still bound by the load balancer's idle timeout
+        behaviour.value("alb/idle-timeout-s") if target_s is None and u.workload.trigger == "api" else None,
     )
     candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
     if u.service_time_from_duration and not training:
@@ -229,12 +238,15 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
-        if best_latency is not None and target_s is not None:
+        bound = target_s if target_s is not None else sizing[-1]
+        if best_latency is not None and bound is not None:
             raise Infeasible(
                 [
                     Blocker(
-                        limit="p99 latency target (p99_latency_ms)",
-                        value=f"{target_s * 1000:,.0f} ms",
+                        limit="p99 latency target (p99_latency_ms)"
+                        if target_s is not None
+                        else "load balancer idle timeout for an API request (no p99_latency_ms given)",
+                        value=f"{bound * 1000:,.0f} ms",
                         workload_needs=f"at least {best_latency[0] * 1000:,.0f} ms per request at batch 1 on {best_latency[1]}",
                     )
                 ]
@@ -479,7 +491,13 @@ def cheapest_fleet(
         if best is not None and r.hourly_usd * floor_hours >= best[0]:
             continue
         fleet = replica_fleet(
-            ctx.usage, r.per_replica_rps, scale_out_s, min_replicas, ctx.prefs.target_utilisation, batch=batch
+            ctx.usage,
+            r.per_replica_rps,
+            scale_out_s,
+            min_replicas,
+            ctx.prefs.target_utilisation,
+            batch=batch,
+            service_s=r.latency_s,
         )
         cost = r.hourly_usd * money(round(fleet.replica_hours, 6))
         if best is None or cost < best[0]:

@@ -14,6 +14,7 @@ from ..catalog.models import ArchitectureCard, ProprietaryCard
 from ..catalog.store import Catalog
 from ..errors import InputError, Problem, did_you_mean
 from ..sizing import Architecture, Footprint, architecture_from_card, estimate_architecture, footprint
+from ..spec.files import FileAccess
 from ..spec.models import MODEL_ROLES, Workload, WorkloadFile
 from ..units import SECONDS_PER_MONTH
 
@@ -79,7 +80,7 @@ class Usage:
     input_tokens: int
     output_tokens: int
     model: ModelInfo | None
-    base_dir: Path | None
+    files: FileAccess  # where the files the workload names may be read from
     assumptions: list[str] = field(default_factory=list)
     #: Seconds of CPU work within duration_s (the rest waits); ``active_given``: stated in the file.
     active_compute_s: float = 0.0
@@ -288,7 +289,7 @@ def derive_usage(
     index: int,
     catalog: Catalog,
     file: str,
-    base_dir: Path | None,
+    base_dir: FileAccess | Path | None,
     memo: dict[tuple, Any] | None = None,
 ) -> Usage:
     """The usage of workload ``index`` as written (its own layer).
@@ -305,7 +306,7 @@ def derive_usage(
         model = memo.get(key)
         if model is None:
             model = memo[key] = resolve_model(w, index, catalog, file)
-    return _derive(w, index, model, catalog, base_dir)
+    return _derive(w, index, model, catalog, FileAccess.of(base_dir))
 
 
 def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
@@ -314,7 +315,7 @@ def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
     w = usage.workload.model_copy(
         update={"role": "inference", "duration_s": None, "duration_p99_s": None, "memory_gb": None}
     )
-    derived = _derive(w, usage.index, usage.model, catalog, usage.base_dir)
+    derived = _derive(w, usage.index, usage.model, catalog, usage.files)
     derived.assumptions = [
         f"model layer: {a}"
         for a in derived.assumptions
@@ -325,9 +326,7 @@ def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:
     return derived
 
 
-def _derive(
-    w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, base_dir: Path | None
-) -> Usage:
+def _derive(w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, files: FileAccess) -> Usage:
     notes: list[str] = []
     if w.peak_to_mean is not None:
         ptm = w.peak_to_mean
@@ -432,7 +431,7 @@ def _derive(
         input_tokens=tin,
         output_tokens=tout,
         model=model,
-        base_dir=base_dir,
+        files=files,
         assumptions=notes,
         active_compute_s=active,
         active_given=w.active_compute_s is not None,

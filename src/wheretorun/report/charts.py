@@ -9,11 +9,33 @@ traffic simulation, the growth projection and the Monte Carlo are optional analy
 with ``spec=None`` and the reason, so every format can say "not computed for this run" instead of
 drawing nothing. The data shapes read from ``WorkloadReport.extras`` are documented in
 docs/web.md ("Chart data").
+
+vl-convert is native code (Rust, with a V8 runtime inside): a control character in a label made it
+panic and abort the whole process (issue 10; exit 134 from the CLI, a dead server from the web
+app). So every string of a spec is made safe before rendering (``safe_text``), and the rendering
+itself runs in worker processes that a crash or a hang costs one chart (a ``ChartError`` that says
+which and why), never the process that asked for it.
+
+The workers are plain ``python -c`` subprocesses that import vl-convert and nothing else, speaking
+length-prefixed JSON on stdin and stdout. Not ``multiprocessing`` (nor pebble or concurrent.futures,
+which build on it): its spawn and forkserver starts re-run the caller's main script in every
+worker (a script without an ``if __name__ == "__main__"`` guard would run again, side effects and
+all), and its fork start copies a threaded server's locks mid-flight.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
 import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,11 +350,221 @@ def charts_for(report: Report) -> list[Chart]:
     return out
 
 
-def to_svg(spec: dict[str, Any]) -> str:
-    """SVG text of a Vega-Lite spec, rendered offline, scalable (a viewBox is ensured)."""
-    import vl_convert as vlc
+class ChartError(RuntimeError):
+    """A chart could not be drawn: the chart library crashed, overran its time, or refused the spec."""
 
-    svg = vlc.vegalite_to_svg(spec)
+
+#: Worker processes drawing charts. One by default: the CLI draws its charts one after another,
+#: and a server's HTML renders must leave the other core of a two-core machine to its small
+#: requests (issue 10: 44 chart renders made a 20 ms request wait 25 s); ``wheretorun serve
+#: --chart-workers N`` raises it. Charts beyond this wait for a worker.
+CHART_WORKERS = 1
+#: Seconds one chart may take in its worker (a chart takes about 50 ms; the first one in a fresh
+#: worker a second or two while vl-convert starts its JavaScript runtime).
+CHART_TIMEOUT_S = 30.0
+
+# Every character XML 1.0 forbids, plus the C1 controls: each became a panic, or an invalid SVG, in
+# vl-convert. C0 controls become their visible Control Pictures (U+2400 block, so "a\x07b" reads
+# "a\u2407b"), DEL U+2421, the rest U+FFFD.
+_UNSAFE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+_UNSAFE |= {c: 0xFFFD for c in (*range(0x80, 0xA0), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF)}
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every control character, surrogate and non-character replaced by a visible one."""
+    return text.translate(_UNSAFE)
+
+
+def safe_spec(value: Any) -> Any:
+    """A copy of a Vega-Lite spec (or any part of one) whose strings are all ``safe_text``."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {safe_text(k) if isinstance(k, str) else k: safe_spec(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [safe_spec(v) for v in value]
+    return value
+
+
+# The worker: reads {"fmt", "spec", "options"} frames (4-byte big-endian length, then JSON) from
+# stdin, answers each with a status byte (0 done, 1 refused), a 4-byte length and the SVG, PNG or
+# error text. It ends at the end of stdin, or when its parent is gone (checked every second, so a
+# worker stuck in native code does not outlive a killed parent).
+_WORKER_SOURCE = r"""
+import json, os, struct, sys, threading, time
+parent = int(sys.argv[1])
+def orphaned():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=orphaned, daemon=True).start()
+import vl_convert
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    job = json.loads(inp.read(struct.unpack(">I", head)[0]))
+    try:
+        data = getattr(vl_convert, "vegalite_to_" + job["fmt"])(job["spec"], **job["options"])
+        status, data = 0, data.encode() if isinstance(data, str) else bytes(data)
+    except Exception as e:
+        status, data = 1, f"{type(e).__name__}: {e}".encode()
+    out.write(struct.pack(">BI", status, len(data)) + data)
+    out.flush()
+"""
+
+
+class _Gone(Exception):
+    """The worker died or overran its time."""
+
+
+class _Worker:
+    """One chart worker process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_SOURCE, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a panic's backtrace: the exit status says enough
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def ask(self, job: bytes, timeout_s: float) -> tuple[int, bytes]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        self._write(struct.pack(">I", len(job)) + job, deadline)
+        head = self._read(5, deadline)
+        status, size = struct.unpack(">BI", head)
+        return status, self._read(size, deadline)
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Send ``data`` by the deadline (a spec is up to a few MB: more than a pipe holds, so a
+        worker that stopped reading would block a plain write for good)."""
+        assert self.proc.stdin is not None
+        fd, view = self.proc.stdin.fileno(), memoryview(data)
+        os.set_blocking(fd, False)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise _Gone(f"the chart library took more than {CHART_TIMEOUT_S:g} s and was stopped")
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # a broken pipe: it died
+                raise _Gone(self._death()) from None
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd, chunks, got = self.proc.stdout.fileno(), [], 0
+        while got < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _Gone(f"the chart library took more than {CHART_TIMEOUT_S:g} s and was stopped")
+            chunk = os.read(fd, min(size - got, 1 << 20))
+            if not chunk:
+                raise _Gone(self._death())
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _death(self) -> str:
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "the chart library stopped answering and was stopped"
+        if code < 0:
+            try:
+                return f"the chart library crashed ({signal.Signals(-code).name})"
+            except ValueError:
+                pass
+        return f"the chart library crashed (exit status {code})"
+
+    def kill(self) -> None:
+        """Kill it (if still running) and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def close(self) -> None:
+        """Ask it to end (end of its stdin); kill it if it does not within a second."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=1)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+
+_lock = threading.Lock()
+_idle: list[_Worker] = []
+_slots = threading.BoundedSemaphore(CHART_WORKERS)
+
+
+def _take() -> _Worker:
+    with _lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.alive():
+                return worker
+            worker.kill()
+    return _Worker()
+
+
+def start_chart_workers(workers: int | None = None, timeout_s: float | None = None) -> None:
+    """Start a worker now (a server does, so that its first page does not wait for one), optionally
+    with another number of workers or another timeout."""
+    global CHART_WORKERS, CHART_TIMEOUT_S, _slots
+    if timeout_s is not None:
+        CHART_TIMEOUT_S = timeout_s
+    if workers is not None and workers != CHART_WORKERS:
+        CHART_WORKERS = workers
+        _slots = threading.BoundedSemaphore(workers)
+    worker = _take()
+    with _lock:
+        _idle.append(worker)
+
+
+@atexit.register
+def stop_chart_workers() -> None:
+    """End the idle chart workers (at exit; a server at shutdown; tests, for fresh ones)."""
+    with _lock:
+        workers = list(_idle)
+        _idle.clear()
+    for worker in workers:
+        worker.close()
+
+
+def _render(fmt: str, spec: dict[str, Any], **options: Any) -> Any:
+    """vl-convert's ``vegalite_to_<fmt>`` on the safe spec, in a chart worker."""
+    job = json.dumps({"fmt": fmt, "spec": safe_spec(spec), "options": options}).encode()
+    with _slots:  # at most CHART_WORKERS charts at once
+        worker = _take()
+        try:
+            status, data = worker.ask(job, CHART_TIMEOUT_S)
+        except _Gone as e:
+            worker.kill()
+            raise ChartError(str(e)) from None
+        with _lock:
+            _idle.append(worker)
+    if status:
+        raise ChartError(f"the chart library refused the chart ({data.decode(errors='replace')})")
+    return data.decode() if fmt == "svg" else data
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """SVG text of a Vega-Lite spec, rendered offline in a chart worker, scalable (a viewBox is
+    ensured). Raises ``ChartError`` when the chart cannot be drawn."""
+    svg = str(_render("svg", spec))
     m = re.match(r'<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"', svg)
     if m and "viewBox" not in svg[: svg.index(">")]:
         svg = svg.replace("<svg", f'<svg viewBox="0 0 {m.group(1)} {m.group(2)}"', 1)
@@ -340,25 +572,45 @@ def to_svg(spec: dict[str, Any]) -> str:
 
 
 def to_png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(spec, scale=scale)
+    """PNG bytes of a Vega-Lite spec, rendered in a chart worker. Raises ``ChartError``."""
+    return bytes(_render("png", spec, scale=scale))
 
 
 def write_charts(report: Report, directory: str | Path) -> list[Path]:
-    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written."""
+    """Write each computed chart as ``<workload>-<chart>.svg`` and ``.png``; returns the paths written.
+
+    Each file is written whole or not at all (``files.write_atomically``): a full or read-only disk
+    raises OSError and leaves no truncated PNG.
+    """
+    from ..files import write_atomically
+
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for chart in charts_for(report):
         if chart.spec is None:
             continue
-        svg_path = out / f"{chart.slug}.svg"
-        svg_path.write_text(to_svg(chart.spec), encoding="utf-8")
-        png_path = out / f"{chart.slug}.png"
-        png_path.write_bytes(to_png(chart.spec))
-        written += [svg_path, png_path]
+        try:
+            svg, png = to_svg(chart.spec).encode("utf-8"), to_png(chart.spec)
+        except ChartError as e:
+            raise ChartError(f"chart {chart.slug} ({chart.workload!r}): {e}") from None
+        for path, data in ((out / f"{chart.slug}.svg", svg), (out / f"{chart.slug}.png", png)):
+            write_atomically(path, lambda fh, data=data: fh.write(data))
+            written.append(path)
     return written
 
 
-__all__ = ["CHARTS", "NOT_COMPUTED", "Chart", "charts_for", "to_png", "to_svg", "write_charts"]
+__all__ = [
+    "CHARTS",
+    "NOT_COMPUTED",
+    "Chart",
+    "ChartError",
+    "charts_for",
+    "safe_spec",
+    "safe_text",
+    "start_chart_workers",
+    "stop_chart_workers",
+    "to_png",
+    "to_svg",
+    "write_charts",
+]

@@ -12,7 +12,7 @@ import datetime as dt
 from html import escape
 
 from .adr import Record, WorkloadRecord, build_record, quantity, unit_price, usd
-from .charts import Chart, charts_for, to_svg
+from .charts import Chart, ChartError, charts_for, to_svg
 from .model import Report
 
 REPORT_CSS = """
@@ -82,7 +82,14 @@ def _figure(chart: Chart) -> str:
             f'<figure class="chart" data-chart="{_e(chart.key)}"><div class="missing">'
             f"{_e(chart.title)}: {_e(chart.reason)}.</div></figure>"
         )
-    return f'<figure class="chart" data-chart="{_e(chart.key)}">{to_svg(chart.spec)}{head}</figure>'
+    try:
+        svg = to_svg(chart.spec)
+    except ChartError as e:  # one chart lost, not the report (issue 10)
+        return (
+            f'<figure class="chart" data-chart="{_e(chart.key)}"><div class="missing">'
+            f"{_e(chart.title)}: could not be drawn: {_e(e)}.</div></figure>"
+        )
+    return f'<figure class="chart" data-chart="{_e(chart.key)}">{svg}{head}</figure>'
 
 
 def _workload(n: int, w: WorkloadRecord, charts: list[Chart]) -> str:

@@ -494,12 +494,56 @@ class LambdaSim:
     queued: float
     cold_starts: float
     peak_concurrency: float
+    #: environments the busiest minute needs (concurrency + its 99th-percentile margin)
+    peak_environments: float
     mean_concurrency: float
     provisioned_concurrency: int
     cold_share: float
     p50_s: float
     p99_s: float
     notes: list[str] = field(default_factory=list)
+    dropped: float = 0.0  # asynchronous events older than the maximum event age: discarded, never run
+    max_wait_s: float = 0.0  # longest time an asynchronous event waited in Lambda's queue
+    worst_minute_cold_share: float = 0.0  # cold starts / requests in the minute with the most scale-up
+
+    @property
+    def failed(self) -> float:
+        """Requests that never ran: throttled (synchronous) or dropped (asynchronous)."""
+        return self.throttled + self.dropped
+
+    @property
+    def failed_share(self) -> float:
+        return self.failed / self.invocations if self.invocations else 0.0
+
+
+def bounded_backlog(arrivals: np.ndarray, rate: float, cap: float) -> tuple[np.ndarray, float]:
+    """(backlog at the end of each minute, requests dropped) of a FIFO queue served at ``rate`` per
+    minute that holds at most ``cap`` requests: q[t] = min(cap, max(0, q[t-1] + a[t] - rate)).
+
+    Lambda's asynchronous queue discards an event older than the function's maximum event age: with
+    FIFO service at ``rate``, an event that finds ``cap = rate x age`` ahead of it would wait longer
+    than the age, so it is dropped. Until the backlog first reaches the cap it is ``lindley``'s
+    (cumulative sums, no loop); from there the cap breaks that solution and the recursion runs as a
+    loop over the rest of the minutes (only a function whose events are dropped gets there).
+    """
+    q = lindley(arrivals, np.full(arrivals.size, rate))
+    full = np.flatnonzero(q > cap)
+    if full.size == 0:
+        return q, 0.0
+    first = int(full[0])
+    level = float(q[first - 1]) if first else 0.0
+    dropped = 0.0
+    rest = []
+    for x in (arrivals[first:] - rate).tolist():
+        level += x
+        if level <= 0.0:
+            level = 0.0
+        elif level > cap:
+            dropped += level - cap
+            level = cap
+        rest.append(level)
+    q[first:] = rest
+    return q, dropped
 
 
 def simulate_lambda(
@@ -512,6 +556,7 @@ def simulate_lambda(
     provisioned_concurrency: int = 0,
     synchronous: bool = True,
     warm_idle_min: float | None = None,
+    max_event_age_s: float | None = None,
 ) -> LambdaSim:
     """Execution environments, cold starts and throttles of one function, minute by minute.
 
@@ -522,8 +567,13 @@ def simulate_lambda(
       window starts the difference cold; sparse traffic also starts cold after an idle gap, with
       probability exp(-expected arrivals in the window before);
     - provisioned concurrency keeps that many environments initialised (no cold start below it);
-    - above ``concurrency_limit`` synchronous requests are throttled; asynchronous events (event and
-      queue triggers) wait in Lambda's internal queue and are retried, served at the limit's rate.
+    - above ``concurrency_limit`` synchronous requests are throttled (HTTP 429, not billed);
+      asynchronous events (event and queue triggers) wait in Lambda's internal queue, served at the
+      limit's rate, and are dropped once older than ``max_event_age_s`` (behaviour.yml,
+      lambda/max-event-age-s: 6 hours, configurable 60 s - 6 h per function);
+    - p50 and p99 come from one distribution: warm requests at the duration, cold ones a cold start
+      later, queued events their wait later; when 1% or more of the requests fail (throttled or
+      dropped) the p99 request is a failure and ``p99_s`` is infinite.
     """
     a, shape, scale = _scaled(arrivals)
     n = a.size
@@ -556,6 +606,7 @@ def simulate_lambda(
     # 0.1357 is far above the rounding of concurrency = value x scale x per_request): a tail.
     rises = np.zeros(0, dtype=np.intp)
     excess = np.zeros(0)
+    worst_minute = 0.0
     if peak_conc > BUSY_CONCURRENCY:
         prev_max = shape.stat(("prev_max", warm_min), lambda x: _shifted(rolling_max(x, warm_min)))
         # minute 0 is no rise: its window before is itself (the horizon starts warm)
@@ -570,6 +621,10 @@ def simulate_lambda(
         np.maximum(excess, 0.0, out=excess)
         excess *= envs > 1  # a minute needing one environment at most is no scale-up (0 x finite = 0)
         cold += float(excess.sum())
+        if excess.size:
+            # the burstiest minute's own cold share: a month's p99 can hide bursts whose every
+            # request in a hundred starts cold
+            worst_minute = float((excess / np.maximum(a[rises], 1e-12)).max())
     if pc < 1 and n > 1:
         # idle gaps (Poisson): a minute's first request is cold when nothing arrived in the warm window
         # before; only minutes with fewer than ~40 expected arrivals in the window can be cold at all.
@@ -617,9 +672,12 @@ def simulate_lambda(
     notes: list[str] = []
     limit = float(concurrency_limit)
     throttled = 0.0
+    dropped = 0.0
     backlog_end = 0.0
     queued = 0.0
     extra_wait = 0.0
+    wait_values = np.zeros(0)
+    wait_weights = np.zeros(0)
     if n and peak_conc > limit:  # some minute's concurrency is above the limit
         conc = a * per_request
         over = conc > limit
@@ -627,17 +685,27 @@ def simulate_lambda(
             throttled = float((a[over] * (1.0 - limit / conc[over])).sum())
             notes.append(
                 f"{int(over.sum()):,} minute(s) need more than the {limit:,.0f} concurrent executions quota: "
-                f"{throttled:,.0f} requests throttled (HTTP 429); ask AWS to raise the quota"
+                f"{throttled:,.0f} requests throttled (HTTP 429, not billed)"
             )
         else:
+            age = behaviour.value("lambda/max-event-age-s") if max_event_age_s is None else max_event_age_s
             rate = limit / duration_s * 60.0
-            q = lindley(a, np.full(n, rate))
+            q, dropped = bounded_backlog(a, rate, rate * age / 60.0)
             backlog_end = float(q[-1])
-            queued = float(np.minimum(a, q).sum())
+            waiting = q > 1e-12
+            wait_weights = np.minimum(a[waiting], q[waiting])
+            wait_values = q[waiting] / rate * 60.0
+            queued = float(wait_weights.sum())
             extra_wait = float(q.max()) / rate * 60.0
             notes.append(
                 f"{int(over.sum()):,} minute(s) above the {limit:,.0f} concurrency quota: events queue in Lambda "
-                f"(up to {extra_wait:,.0f} s behind); Lambda retries asynchronous events for up to 6 hours"
+                f"(up to {extra_wait:,.0f} s behind, the maximum event age is {age:,.0f} s)"
+                + (
+                    f"; {dropped:,.0f} events older than that are dropped (or sent to a failure destination), "
+                    "never run and not billed"
+                    if dropped > 0
+                    else ""
+                )
             )
     rate_cap = behaviour.value("lambda/scale-rate-per-min")
     jump = np.zeros(0)
@@ -649,14 +717,23 @@ def simulate_lambda(
             f"{int((jump > rate_cap).sum()):,} minute(s) add more than {rate_cap:,.0f} environments, Lambda's scaling "
             "rate per function (1,000 every 10 s): the burst is throttled or delayed while it scales"
         )
-    served = total - throttled - backlog_end
+    served = total - throttled - dropped - backlog_end
     share = cold / total if total else 0.0
-    p50 = duration_s + (cold_start_s if share > 0.5 else 0.0)
-    p99_s = (
-        p99
-        + (cold_start_s if share >= 0.01 else 0.0)
-        + (extra_wait if queued / max(total, 1e-12) >= 0.01 else 0.0)
-    )
+    failed_share = (throttled + dropped) / total if total else 0.0
+    # one distribution for both percentiles: the wait of queued events (weights per minute), cold
+    # starts (share of the requests) and warm requests; failures rank above everything
+    ran = max(total - throttled - dropped, 0.0)
+    delay50 = delay99 = 0.0
+    if wait_weights.size and ran > 0:
+        on_time = max(ran - float(wait_weights.sum()), 0.0)
+        delay50 = _weighted_quantile(wait_values, wait_weights, min(1.0, 0.50 * total / ran), on_time)
+        delay99 = _weighted_quantile(wait_values, wait_weights, min(1.0, 0.99 * total / ran), on_time)
+    p50 = duration_s + (cold_start_s if share > 0.5 else 0.0) + delay50
+    p99_s = p99 + (cold_start_s if share >= 0.01 else 0.0) + delay99
+    if failed_share > 0.5:
+        p50 = math.inf
+    if failed_share >= 0.01:
+        p99_s = math.inf
     return LambdaSim(
         minutes=n,
         invocations=total,
@@ -666,12 +743,16 @@ def simulate_lambda(
         queued=queued,
         cold_starts=cold,
         peak_concurrency=float(peak_conc),
+        peak_environments=float(environments(np.array([shape.peak]))[0]) if n else 0.0,
         mean_concurrency=total * per_request / n if n else 0.0,  # mean of arrivals x per_request
         provisioned_concurrency=pc,
         cold_share=share,
         p50_s=p50,
         p99_s=p99_s,
         notes=notes,
+        dropped=dropped,
+        max_wait_s=extra_wait,
+        worst_minute_cold_share=min(worst_minute, 1.0),
     )
 
 
@@ -682,12 +763,19 @@ class QuotaSim:
     requests: float
     minutes_over: int
     share_of_minutes_over: float
-    throttled: float  # requests beyond the quota in the minutes over it
+    throttled: float  # requests beyond the quotas (per minute, then per day), never served
     peak_requests_per_min: float
     peak_tokens_per_min: float
-    rpm_quota: float
+    rpm_quota: float | None  # None: not enforced (AWS dropped requests-per-minute quotas on bedrock-runtime)
     tpm_quota: float
     notes: list[str] = field(default_factory=list)
+    tpd_quota: float | None = None
+    days_over: int = 0
+    peak_tokens_per_day: float = 0.0
+
+    @property
+    def throttled_share(self) -> float:
+        return self.throttled / self.requests if self.requests else 0.0
 
 
 def simulate_quota(
@@ -696,39 +784,66 @@ def simulate_quota(
     *,
     rpm_quota: float | None = None,
     tpm_quota: float | None = None,
+    tpd_quota: float | None = None,
 ) -> QuotaSim:
-    """Minutes in which one model's on-demand requests or tokens per minute exceed the account quota.
+    """Minutes (and days) in which one model's on-demand tokens exceed the account's quotas.
 
-    A risk, not a cost: Bedrock bills tokens whatever the shape, but requests over the quota get
-    ThrottlingException. Tokens counted are input + output; Bedrock reserves input + max_tokens at
+    Bedrock bills tokens whatever the shape, but requests over a quota get ThrottlingException and
+    are not served: per minute, the requests beyond min(rpm, tpm / tokens per request) (rpm only when
+    given: AWS no longer enforces requests-per-minute quotas on the bedrock-runtime endpoint); per
+    day (``tpd_quota``, 1,440-minute days from the horizon's start), the requests served after the
+    day's tokens reach it. Tokens counted are input + output; Bedrock reserves input + max_tokens at
     the start of a request, so the real headroom is smaller when max_tokens is left high.
     """
     a = _series(arrivals)
-    rpm = behaviour.value("bedrock/requests-per-minute") if rpm_quota is None else rpm_quota
     tpm = behaviour.value("bedrock/tokens-per-minute") if tpm_quota is None else tpm_quota
-    allowed = rpm if tokens_per_request <= 0 else min(rpm, tpm / tokens_per_request)
+    allowed = tpm / tokens_per_request if tokens_per_request > 0 else math.inf
+    if rpm_quota is not None:
+        allowed = min(allowed, rpm_quota)
     peak = arrivals.peak if isinstance(arrivals, Traffic) else float(a.max(initial=0))
+    n = a.size
     # no minute above the quota (the usual case): nothing in excess, without the per-minute pass
     excess = np.maximum(a - allowed, 0.0) if peak > allowed else np.zeros(0)
     over = int((excess > 1e-9).sum())
-    n = a.size
+    per_minute = float(excess.sum())
+    days_over = 0
+    per_day = 0.0
+    peak_day = 0.0
+    if n and tokens_per_request > 0:
+        served = a - excess if excess.size else a
+        whole = n // 1440 * 1440
+        days = served[:whole].reshape(-1, 1440).sum(axis=1) if whole else served.sum(keepdims=True)
+        day_tokens = days * tokens_per_request
+        peak_day = float(day_tokens.max(initial=0))
+        if tpd_quota is not None:
+            beyond = np.maximum(day_tokens - tpd_quota, 0.0)
+            days_over = int((beyond > 1e-6).sum())
+            per_day = float(beyond.sum()) / tokens_per_request
     notes = []
+    what = f"{tpm:,.0f} tokens/min" + (f", {rpm_quota:,.0f} requests/min" if rpm_quota is not None else "")
     if over:
         notes.append(
-            f"{over:,} of {n:,} minutes ({over / n:.2%}) exceed the on-demand quota ({rpm:,.0f} requests/min, "
-            f"{tpm:,.0f} tokens/min assumed): {float(excess.sum()):,.0f} requests would be throttled; request "
-            f"at least {peak:,.0f} requests/min and {peak * tokens_per_request:,.0f} tokens/min in Service Quotas, "
-            "or use cross-Region inference"
+            f"{over:,} of {n:,} minutes ({over / n:.2%}) exceed the on-demand quota ({what}): "
+            f"{per_minute:,.0f} requests throttled (ThrottlingException, not billed); the busiest minute needs "
+            f"{peak * tokens_per_request:,.0f} tokens/min"
+        )
+    if days_over:
+        notes.append(
+            f"{days_over:,} day(s) exceed the daily quota of {tpd_quota:,.0f} tokens: {per_day:,.0f} more "
+            f"requests throttled; the busiest day needs {peak_day:,.0f} tokens"
         )
     return QuotaSim(
         minutes=n,
         requests=float(a.sum()),
         minutes_over=over,
         share_of_minutes_over=over / n if n else 0.0,
-        throttled=float(excess.sum()),
+        throttled=per_minute + per_day,
         peak_requests_per_min=peak,
         peak_tokens_per_min=peak * tokens_per_request,
-        rpm_quota=rpm,
+        rpm_quota=rpm_quota,
         tpm_quota=tpm,
         notes=notes,
+        tpd_quota=tpd_quota,
+        days_over=days_over,
+        peak_tokens_per_day=peak_day,
     )

@@ -29,9 +29,14 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
     out_layers = []
     for layer, rec, models in layers(wr, wf):
         costs = np.vstack([m.cost(v=factors) for m in models])  # options x months
+        # an option over its quota in force is infeasible that month (throttled or dropped requests)
+        over = np.vstack([m.over_quota(v=factors) for m in models])
+        costs[over] = np.inf
         cheapest_idx = costs.argmin(axis=0)
+        none = ~np.isfinite(costs).any(axis=0)  # every option over its quota: nothing is feasible
+        cheapest_idx[none] = -1
         keys = [m.key for m in models]
-        cheapest = [keys[i] for i in cheapest_idx]
+        cheapest = [keys[i] if i >= 0 else "none" for i in cheapest_idx]
         changes = [
             {"month": n + 1, "from": cheapest[n - 1], "to": cheapest[n]}
             for n in range(1, months)
@@ -49,7 +54,12 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
             close = int(near[0]) + 1 if near.size else None
         triggers = [m for m in (overtaken, changes[0]["month"] if changes else None, close) if m is not None]
         revisit = max(1, min(triggers) - 1) if triggers else None
+        crossings = _quota_crossings(models, factors)
+        if crossings:
+            revisit = max(1, min([revisit or months, *(c["month"] - 1 for c in crossings)]))
         summary = _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months)
+        if crossings:
+            summary += "; " + "; ".join(c["text"] for c in crossings)
         out_layers.append(
             {
                 "layer": layer,
@@ -59,7 +69,9 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
                         "key": m.key,
                         "platform": m.platform,
                         "instance_type": m.instance_type,
-                        "monthly_total_usd": [round(float(x), 2) for x in costs[i]],
+                        "monthly_total_usd": [
+                            round(float(x), 2) if np.isfinite(x) else None for x in costs[i]
+                        ],
                     }
                     for i, m in enumerate(models)
                 ],
@@ -68,6 +80,7 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
                 "recommended_overtaken_month": overtaken,
                 "runner_up_within_10pct_month": close,
                 "revisit_by_month": revisit,
+                "quota_crossings": crossings,
                 "summary": summary,
             }
         )
@@ -78,10 +91,47 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
         "method": (
             f"month n = today's volume x (1 + {rate:g})^(n-1); volume- and token-driven lines scale, "
             "self-hosted fleets step up in whole replicas from their simulated peak, fixed and engineering "
-            "lines stay (730-hour months)"
+            "lines stay (730-hour months); an option whose busiest minute (or day) passes its quota in force is "
+            "infeasible from that month (null total)"
         ),
         "layers": out_layers,
     }
+
+
+def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The month each option's traffic first needs more than its default quota, and the month it
+    first exceeds the quota in force (then it is infeasible: ``monthly_total_usd`` is null)."""
+    out = []
+    for m in models:
+        if m.quota is None:
+            continue
+        load = m.quota_load(v=factors)
+        beyond_default = np.flatnonzero(load > m.default_headroom * (1 + 1e-9))
+        beyond = np.flatnonzero(m.over_quota(v=factors))
+        if beyond.size:
+            month = int(beyond[0]) + 1
+            out.append(
+                {
+                    "option": m.key,
+                    "quota": m.quota,
+                    "month": month,
+                    "kind": "over quota",
+                    "text": f"{m.key} is over its {m.quota} quota from month {month} (requests throttled or "
+                    "dropped: infeasible from then unless the quota is raised; preferences.quota_increase)",
+                }
+            )
+        elif beyond_default.size:
+            month = int(beyond_default[0]) + 1
+            out.append(
+                {
+                    "option": m.key,
+                    "quota": m.quota,
+                    "month": month,
+                    "kind": "needs increase",
+                    "text": f"{m.key} needs a quota increase ({m.quota}) from month {month}",
+                }
+            )
+    return out
 
 
 def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:  # type: ignore[no-untyped-def]

@@ -75,6 +75,13 @@ def _cost(m: OptionModel, x: dict[str, np.ndarray | float], n: int | None = None
     return np.broadcast_to(c, (n,)) if n is not None and c.ndim == 0 else c
 
 
+def _over(m: OptionModel, x: dict[str, np.ndarray | float], n: int) -> np.ndarray:
+    """Draws in which the option's traffic passes its quota in force (volume, and tokens for a token quota)."""
+    if m.quota is None:
+        return np.zeros(n, dtype=bool)
+    return np.broadcast_to(m.over_quota(v=x.get("volume", 1.0), t=x.get("tokens_per_request", 1.0)), (n,))
+
+
 def _rank(a: np.ndarray) -> np.ndarray:
     r = np.empty(a.size)
     r[np.argsort(a, kind="stable")] = np.arange(a.size)
@@ -120,7 +127,10 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
         used.update(ranges)
         x, x_ranks = _draws(tuple(ranges.items()), draws, seed)
         costs = np.vstack([_cost(m, x, draws) for m in models])
-        winner = costs.argmin(axis=0)
+        # a draw that puts an option over its quota in force makes it infeasible in that draw
+        over = np.vstack([_over(m, x, draws) for m in models])
+        winner = np.where(over, np.inf, costs).argmin(axis=0)
+        p_over = over.mean(axis=1)
         p = np.bincount(winner, minlength=len(models)) / draws
         q = np.percentile(costs, [10, 50, 90], axis=1)
         options = [
@@ -133,6 +143,7 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                 "p10_usd": round(float(q[0, i]), 2),
                 "p50_usd": round(float(q[1, i]), 2),
                 "p90_usd": round(float(q[2, i]), 2),
+                "p_over_quota": round(float(p_over[i]), 4),
             }
             for i, m in enumerate(models)
         ]
@@ -170,6 +181,12 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                     + (
                         f"; {sens[0]['input']} moves it most (${sens[0]['swing_usd']:,.0f} swing)"
                         if sens
+                        else ""
+                    )
+                    + (
+                        f"; {target.key} is over its {target.quota} quota in {p_over[ti]:.0%} of draws "
+                        "(infeasible there)"
+                        if p_over[ti] > 0
                         else ""
                     )
                 ),

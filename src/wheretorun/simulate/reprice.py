@@ -46,6 +46,22 @@ class OptionModel:
     uses_gpu: bool
     spot_pct: float | None  # today's Spot discount when the option is priced on Spot
     base_rate: float
+    #: A quota the option runs into as volume grows (Lambda concurrency, a Bedrock model's tokens):
+    #: its name, and the volume multipliers at which the traffic's busiest minute (or day) reaches the
+    #: quota in force (the default raised by preferences.quota_increase) and the default quota.
+    quota: str | None = None
+    headroom: float = math.inf
+    default_headroom: float = math.inf
+    quota_tokens: bool = False  # the quota counts tokens: its load is volume x tokens per request
+
+    def quota_load(self, v: np.ndarray | float = 1.0, t: np.ndarray | float = 1.0) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        return v * np.asarray(t, dtype=np.float64) if self.quota_tokens else v
+
+    def over_quota(self, v: np.ndarray | float = 1.0, t: np.ndarray | float = 1.0) -> np.ndarray:
+        """True where the load exceeds the quota in force: requests would be throttled or dropped, so
+        the option is infeasible there (the simulator's rule, scaled: peak x load > quota)."""
+        return self.quota_load(v, t) > self.headroom * (1 + 1e-9)
 
     def cost(
         self,
@@ -141,6 +157,10 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
         uses_gpu=bool(ex.get("uses_gpu")),
         spot_pct=float(ex["spot_discount_pct"]) if spot and ex.get("spot_discount_pct") is not None else None,
         base_rate=float(wf.team.engineer_hourly_usd),
+        quota=ex.get("quota_name"),
+        headroom=float(ex.get("quota_headroom") or math.inf),
+        default_headroom=float(ex.get("quota_default_headroom") or math.inf),
+        quota_tokens=bool(ex.get("quota_counts_tokens")),
     )
 
 

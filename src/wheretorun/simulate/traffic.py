@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..spec.bounds import shown
+from ..spec.files import open_regular
 from ..units import HOURS_PER_MONTH, MINUTES_PER_MONTH
 
 MINUTES_PER_DAY = 1440
@@ -277,38 +279,32 @@ def _parse_time(text: str) -> float:
 def load_profile(path: Path, *, field_path: str, label: str | None = None) -> tuple[np.ndarray, int]:
     """(requests per row, interval in minutes) of a ``timestamp,requests`` CSV, or InputError.
 
-    Every rejection names the file, ``field_path`` and, where it applies, the CSV line.
-    Memory is bounded: the file size and row count are checked before and while reading.
+    Every rejection names the file, ``field_path`` and, where it applies, the CSV line. Only a
+    regular file is read (``spec.files.open_regular``; where it may be is the caller's check,
+    ``spec.files.FileAccess``). Memory is bounded: the file size and row count are checked before
+    and while reading. Nothing of a file without the ``timestamp,requests`` header is quoted.
     """
     name = label or str(path)
 
     def fail(message: str) -> InputError:
         return InputError([Problem(name, field_path, message)])
 
-    if not path.is_file():
-        what = "is a directory, not a CSV file" if path.is_dir() else "file not found"
-        raise fail(
-            f"{what} ({path}); give a CSV with columns timestamp,requests, relative to the workload file"
-        )
-    size = path.stat().st_size
-    if size > MAX_PROFILE_BYTES:
-        raise fail(
-            f"{size / 1e6:,.0f} MB is too large for a traffic profile (at most {MAX_PROFILE_BYTES / 1e6:,.0f} MB: "
-            "a year at 1-minute intervals); resample it to a coarser interval"
-        )
     times: list[float] = []
     values: list[float] = []
     lines: list[int] = []
+    fh = open_regular(path, max_bytes=MAX_PROFILE_BYTES, file=name, field_path=field_path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
+        with fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
                 raise fail("the file is empty; expected a header line 'timestamp,requests' and data rows")
             cols = [h.strip().lower() for h in header]
             if "timestamp" not in cols or "requests" not in cols:
+                # the line is not quoted: a file that is no profile may hold anything (a secret)
                 raise fail(
-                    f"line 1: columns must include timestamp and requests (found: {', '.join(cols) or 'none'})"
+                    f"line 1: columns must include timestamp and requests (found {len(cols)} columns, "
+                    "not those); the first line must be the header 'timestamp,requests'"
                 )
             ti, ri = cols.index("timestamp"), cols.index("requests")
             need = max(ti, ri)
@@ -327,15 +323,17 @@ def load_profile(path: Path, *, field_path: str, label: str | None = None) -> tu
                     t = _parse_time(row[ti])
                 except (ValueError, OverflowError, OSError):
                     raise fail(
-                        f"line {line_no}: timestamp '{row[ti][:40]}' is not ISO 8601 (2026-01-01T00:00:00Z) "
+                        f"line {line_no}: timestamp '{shown(row[ti], 40)}' is not ISO 8601 (2026-01-01T00:00:00Z) "
                         "or Unix epoch seconds"
                     ) from None
                 try:
                     v = float(row[ri])
                 except ValueError:
-                    raise fail(f"line {line_no}: requests '{row[ri][:40]}' is not a number") from None
+                    raise fail(f"line {line_no}: requests '{shown(row[ri], 40)}' is not a number") from None
                 if not math.isfinite(v) or v < 0:
-                    raise fail(f"line {line_no}: requests must be a finite number >= 0, got '{row[ri][:40]}'")
+                    raise fail(
+                        f"line {line_no}: requests must be a finite number >= 0, got '{shown(row[ri], 40)}'"
+                    )
                 times.append(t)
                 values.append(v)
                 lines.append(line_no)

@@ -9,9 +9,28 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ..errors import did_you_mean
+from .bounds import (
+    MAX_DISCOUNT_ENTRIES,
+    MAX_EXTRA_KEYS,
+    MAX_PRICE_OVERRIDES,
+    MAX_PRICE_USD,
+    MAX_REQUESTS_PER_MONTH,
+    check_text,
+)
 
 Role = Literal[
     "orchestration",
@@ -34,16 +53,75 @@ Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 Traffic = Literal["spiky", "steady", "diurnal", "batch"]
 GpuNeed = Literal["auto", "required", "none"]
 Trigger = Literal["api", "event", "queue", "schedule"]
+LambdaRuntime = Literal["python", "nodejs", "java", "dotnet", "go"]
 Commitment = Literal["on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr"]
+#: The contract's platform ids (../shared/DESIGN.md, "Platform ids"): the keys of ``engineering:``.
+#: ``platforms.PLATFORM_IDS`` must list the same (tests/spec/test_hostile.py checks it).
+PlatformId = Literal[
+    "lambda",
+    "step-functions",
+    "fargate",
+    "ecs-ec2",
+    "eks-ec2",
+    "aws-batch",
+    "bedrock",
+    "bedrock-batch",
+    "bedrock-custom-import",
+    "sagemaker-endpoint",
+    "sagemaker-serverless",
+    "sagemaker-async",
+]
+
+#: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
+#: Lambda concurrent executions per Region; a Bedrock model's on-demand tokens per minute and per day.
+QUOTAS: tuple[str, ...] = ("lambda-concurrency", "bedrock-tokens-per-minute", "bedrock-tokens-per-day")
 
 PositiveFloat = Annotated[float, Field(gt=0)]
+#: A duration: 1 ms (Lambda's billing granularity) to a year; smaller is a unit mistake, and a
+#: divisor of 1e-300 s would overflow every rate computed from it.
+Seconds = Annotated[float, Field(ge=0.001, le=31_536_000)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
+#: Hours of engineering (setup, or per month): up to 100,000 (about 50 engineer-years; any real
+#: figure is far below, and a bound keeps 1e308 from overflowing the invoice's Decimal arithmetic).
+Hours = Annotated[float, Field(ge=0, le=100_000)]
+#: Multipliers of an uncertainty range: 1/1000 to 1000 times the declared value.
+Multiplier = Annotated[float, Field(ge=0.001, le=1000)]
+
+
+#: Names, ids and labels: printable text without control characters or bidi overrides
+#: (``bounds.check_text``), 1 to 200 characters (300 for ids a provider writes, such as a Bedrock
+#: model id or a price key; 4,096 for a file path).
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_text)]
+LongId = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(check_text)]
+FilePath = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(check_text)]
+
+
+def _at_most(value: Any, limit: int) -> Any:
+    """Refuse a mapping of more than ``limit`` entries before any entry is validated (pydantic's
+    ``max_length`` is checked after every key and value)."""
+    if isinstance(value, Mapping) and len(value) > limit:
+        raise ValueError(f"{len(value):,} entries; at most {limit:,} are allowed")
+    return value
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors (typos must not be silently ignored); NaN and infinity are refused."""
+    """Unknown keys are errors (typos must not be silently ignored); NaN and infinity are refused.
+
+    A mapping with far more keys than the model has fields is refused whole, before any key is
+    looked at: 200,000 unknown keys would otherwise cost a problem (and a did-you-mean) each.
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_many_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and len(data) > len(cls.model_fields) + MAX_EXTRA_KEYS:
+            raise ValueError(
+                f"{len(data):,} keys where at most {len(cls.model_fields)} fields are allowed: "
+                f"{', '.join(cls.model_fields)}"
+            )
+        return data
 
 
 class Team(_Strict):
@@ -52,26 +130,30 @@ class Team(_Strict):
         description="Can the team run GPU clusters at 3 a.m.? none: no one; limited: some Kubernetes/"
         "container skills, no on-call for GPUs; platform: a platform team with on-call.",
     )
-    engineer_hourly_usd: PositiveFloat = Field(
-        120, description="Fully loaded cost of one engineering hour, USD/hour.", le=10_000
+    engineer_hourly_usd: float = Field(
+        120,
+        description="Fully loaded cost of one engineering hour, USD/hour (0.01 to 10,000).",
+        ge=0.01,
+        le=10_000,
     )
 
 
 class Model(_Strict):
-    id: str | None = Field(
+    id: Name | None = Field(
         None,
         description="A catalog model id (e.g. llama-3.1-8b-instruct, claude-3-5-haiku); "
         "`wheretorun prices show --service models` lists them. Or describe the model with params_b.",
-        max_length=200,
     )
-    params_b: PositiveFloat | None = Field(
-        None, description="Parameters, in billions (8 for an 8B model).", le=10_000
+    params_b: float | None = Field(
+        None,
+        description="Parameters, in billions (8 for an 8B model; 0.000001 to 10,000).",
+        ge=1e-6,
+        le=10_000,
     )
-    bedrock_id: str | None = Field(
+    bedrock_id: LongId | None = Field(
         None,
         description="A Bedrock model id (e.g. anthropic.claude-3-5-haiku-20241022-v1:0) for a model the catalog "
         "has no card for; priced on Bedrock through genai-prices. `wheretorun import` writes it.",
-        max_length=300,
     )
     weights: Weights | None = Field(
         None, description="open: downloadable weights you may self-host; proprietary: API-only."
@@ -98,20 +180,25 @@ class Model(_Strict):
 class PriceOverrides(_Strict):
     """Negotiated prices, merged over the catalog and shown in the trace."""
 
-    overrides: dict[str, Annotated[float, Field(ge=0)]] = Field(
+    overrides: dict[LongId, Annotated[float, Field(ge=0, le=MAX_PRICE_USD)]] = Field(
         default_factory=dict,
         description="Catalog price key -> your unit price in USD, in the catalog entry's unit "
-        "(e.g. 'ec2/g5.2xlarge': 0.95). `wheretorun prices show` lists the keys.",
+        "(e.g. 'ec2/g5.2xlarge': 0.95; 0 to 1,000,000). `wheretorun prices show` lists the keys.",
     )
-    discount_pct: dict[str, Annotated[float, Field(ge=0, lt=100)]] = Field(
+    discount_pct: dict[Name, Annotated[float, Field(ge=0, lt=100)]] = Field(
         default_factory=dict,
         description="Service -> percent off every catalog price of that service (enterprise discount), "
-        "e.g. {ec2: 12, bedrock: 5}.",
+        "e.g. {ec2: 12, bedrock: 5}; 0 to below 100.",
     )
     ec2_commitment: Commitment = Field(
         "on-demand",
         description="How GPU/EC2 instance hours are bought: on-demand, spot, or a Compute Savings Plan.",
     )
+
+    @field_validator("overrides", "discount_pct", mode="before")
+    @classmethod
+    def _counted(cls, v: Any, info: ValidationInfo) -> Any:
+        return _at_most(v, MAX_PRICE_OVERRIDES if info.field_name == "overrides" else MAX_DISCOUNT_ENTRIES)
 
 
 class Preferences(_Strict):
@@ -132,64 +219,102 @@ class Preferences(_Strict):
         1.0,
         description="Generative models above this size (billions of parameters) need a GPU for "
         "production latency (seed 1, question 2).",
+        le=10_000,
     )
-    target_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.7, description="Fraction of an instance's throughput to plan for at peak (headroom)."
+    target_utilisation: Annotated[float, Field(ge=0.01, le=1)] = Field(
+        0.7, description="Fraction of an instance's throughput to plan for at peak (headroom; 0.01 to 1)."
     )
     setup_amortisation_months: Annotated[int, Field(ge=1, le=120)] = Field(
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
+    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+        default_factory=dict,
+        description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
+        "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
+        "traffic would be throttled or dropped above the default quota is infeasible; with one, it is "
+        "feasible with a warning naming the quota to request. Quotas: " + ", ".join(QUOTAS) + ".",
+    )
+    lambda_max_event_age_s: Annotated[float, Field(ge=60, le=21_600)] = Field(
+        21_600,
+        description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
+        "events still queued after it are dropped (or sent to a failure destination).",
+    )
+
+    @field_validator("quota_increase")
+    @classmethod
+    def _known_quotas(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in v:
+            if key not in QUOTAS:
+                raise ValueError(
+                    f"unknown quota '{key}'{did_you_mean(key, QUOTAS)}; known: {', '.join(QUOTAS)}"
+                )
+        return v
 
 
 class Workload(_Strict):
-    name: str = Field(..., min_length=1, max_length=200, description="A name for this part of the system.")
+    name: Name = Field(..., description="A name for this part of the system (1 to 200 printable characters).")
     role: Role = Field(..., description="What the part does.")
     model: Model | None = Field(None, description="The model it serves or calls; omit for pure glue.")
     requests_per_month: NonNegativeFloat | None = Field(
-        None, description="Requests (or jobs) per month. Give this or requests_per_second.", le=1e15
+        None,
+        description="Requests (or jobs) per month (0 to 10 trillion). Give this or requests_per_second.",
+        le=MAX_REQUESTS_PER_MONTH,
     )
     requests_per_second: NonNegativeFloat | None = Field(
-        None, description="Mean requests per second over the month (steady mean).", le=1e9
+        None,
+        description="Mean requests per second over the month (steady mean; 0 to 3,000,000).",
+        le=3_000_000,
     )
     traffic: Traffic = Field("steady", description="Shape of the traffic over time.")
     peak_to_mean: Annotated[float, Field(ge=1, le=10_000)] | None = Field(
-        None, description="Peak request rate divided by the mean (>= 1); a default per traffic shape."
+        None, description="Peak request rate divided by the mean (1 to 10,000); a default per traffic shape."
     )
-    traffic_profile: str | None = Field(
+    traffic_profile: FilePath | None = Field(
         None,
         description="CSV of measured requests over time (columns timestamp,requests), relative to the "
-        "workload file; replaces the preset shape.",
-        max_length=4096,
+        "workload file and inside its folder; replaces the preset shape.",
+    )
+    runtime: LambdaRuntime | None = Field(
+        None,
+        description="Language runtime of the code on Lambda (default python); sets its cold start "
+        "(catalog cold_starts.yml). A model served on Lambda is a container image.",
+    )
+    package_mb: Annotated[float, Field(gt=0, le=10_240)] | None = Field(
+        None, description="Deployment package size, MB (default 10); larger packages start colder on Lambda."
     )
     input_tokens: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
-        None, description="Input (prompt) tokens per request."
+        None, description="Input (prompt) tokens per request (0 to 10,000,000)."
     )
     output_tokens: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
-        None, description="Output (generated) tokens per request."
+        None, description="Output (generated) tokens per request (0 to 10,000,000)."
     )
-    duration_s: PositiveFloat | None = Field(
-        None, description="Typical wall time of one request or task, seconds.", le=31_536_000
+    duration_s: Seconds | None = Field(
+        None, description="Typical wall time of one request or task, seconds (0.001 to a year)."
     )
-    duration_p99_s: PositiveFloat | None = Field(
+    duration_p99_s: Seconds | None = Field(
         None,
-        description="99th-percentile wall time, seconds; a tail past 15 minutes calls for a queue.",
-        le=31_536_000,
+        description="99th-percentile wall time, seconds (0.001 to a year); a tail past 15 minutes calls for a queue.",
     )
-    active_compute_s: PositiveFloat | None = Field(
+    active_compute_s: Seconds | None = Field(
         None,
         description="Seconds of actual compute within duration_s (the rest waits on tools, models or people). "
         "Step Functions bills only this; default: all of duration_s (an upper bound).",
-        le=31_536_000,
     )
-    memory_gb: PositiveFloat | None = Field(
+    memory_gb: float | None = Field(
         None,
-        description="Memory one request/task needs, GB; derived from the model when omitted.",
+        description="Memory one request/task needs, GB (0.001 to 100,000); derived from the model when omitted.",
+        ge=0.001,
         le=100_000,
     )
     gpu: GpuNeed = Field("auto", description="auto: decided from the model; required; none.")
     trigger: Trigger = Field("api", description="What starts the work.")
-    p99_latency_ms: PositiveFloat | None = Field(None, description="Latency target at p99, milliseconds.")
+    p99_latency_ms: float | None = Field(
+        None,
+        description="Latency target at p99, milliseconds (0.001 to a year).",
+        ge=0.001,
+        le=31_536_000_000,
+    )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
@@ -200,35 +325,21 @@ class Workload(_Strict):
         "throughput cannot be derived from tokens (a non-generative model, or no token counts): "
         "replica-hours = requests x duration_s / batch_per_replica. Default 1.",
     )
-    measured_tokens_per_s: PositiveFloat | None = Field(
+    measured_tokens_per_s: float | None = Field(
         None,
         description="Your measured decode throughput per instance (output tokens/s, summed over the "
-        "batch); replaces the roofline estimate.",
+        "batch; 0.01 to 100,000,000); replaces the roofline estimate.",
+        ge=0.01,
+        le=100_000_000,
     )
 
     @model_validator(mode="after")
-    def _one_volume(self) -> Workload:
-        if (self.requests_per_month is None) == (self.requests_per_second is None):
-            which = "both were given" if self.requests_per_month is not None else "neither was given"
-            raise ValueError(f"give exactly one of requests_per_month or requests_per_second ({which})")
-        if (
-            self.active_compute_s is not None
-            and self.duration_s is not None
-            and self.active_compute_s > self.duration_s
-        ):
-            raise ValueError(
-                f"active_compute_s ({self.active_compute_s:g}) is above duration_s ({self.duration_s:g}); "
-                "active compute is part of the duration"
-            )
-        if (
-            self.duration_p99_s is not None
-            and self.duration_s is not None
-            and self.duration_p99_s < self.duration_s
-        ):
-            raise ValueError(
-                f"duration_p99_s ({self.duration_p99_s:g}) is below duration_s ({self.duration_s:g}); "
-                "the 99th percentile cannot be below the typical duration"
-            )
+    def _consistent(self, info: ValidationInfo) -> Workload:
+        if _checked_by_loader(info):
+            return self
+        found = cross_field_problems(self.__dict__)
+        if found:
+            raise ValueError(found[0])
         return self
 
     @property
@@ -238,6 +349,48 @@ class Workload(_Strict):
         if self.requests_per_month is not None:
             return self.requests_per_month
         return float(self.requests_per_second or 0) * SECONDS_PER_MONTH
+
+
+#: Validation context key: the loader makes the cross-field and unique-name checks itself, on the
+#: raw document, so that they are reported even where a field failed (``spec.checks``).
+LOADER_CHECKS = "wheretorun.loader_checks"
+
+
+def _checked_by_loader(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get(LOADER_CHECKS))
+
+
+def cross_field_problems(values: Mapping[str, Any]) -> list[str]:
+    """What is inconsistent between one workload's fields, checked on validated or raw values.
+
+    The loader also runs it on the raw mapping of a workload whose fields failed validation, so
+    these problems are reported in the same pass as the others (pydantic skips a model's own
+    checks when one of its fields is wrong). Values that are not numbers are left to the schema.
+    """
+
+    def number(key: str) -> float | None:
+        v = values.get(key)
+        return (
+            float(v) if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) else None
+        )
+
+    found = []
+    monthly, per_second = values.get("requests_per_month"), values.get("requests_per_second")
+    if (monthly is None) == (per_second is None):
+        which = "both were given" if monthly is not None else "neither was given"
+        found.append(f"give exactly one of requests_per_month or requests_per_second ({which})")
+    duration, active, p99 = number("duration_s"), number("active_compute_s"), number("duration_p99_s")
+    if active is not None and duration is not None and active > duration:
+        found.append(
+            f"active_compute_s ({active:g}) is above duration_s ({duration:g}); "
+            "active compute is part of the duration"
+        )
+    if p99 is not None and duration is not None and p99 < duration:
+        found.append(
+            f"duration_p99_s ({p99:g}) is below duration_s ({duration:g}); "
+            "the 99th percentile cannot be below the typical duration"
+        )
+    return found
 
 
 _GROWTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*(?:/\s*(?:month|mo))?\s*$")
@@ -257,21 +410,21 @@ def parse_growth(value: str | float | int) -> float:
 
 
 class Uncertainty(_Strict):
-    """Ranges [low, high] for uncertain inputs, as multipliers unless named otherwise."""
+    """Ranges [low, high] for uncertain inputs, as multipliers (0.001 to 1000) unless named otherwise."""
 
-    volume: tuple[PositiveFloat, PositiveFloat] | None = Field(
+    volume: tuple[Multiplier, Multiplier] | None = Field(
         None, description="Multiplier range on request volume, e.g. [0.5, 2]."
     )
-    tokens_per_request: tuple[PositiveFloat, PositiveFloat] | None = Field(
+    tokens_per_request: tuple[Multiplier, Multiplier] | None = Field(
         None, description="Multiplier range on input and output tokens per request."
     )
-    spot_discount_pct: tuple[NonNegativeFloat, NonNegativeFloat] | None = Field(
-        None, description="Range of Spot discount, percent off on-demand."
-    )
-    engineer_hourly_usd: tuple[PositiveFloat, PositiveFloat] | None = Field(
-        None, description="Range of the engineering hourly rate, USD/hour."
-    )
-    throughput: tuple[PositiveFloat, PositiveFloat] | None = Field(
+    spot_discount_pct: (
+        tuple[Annotated[float, Field(ge=0, lt=100)], Annotated[float, Field(ge=0, lt=100)]] | None
+    ) = Field(None, description="Range of Spot discount, percent off on-demand (0 to below 100).")
+    engineer_hourly_usd: (
+        tuple[Annotated[float, Field(ge=0.01, le=10_000)], Annotated[float, Field(ge=0.01, le=10_000)]] | None
+    ) = Field(None, description="Range of the engineering hourly rate, USD/hour (0.01 to 10,000).")
+    throughput: tuple[Multiplier, Multiplier] | None = Field(
         None, description="Multiplier range on self-hosted throughput."
     )
 
@@ -285,10 +438,12 @@ class Uncertainty(_Strict):
 
 
 class EngineeringOverride(_Strict):
-    setup_hours: NonNegativeFloat | None = Field(None, description="One-off setup, hours.")
-    upkeep_hours_per_month: NonNegativeFloat | None = Field(None, description="Routine upkeep, hours/month.")
-    oncall_hours_per_month: NonNegativeFloat | None = Field(
-        None, description="On-call and incidents, hours/month."
+    setup_hours: Hours | None = Field(None, description="One-off setup, hours (0 to 100,000).")
+    upkeep_hours_per_month: Hours | None = Field(
+        None, description="Routine upkeep, hours/month (0 to 100,000)."
+    )
+    oncall_hours_per_month: Hours | None = Field(
+        None, description="On-call and incidents, hours/month (0 to 100,000)."
     )
 
 
@@ -298,22 +453,48 @@ class EngineeringOverride(_Strict):
 MAX_WORKLOADS = 20_000
 
 
+def duplicate_names(names: list[Any]) -> list[tuple[int, str]]:
+    """(index, message) for each workload whose name an earlier workload already has."""
+    seen: set[str] = set()
+    found = []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            found.append((i, f"workload name {name!r} appears twice; names must be unique"))
+        seen.add(name)
+    return found
+
+
 class WorkloadFile(_Strict):
-    region: str = Field("us-east-1", description="AWS region to price in.", max_length=40)
+    region: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_text)] = Field(
+        "us-east-1", description="AWS region to price in."
+    )
     team: Team = Field(default_factory=Team)
     workloads: list[Workload] = Field(
         ..., min_length=1, max_length=MAX_WORKLOADS, description="The parts of the system."
     )
     prices: PriceOverrides | None = Field(None, description="Your negotiated prices and discounts.")
     preferences: Preferences = Field(default_factory=Preferences)
-    engineering: dict[str, EngineeringOverride] = Field(
+    engineering: dict[PlatformId, EngineeringOverride] = Field(
         default_factory=dict,
         description="Platform id -> engineering hours replacing the catalog defaults.",
     )
-    growth: str | float | None = Field(
-        None, description="Monthly growth of volume, e.g. '15%/month'; enables the 24-month projection."
+    growth: (
+        Annotated[str, Field(max_length=40), AfterValidator(check_text)]
+        | Annotated[float, Field(gt=-1, le=10)]
+        | None
+    ) = Field(
+        None,
+        description="Monthly growth of volume, e.g. '15%/month' (above -100% and at most 1000%); enables the "
+        "24-month projection.",
     )
     uncertainty: Uncertainty | None = Field(None, description="Ranges for a Monte Carlo of the cost.")
+
+    @field_validator("engineering", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("workloads", mode="before")
     @classmethod
@@ -334,12 +515,12 @@ class WorkloadFile(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _unique_names(self) -> WorkloadFile:
-        seen: set[str] = set()
-        for w in self.workloads:
-            if w.name in seen:
-                raise ValueError(f"workload name '{w.name}' appears twice; names must be unique")
-            seen.add(w.name)
+    def _unique_names(self, info: ValidationInfo) -> WorkloadFile:
+        if _checked_by_loader(info):
+            return self
+        found = duplicate_names([w.name for w in self.workloads])
+        if found:
+            raise ValueError(found[0][1])
         return self
 
     @property

@@ -2,16 +2,23 @@
 
 ``POST /v1/recommend`` answers exactly what ``recommend --format json`` prints (the contract JSON,
 ``Report.to_json_dict()``). Invalid input gets the CLI's problems (field path and message) as a
-422; malformed JSON a 400; bodies over ``MAX_BODY_BYTES`` a 413 before they are read in full;
-anything unexpected a 500 without a stack trace. Every asset the page needs ships in
+422; malformed JSON a 400; bodies over ``MAX_BODY_BYTES`` a 413 before they are read in full, or
+not in full within ``Limits.body_timeout_s`` a 408; anything unexpected a logged 500 without a
+stack trace. Who may call and how much one request may cost is ``guard.py``'s (Host, Origin,
+JSON-only POSTs, lanes with 503 and Retry-After, a 504 deadline). Every asset the page needs ships in
 ``web/static``: the app works with no internet (the OpenAPI page too: FastAPI's default /docs
 loads Swagger UI from a CDN, so a local page renders /openapi.json instead).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Annotated, Any, Literal
 
@@ -21,13 +28,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InputError, Problem
-from ..spec.loader import decode_bytes, parse_text, path_from_loc, validate_data
+from ..spec.loader import _json_int, decode_bytes, parse_text, path_from_loc, validate_data
 from ..spec.models import WorkloadFile
+from .guard import BIG_DOCUMENT, Guard, Lane, Limits
+
+log = logging.getLogger("wheretorun.web")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_WORKLOADS = 50  # per request: each is priced on every platform and charted; a CLI run has no cap
@@ -77,9 +87,10 @@ class BodyLimit:
     with no Content-Length cannot grow memory without bound.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES):
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, timeout_s: float = 10.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -90,6 +101,8 @@ class BodyLimit:
             try:
                 declared = int(length)
             except ValueError:
+                declared = -1
+            if declared < 0:
                 await _error(400, "invalid Content-Length header")(scope, receive, send)
                 return
             if declared > self.max_bytes:
@@ -97,8 +110,16 @@ class BodyLimit:
                 return
         chunks: list[bytes] = []
         total = 0
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         while True:
-            message = await receive()
+            try:  # a client trickling its body cannot hold a lane
+                message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                msg = f"the request body did not arrive within {self.timeout_s:g} s ({total:,} bytes came)"
+                await _error(408, "request body too slow", [Problem(BODY, "", msg).as_dict()])(
+                    scope, receive, send
+                )
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -128,7 +149,7 @@ async def _json_body(request: Request, name: str) -> Any:
         raise MalformedBody(name, "the request body is empty; send the workload file as JSON")
     text = decode_bytes(raw, name)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)  # a 5,000-digit integer: 422 at its field
     except json.JSONDecodeError as e:
         raise MalformedBody(name, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
@@ -224,8 +245,43 @@ def _static(name: str, media_type: str) -> Response:
     )
 
 
-def create_app() -> FastAPI:
+async def _computed(request: Request, data: Any, work):  # type: ignore[no-untyped-def]
+    """``work()`` in a thread (validation included: never on the event loop); a document of many
+    workloads first waits for the ``big`` lane."""
+    workloads = data.get("workloads") if isinstance(data, dict) else None
+    if not isinstance(workloads, list) or len(workloads) <= BIG_DOCUMENT:
+        return await run_in_threadpool(work)
+    lane: Lane = request.app.state.big_lane
+    async with lane:
+        return await run_in_threadpool(work)
+
+
+def _warm_charts(limits: Limits) -> None:
+    """Start the chart workers and draw one tiny chart, so that the first page does not wait the
+    second or two vl-convert takes to start."""
+    from ..report.charts import ChartError, start_chart_workers, to_svg
+
+    start_chart_workers(limits.chart_workers, limits.chart_timeout_s)
+    try:
+        to_svg({"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}})
+    except ChartError as e:  # the page says so per chart; the server serves anyway
+        log.warning("charts: %s", e)
+
+
+def create_app(limits: Limits | None = None) -> FastAPI:
+    """The app; ``limits``: who may call and how much a request may cost (default: loopback
+    clients only, the defaults of ``Limits``)."""
     from .. import __version__
+
+    limits = limits or Limits()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_charts, args=(limits,), daemon=True, name="charts").start()
+        yield
+        from ..report.charts import stop_chart_workers
+
+        stop_chart_workers()
 
     app = FastAPI(
         title="wheretorun",
@@ -234,7 +290,10 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
+    app.state.limits = limits
+    app.state.big_lane = Lane("big", limits.big, limits.light + limits.light_queue)
 
     # ---------------------------------------------------------------- errors
     @app.exception_handler(InputError)
@@ -253,18 +312,29 @@ def create_app() -> FastAPI:
         ]
         return _error(422, "invalid request parameters", problems)
 
+    @app.exception_handler(ValidationError)
+    async def _invalid(request: Request, e: ValidationError) -> JSONResponse:
+        # a model validated inside the library: still the user's input, named by its field path
+        file = request.query_params.get("file", BODY)
+        problems = [
+            Problem(file, path_from_loc(tuple(err["loc"])), str(err["msg"])).as_dict() for err in e.errors()
+        ]
+        return _error(422, "invalid input", problems)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, e: StarletteHTTPException) -> JSONResponse:
         return _error(e.status_code, str(e.detail))
 
     @app.exception_handler(Exception)
-    async def _internal(_: Request, e: Exception) -> JSONResponse:
-        # No stack trace leaves the server; the type names what broke for a bug report.
+    async def _internal(request: Request, e: Exception) -> JSONResponse:
+        # No stack trace leaves the server (it goes to the log); the type names what broke.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=e)
         return _error(
             500, f"internal error ({type(e).__name__}); please report it with the input that caused it"
         )
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, timeout_s=limits.body_timeout_s)
+    app.add_middleware(Guard, limits=limits)  # added last: runs first
 
     # ---------------------------------------------------------------- API
     @app.post(
@@ -280,7 +350,7 @@ def create_app() -> FastAPI:
             # the very bytes of `recommend --format json`, serialised once (an inventory's are MBs)
             return _recommend(_workload_file(data, file), file).to_json_bytes()
 
-        return Response(await run_in_threadpool(run), media_type="application/json")
+        return Response(await _computed(request, data, run), media_type="application/json")
 
     @app.post(
         "/v1/render",
@@ -317,7 +387,7 @@ def create_app() -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
 
-        return await run_in_threadpool(run)
+        return await _computed(request, data, run)  # type: ignore[no-any-return]
 
     @app.post(
         "/v1/view",
@@ -334,7 +404,7 @@ def create_app() -> FastAPI:
             report = _recommend(_workload_file(data, file), file, charts=True)
             return {"report": report.to_json_dict(), "html": render_fragment(report)}
 
-        return JSONResponse(await run_in_threadpool(run))
+        return JSONResponse(await _computed(request, data, run))
 
     @app.post(
         "/v1/parse",
@@ -343,8 +413,8 @@ def create_app() -> FastAPI:
             "requestBody": {
                 "required": True,
                 "content": {
-                    "text/plain": {"schema": {"type": "string"}},
                     "application/yaml": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object"}},
                 },
             }
         },

@@ -120,7 +120,7 @@
       err.problems = [{ path: "", message: "paste or upload a workload file (YAML or JSON)" }];
       throw err;
     }
-    return (await (await call("/v1/parse", text.value, "text/plain; charset=utf-8", signal)).json()).workload;
+    return (await (await call("/v1/parse", text.value, "application/yaml; charset=utf-8", signal)).json()).workload;
   }
 
   function schedule() {

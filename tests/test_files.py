@@ -1,0 +1,86 @@
+"""files.write_atomically: the previous file or the new one, never half of one, and no temporary
+file left behind on any exit, kill -9 included."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wheretorun import files
+from wheretorun.files import write_atomically
+
+# Writes a megabyte to OUT, then kills itself with SIGKILL before the write completes.
+KILLED_MID_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from wheretorun.files import write_atomically
+
+def write(fh):
+    fh.write(b"x" * 1_000_000)
+    fh.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+write_atomically(Path(sys.argv[1]), write)
+"""
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary file"])
+def test_complete_writes_replace_the_file_with_plain_permissions(tmp_path, monkeypatch, unnamed):
+    if not unnamed:
+        monkeypatch.setattr(files, "_unnamed_file", lambda directory: None)
+    out = tmp_path / "sub" / "report.json"
+    write_atomically(out, lambda fh: fh.write(b"first"))
+    write_atomically(out, lambda fh: fh.write(b"second"))
+    assert out.read_bytes() == b"second"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() makes it, not mkstemp's 0600
+    assert [p.name for p in out.parent.iterdir()] == ["report.json"]
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary file"])
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_write_leaves_the_previous_file_and_nothing_else(tmp_path, monkeypatch, unnamed, error):
+    if not unnamed:
+        monkeypatch.setattr(files, "_unnamed_file", lambda directory: None)
+    out = tmp_path / "report.json"
+    out.write_bytes(b"previous")
+
+    def half(fh):
+        fh.write(b"half of the new")
+        raise error
+
+    with pytest.raises(type(error)):
+        write_atomically(out, half)
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
+    out = tmp_path / "report.json"
+    out.write_bytes(b"previous")
+
+    def refuse(src, dst):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError):
+        write_atomically(out, lambda fh: fh.write(b"new"))
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="O_TMPFILE is Linux's")
+def test_kill_9_mid_write_leaves_no_temporary_file(tmp_path):
+    out = tmp_path / "report.json"
+    out.write_bytes(b"previous")
+    src = Path(files.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(out)], env=env, timeout=60)
+    assert done.returncode == -9
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
