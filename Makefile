@@ -39,6 +39,7 @@ browsers:
 bench: install-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.import_bench --records 1000000
+	$(BIN)/python -m bench.serving
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

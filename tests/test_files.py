@@ -84,3 +84,19 @@ def test_kill_9_mid_write_leaves_no_temporary_file(tmp_path):
     assert done.returncode == -9
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_where_an_unnamed_file_cannot_be_named_it_is_copied_to_a_named_one(tmp_path, monkeypatch):
+    """Some file systems (and sandboxes) refuse linkat(2) of an O_TMPFILE file: the content written
+    is kept, through a named temporary file, and later writes there go straight to a named one."""
+
+    def refuse(fd, path):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(files, "_link", refuse)
+    monkeypatch.setattr(files, "_UNLINKABLE", set())
+    out = tmp_path / "report.json"
+    write_atomically(out, lambda fh: fh.write(b"x" * 100_000))
+    assert out.read_bytes() == b"x" * 100_000
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+    assert files._unnamed_file(tmp_path) is None  # remembered for this file system

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,11 +29,17 @@ def write_atomically(out: Path, write: Callable[[BinaryIO], None]) -> None:
         _write_named(out, write)
         return
     tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
-    with os.fdopen(fd, "wb") as fh:
+    with os.fdopen(fd, "w+b") as fh:
         write(fh)
         fh.flush()
         os.fsync(fh.fileno())
-        _link(fh.fileno(), tmp)
+        try:
+            _link(fh.fileno(), tmp)
+        except OSError:  # this file system cannot name an unnamed file: copy it to a named one
+            _UNLINKABLE.add(out.parent.stat().st_dev)
+            fh.seek(0)
+            _write_named(out, lambda named: shutil.copyfileobj(fh, named))
+            return
     try:
         os.replace(tmp, out)
     except BaseException:
@@ -41,49 +49,30 @@ def write_atomically(out: Path, write: Callable[[BinaryIO], None]) -> None:
 
 _AT_FDCWD = -100
 _AT_EMPTY_PATH = 0x1000
-#: st_dev -> whether an unnamed file can be given a name there (probed once per file system)
-_LINKABLE: dict[int, bool] = {}
+#: file systems (st_dev) where an unnamed file could not be given a name: named files from then on
+_UNLINKABLE: set[int] = set()
 
 
 def _unnamed_file(directory: Path) -> int | None:
-    """A file descriptor of a new unnamed file in ``directory`` (mode 0666 less the umask), or None
-    where unnamed files cannot be made, or not later named (``_link``), there."""
+    """A descriptor of a new unnamed file in ``directory`` (mode 0666 less the umask), or None."""
     flag = getattr(os, "O_TMPFILE", 0)
-    if not flag:
+    if not flag or directory.stat().st_dev in _UNLINKABLE:
         return None
-    dev = directory.stat().st_dev
-    if not _LINKABLE.setdefault(dev, _probe(directory, flag)):
-        return None
-    return os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-
-
-def _probe(directory: Path, flag: int) -> bool:
     try:
-        fd = os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        return os.open(directory, flag | os.O_RDWR | os.O_CLOEXEC, 0o666)
     except OSError as e:
         # EOPNOTSUPP/EISDIR/EINVAL: no O_TMPFILE here; anything else (EACCES, EROFS, ENOSPC) is real
         if e.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-            return False
+            return None
         raise
-    probe = directory / f".wheretorun-probe.{secrets.token_hex(6)}"
-    try:
-        _link(fd, probe)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    probe.unlink(missing_ok=True)
-    return True
 
 
 def _link(fd: int, path: Path) -> None:
-    """Give the unnamed file ``fd`` the name ``path`` (linkat(2), open(2) on O_TMPFILE).
+    """Give the unnamed file ``fd`` the name ``path`` (linkat(2); open(2) on O_TMPFILE).
 
     ``AT_EMPTY_PATH`` on the descriptor itself (allowed to the file's opener since Linux 6.10, to
     CAP_DAC_READ_SEARCH before), else the ``/proc/self/fd`` link with ``AT_SYMLINK_FOLLOW``.
     """
-    import ctypes
-
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH) == 0:
         return

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wheretorun.catalog.store import DATA_DIR, SUPPORTED_REGIONS, load_catalog_dir
+from wheretorun.catalog.store import DATA_DIR, SUPPORTED_REGIONS, catalog_files_dir, load_catalog_dir
 from wheretorun.catalog.update import update_catalog
 from wheretorun.cli import app
 from wheretorun.errors import InputError
@@ -75,7 +75,7 @@ def test_ec2_price_from_the_region_index_with_source_and_date(tmp_path, mirror):
 def test_only_the_figures_source_and_date_lines_change(tmp_path, mirror):
     target = tmp_path / "catalog"
     update_catalog(target, ["ec2", "lambda"], ["us-east-1", "us-west-2"], mirror)
-    ec2 = _diff(DATA_DIR / "ec2.yml", target / "ec2.yml")
+    ec2 = _diff(DATA_DIR / "ec2.yml", catalog_files_dir(target) / "ec2.yml")
     assert ec2 == [
         "-  source: 'tsaol/aws-gpu data/g5_instances.js @299375be (generated from instances.vantage.sh, "
         "''Last updated: 2026-08-26''; per-region on-demand",
@@ -90,10 +90,12 @@ def test_only_the_figures_source_and_date_lines_change(tmp_path, mirror):
     )
     # the file's comments are all still there
     assert [line for line in (DATA_DIR / "ec2.yml").read_text().splitlines() if line.startswith("#")] == [
-        line for line in (target / "ec2.yml").read_text().splitlines() if line.startswith("#")
+        line
+        for line in (catalog_files_dir(target) / "ec2.yml").read_text().splitlines()
+        if line.startswith("#")
     ]
     # files with nothing to refresh are byte for byte the embedded ones
-    assert (target / "models.yml").read_bytes() == (DATA_DIR / "models.yml").read_bytes()
+    assert (catalog_files_dir(target) / "models.yml").read_bytes() == (DATA_DIR / "models.yml").read_bytes()
 
 
 def test_shared_tiers_are_written_out_only_where_they_now_differ(tmp_path, mirror):
@@ -111,7 +113,7 @@ def test_shared_tiers_are_written_out_only_where_they_now_differ(tmp_path, mirro
     assert [t.up_to for t in x86["us-west-2"]] == [Decimal(6_000_000_000), Decimal(15_000_000_000), None]
     assert x86["us-east-1"] == x86["eu-west-1"]  # eu-west-1 still shares us-east-1's tiers
     assert x86["eu-west-1"][0].price == Decimal("0.0000166667")
-    text = (target / "lambda.yml").read_text()
+    text = (catalog_files_dir(target) / "lambda.yml").read_text()
     assert "us-east-1: &x86" in text and "eu-west-1: *x86" in text and "us-west-2: *x86" not in text
     assert "us-west-2: *arm" in text  # arm64 confirmed unchanged: still an alias
     # refreshed regions are no longer unverified; eu-west-1 was not read, so it still is
@@ -193,7 +195,9 @@ def test_every_mapped_figure_of_the_catalog_round_trips(tmp_path):
     for path in DATA_DIR.glob("*.yml"):
         comments = [line for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
         assert comments == [
-            line for line in (target / path.name).read_text().splitlines() if line.lstrip().startswith("#")
+            line
+            for line in (catalog_files_dir(target) / path.name).read_text().splitlines()
+            if line.lstrip().startswith("#")
         ], path.name
 
 
@@ -216,7 +220,7 @@ def test_a_second_update_replaces_its_own_note(tmp_path, mirror):
 def test_a_failure_leaves_the_old_catalog_whole(tmp_path, mirror, breakage, message):
     target = tmp_path / "catalog"
     update_catalog(target, ["ec2"], ["us-east-1"], mirror)
-    before = {p.name: p.read_bytes() for p in target.glob("*.yml")}
+    before = {p.name: p.read_bytes() for p in catalog_files_dir(target).glob("*.yml")}
     bad = tmp_path / "bad"
     if breakage == "negative":
         fx.write_mirror(bad, {("AmazonEC2", "us-east-1"): fx.ec2_offer("us-east-1", {"g5.2xlarge": "-1.0"})})
@@ -226,8 +230,9 @@ def test_a_failure_leaves_the_old_catalog_whole(tmp_path, mirror, breakage, mess
     with pytest.raises(InputError) as exc:
         update_catalog(target, ["ec2"], ["us-east-1"], bad)
     assert message in str(exc.value)
-    assert {p.name: p.read_bytes() for p in target.glob("*.yml")} == before
-    assert not (tmp_path / "catalog.new").exists() and not (tmp_path / "catalog.old").exists()
+    assert {p.name: p.read_bytes() for p in catalog_files_dir(target).glob("*.yml")} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "catalog", "price-list"]
+    assert len(list((target / "versions").iterdir())) == 1  # no staging left behind
 
 
 def test_single_downloaded_files_are_accepted(tmp_path):
@@ -286,5 +291,5 @@ def test_cli_prints_old_new_and_percent(tmp_path, mirror):
     out = " ".join(r.stdout.split())
     assert "ec2/g5.2xlarge" in out and "1.212" in out and "-9.2%" in out
     assert "WHERETORUN_CATALOG_DIR" in out
-    loaded = yaml.safe_load((tmp_path / "c" / "ec2.yml").read_text())
+    loaded = yaml.safe_load((catalog_files_dir(tmp_path / "c") / "ec2.yml").read_text())
     assert loaded["service"] == "ec2"

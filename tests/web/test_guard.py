@@ -174,14 +174,14 @@ async def _post(app, path: str = "/v1/recommend", **kw):  # type: ignore[no-unty
         return await c.post(path, json=ONE, **kw)
 
 
-def test_a_full_lane_answers_503_with_retry_after(gate: threading.Event) -> None:
-    app = create_app(Limits(light=1, light_queue=1, retry_after_s=3))
+def test_a_full_server_answers_503_with_retry_after(gate: threading.Event) -> None:
+    app = create_app(Limits(max_requests=2, concurrency=1, retry_after_s=3))
 
     async def scenario():  # type: ignore[no-untyped-def]
         running = asyncio.create_task(_post(app))
-        queued = asyncio.create_task(_post(app))
+        queued = asyncio.create_task(_post(app))  # admitted; waits for the one computing slot
         await asyncio.sleep(0.3)
-        refused = await _post(app)  # one running, one waiting: no room
+        refused = await _post(app)  # two in flight: no room
         gate.set()
         return refused, await running, await queued
 
@@ -189,6 +189,7 @@ def test_a_full_lane_answers_503_with_retry_after(gate: threading.Event) -> None
     assert refused.status_code == 503
     assert refused.headers["retry-after"] == "3"
     assert refused.json()["error"] == "server busy"
+    assert "requests: 2 running and 0 waiting" in refused.json()["problems"][0]["message"]
     assert (running.status_code, queued.status_code) == (200, 200)
 
 
@@ -199,7 +200,7 @@ def test_heavy_renders_have_their_own_lane(gate: threading.Event) -> None:
         render = asyncio.create_task(_post(app, "/v1/render?format=html"))
         await asyncio.sleep(0.3)
         second_render = await _post(app, "/v1/view")
-        markdown = asyncio.create_task(_post(app, "/v1/render?format=markdown"))  # light: not refused
+        markdown = asyncio.create_task(_post(app, "/v1/render?format=markdown"))  # no chart: not refused
         await asyncio.sleep(0.3)
         gate.set()
         return second_render, await markdown, await render
@@ -211,7 +212,7 @@ def test_heavy_renders_have_their_own_lane(gate: threading.Event) -> None:
 
 
 def test_a_request_past_its_deadline_gets_504_and_its_work_keeps_its_lane(gate: threading.Event) -> None:
-    app = create_app(Limits(request_timeout_s=0.5, light=1, light_queue=0))
+    app = create_app(Limits(request_timeout_s=0.5, max_requests=1))
 
     async def scenario():  # type: ignore[no-untyped-def]
         t = time.monotonic()
@@ -346,3 +347,31 @@ def test_a_keep_alive_connection_serves_requests_past_the_header_deadline(live: 
         for _ in range(3):  # one connection, 0.4 s apart: 1.2 s > the 0.5 s header deadline
             assert c.get("/healthz").status_code == 200
             time.sleep(0.4)
+
+
+def test_memory_is_given_back_when_the_last_request_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wheretorun.web import guard
+
+    calls: list[float] = []
+    monkeypatch.setattr(guard, "release_memory", lambda: calls.append(time.monotonic()))
+    app = create_app()
+
+    async def scenario() -> None:
+        for _ in range(3):  # three requests back to back: one release (at most one per 2 s) ...
+            assert (await _post(app)).status_code == 200
+        await asyncio.sleep(0.5)
+        assert len(calls) == 1
+        await asyncio.sleep(2.5)  # ... and one more after the burst, for what the others freed
+
+    asyncio.run(scenario())
+    assert len(calls) == 2
+    assert calls[1] - calls[0] >= 2
+
+
+def test_serve_workers_get_the_limits_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `serve --workers N`: uvicorn starts each worker from an import string, so the limits travel
+    # in the environment; each worker's app must have exactly the limits serve was given
+    limits = Limits.for_host("10.0.0.7", ("wtr.internal",), request_timeout_s=9.5, concurrency=3)
+    monkeypatch.setenv(server.LIMITS_ENV, limits.to_json())
+    assert server.app_from_env().state.limits == limits
+    assert limits.allowed_hosts == ("localhost", "127.0.0.1", "::1", "10.0.0.7", "wtr.internal")

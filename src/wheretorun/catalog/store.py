@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -313,8 +314,33 @@ def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:  # type: 
     return out
 
 
+#: Marks a catalog copy written by ``prices update`` and names its current version (catalog.update).
+MARKER = "wheretorun-catalog.json"
+VERSIONS = "versions"
+
+
+def catalog_files_dir(directory: Path) -> Path:
+    """Where a catalog directory's data files are: ``directory`` itself, or for a copy written by
+    ``prices update`` (it holds ``MARKER``) the version the marker names, ``versions/<id>/``.
+
+    The marker is read once, so a reader sees one whole version even while an update swaps in the
+    next one (the marker is replaced atomically; a version's files never change once in place).
+    """
+    marker = directory / MARKER
+    if not marker.is_file():
+        return directory
+    try:
+        current = json.loads(marker.read_text(encoding="utf-8"))["current"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise CatalogError(f"{marker}: unreadable catalog marker ({e})") from None
+    if not isinstance(current, str) or not current or "/" in current or current.startswith("."):
+        raise CatalogError(f"{marker}: `current` is not a version name")
+    return directory / VERSIONS / current
+
+
 def load_catalog_dir(directory: Path) -> Catalog:
-    """Read and validate every data file of a catalog directory."""
+    """Read and validate every data file of a catalog directory (``catalog_files_dir``)."""
+    directory = catalog_files_dir(directory)
     prices: dict[str, PriceEntry] = {}
     instances: dict[str, InstanceSpec] = {}
     accelerators: dict[str, AcceleratorSpec] = {}

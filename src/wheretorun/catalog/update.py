@@ -11,9 +11,11 @@ hours) by usage type and attributes. The runtime never fetches: this is a separa
 Only the figures change: each mapped entry's ``regions``/``tiers`` value for a refreshed region,
 its ``source`` (the offer file URL, publicationDate and SKU per region) and ``as_of``, and its
 ``unverified_regions``. The files are edited in place as text (comments, anchors, order and layout
-kept), and each edited file is re-read to check it says exactly what was meant. The rewrite is
-atomic: the whole catalog is written to a sibling directory, validated with the loader the runtime
-uses (``load_catalog_dir``) and swapped in by renames; any failure leaves the old catalog whole.
+kept), and each edited file is re-read to check it says exactly what was meant. The new catalog is
+written as a new version inside the catalog folder, validated with the loader the runtime uses
+(``load_catalog_dir``) and made current by atomically replacing a marker file (``install_version``):
+a failure or a crash at any point leaves a whole catalog, old or new, and the refreshed prices.
+A folder that holds something other than a catalog is refused, never emptied.
 Bedrock token prices are not here: they come with the ``genai-prices`` package (``pip install -U
 genai-prices``).
 """
@@ -22,8 +24,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import fcntl
 import json
+import os
 import re
+import secrets
 import shutil
 import urllib.error
 import urllib.request
@@ -36,7 +41,16 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem, did_you_mean
-from .store import DATA_DIR, SUPPORTED_REGIONS, CatalogError, load_catalog_dir
+from ..files import write_atomically
+from .store import (
+    DATA_DIR,
+    MARKER,
+    SUPPORTED_REGIONS,
+    VERSIONS,
+    CatalogError,
+    catalog_files_dir,
+    load_catalog_dir,
+)
 
 PRICE_LIST = "https://pricing.us-east-1.amazonaws.com"
 REGION_INDEX = "/offers/v1.0/aws/{offer}/current/region_index.json"
@@ -332,6 +346,14 @@ def _source(base: str, notes: dict[str, str]) -> str:
 
 
 # ---- editing the data files in place ------------------------------------------------------------
+#: libyaml where available for reading values: the files are read three times per update
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+
+
 @dataclass
 class _Edit:
     regions: dict[str, Found]  # region -> new figure
@@ -365,8 +387,8 @@ def _value_end(text: str, node: yaml.Node) -> int:
 
 def _rewrite(text: str, name: str, edits: dict[str, _Edit]) -> tuple[str, list[Change]]:
     """Apply ``edits`` to one data file's text; return the new text and the changes made."""
-    root = yaml.compose(text)
-    data = yaml.safe_load(text)
+    root = yaml.compose(text)  # pure Python: its marks count characters (libyaml's count bytes)
+    data = _load(text)
     expected = copy.deepcopy(data)
     spans: list[tuple[int, int, str]] = []
     changes: list[Change] = []
@@ -423,7 +445,7 @@ def _rewrite(text: str, name: str, edits: dict[str, _Edit]) -> tuple[str, list[C
             spans.append((k.end_mark.index, _value_end(text, v), f": [{listed}]"))
     for start, end, new in sorted(spans, reverse=True):
         text = text[:start] + new + text[end:]
-    if yaml.safe_load(text) != expected:  # the edit must say exactly what was meant, nothing else
+    if _load(text) != expected:  # the edit must say exactly what was meant, nothing else
         raise CatalogError(
             f"{name}: could not rewrite the file in place (unexpected layout); nothing was changed"
         )
@@ -473,7 +495,7 @@ def _tier_spans(
             if source is None or not _same(new[region], new[source]):
                 spans.append((k.end_mark.index, alias.end(), f": {_tiers_text(new[region])}"))
             continue
-        if _same(new[region], yaml.safe_load(yaml.serialize(v))):
+        if _same(new[region], _load(yaml.serialize(v))):
             continue
         anchor = _ANCHOR.match(text, k.end_mark.index)
         label = f"&{anchor.group(1)} " if anchor else ""
@@ -505,12 +527,11 @@ def update_catalog(
                 )
             ]
         )
-    source_dir = target if any(target.glob("*.yml")) else DATA_DIR
-    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(source_dir.glob("*.yml"))}
+    texts, legacy = read_catalog_copy(target)
     keys = [
         e["key"]
         for text in texts.values()
-        for e in (yaml.safe_load(text) or {}).get("prices", []) or []
+        for e in (_load(text) or {}).get("prices", []) or []
         if isinstance(e, dict) and "key" in e
     ]
     edits: dict[str, _Edit] = {}
@@ -523,40 +544,196 @@ def update_catalog(
                 e.regions[region] = found
                 e.offers[region] = offer
     changes: list[Change] = []
-    staging = target.with_name(target.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
+    new_texts = {}
     try:
-        staging.mkdir(parents=True)
         for name, text in texts.items():
             if "\nprices:" in "\n" + text and edits:
                 text, file_changes = _rewrite(text, name, edits)
                 changes += file_changes
-            (staging / name).write_text(text, encoding="utf-8")
-        load_catalog_dir(staging)  # the runtime's own validation: a bad figure fails here, not in use
+            new_texts[name] = text
     except (CatalogError, yaml.YAMLError, KeyError, TypeError, ValueError, ArithmeticError) as e:
-        shutil.rmtree(staging, ignore_errors=True)
         raise InputError(
             [Problem(str(target), "", f"update refused, the old catalog is unchanged: {e}")]
         ) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap(staging, target)
+    try:
+        install_version(target, new_texts, legacy)
+    except OSError as e:
+        where = e.filename or target
+        raise InputError(
+            [
+                Problem(
+                    str(target), "", f"cannot write {where}: {e.strerror or e}; the old catalog is unchanged"
+                )
+            ]
+        ) from None
     return changes
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Put ``staging`` in ``target``'s place; if the second rename fails, the old catalog goes back."""
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    had = target.exists()
-    if had:
-        target.rename(old)
+# ---- the catalog copy on disk -------------------------------------------------------------------
+#
+#   DIR/wheretorun-catalog.json   {"format": "wheretorun-catalog", "current": ID, "previous": ID|null}
+#   DIR/versions/ID/*.yml         one whole catalog per version; never changed once in place
+#
+# A new version is written and validated under versions/.staging-*, renamed to versions/ID, and
+# made current by replacing the marker (rename(2): atomic). Readers (store.catalog_files_dir) read
+# the marker once. So at every instant the marker names a whole catalog, old or new; the previous
+# version is kept (a reader that resolved it just before the swap still finds every file); older
+# ones and crashed stagings are removed afterwards.
+_FORMAT = "wheretorun-catalog"
+_STAGING = ".staging-"
+_MARKER_TMP = f".{MARKER}.*.tmp"  # files.write_atomically's name for the marker until it is renamed
+_VERSION = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+
+
+def read_catalog_copy(target: Path) -> tuple[dict[str, str], list[str]]:
+    """(file name -> text of the catalog ``target`` holds, legacy files to remove once replaced).
+
+    An absent or empty ``target`` is seeded from the embedded catalog. A copy written by this
+    version (``MARKER``) gives its current version's files, or an error when that is unreadable:
+    never a silent reseed, which would lose the prices refreshed before. A folder of nothing but the
+    embedded catalog's file names is a copy written by an earlier wheretorun (files at the top level,
+    migrated here). Anything else is refused: ``target`` is not a catalog, and nothing in it is touched.
+    """
+    if not target.exists():
+        return _texts(DATA_DIR), []
+    if not target.is_dir():
+        raise _not_a_catalog(target, "it is a file, not a folder")
+    if (target / MARKER).is_file():
+        try:
+            current = catalog_files_dir(target)
+            if not any(current.glob("*.yml")):  # (its content is validated with the new figures)
+                raise CatalogError(f"no catalog files in {current}")
+        except (CatalogError, OSError) as e:
+            raise InputError(
+                [
+                    Problem(
+                        str(target),
+                        "",
+                        f"its catalog cannot be read ({e}); nothing was changed. Move the folder "
+                        "away (or give another --catalog-dir) to start again from the embedded catalog",
+                    )
+                ]
+            ) from None
+        return _texts(current), []
+    entries = sorted(p.name for p in target.iterdir())
+    ours = _leftovers(target)
+    others = [name for name in entries if name not in ours]
+    if not others:
+        return _texts(DATA_DIR), []  # empty, or only a crashed first update's staging
+    embedded = {p.name for p in DATA_DIR.glob("*.yml")}
+    if all(name in embedded and (target / name).is_file() for name in others):
+        try:
+            load_catalog_dir(target)
+        except (CatalogError, OSError) as e:
+            raise _not_a_catalog(target, f"its data files do not load ({e})") from None
+        return _texts(target), others
+    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    raise _not_a_catalog(target, f"it holds {shown}")
+
+
+def _not_a_catalog(target: Path, why: str) -> InputError:
+    return InputError(
+        [
+            Problem(
+                "--catalog-dir",
+                "",
+                f"{target} is not a wheretorun catalog ({why}; no {MARKER}); nothing was changed. "
+                "Give a new or empty folder, or one an earlier `prices update` wrote",
+            )
+        ]
+    )
+
+
+def _leftovers(target: Path) -> set[str]:
+    """Top-level names of ``target`` that an interrupted first update left (a ``versions`` folder
+    holding only stagings and version folders, a marker's temporary file); a user's own
+    ``versions`` folder is not ours."""
+    found = {p.name for p in target.glob(_MARKER_TMP)}
+    versions = target / VERSIONS
+    if versions.is_dir() and all(
+        p.is_dir() and (p.name.startswith(_STAGING) or _VERSION.match(p.name)) for p in versions.iterdir()
+    ):
+        found.add(VERSIONS)
+    return found
+
+
+def _texts(directory: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.yml"))}
+
+
+def install_version(target: Path, texts: dict[str, str], legacy: list[str]) -> str:
+    """Write ``texts`` as a new version of the catalog copy ``target`` and make it current.
+
+    Returns the version's name. Raises InputError when the new files do not load (nothing changed),
+    when another update holds the folder, and OSError when the disk refuses (nothing changed
+    unless the marker was replaced, after which the new catalog is whole and current).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    lock = os.open(target, os.O_RDONLY)
     try:
-        staging.rename(target)
-    except BaseException:
-        if had:
-            old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(
+                [Problem(str(target), "", "another `prices update` is writing this catalog; try again")]
+            ) from None
+        versions = target / VERSIONS
+        versions.mkdir(exist_ok=True)
+        # what an update that crashed left: never current, nobody reads it
+        for stale in versions.glob(_STAGING + "*"):
+            shutil.rmtree(stale)
+        for stale in target.glob(_MARKER_TMP):
+            stale.unlink()
+        staging = versions / f"{_STAGING}{secrets.token_hex(6)}"
+        staging.mkdir()
+        try:
+            for name, text in texts.items():
+                _write_synced(staging / name, text.encode("utf-8"))
+            _fsync_dir(staging)
+            try:
+                load_catalog_dir(staging)  # the runtime's own validation: a bad figure fails here, not in use
+            except CatalogError as e:
+                raise InputError(
+                    [Problem(str(target), "", f"update refused, the old catalog is unchanged: {e}")]
+                ) from None
+            version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+            os.rename(staging, versions / version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _fsync_dir(versions)
+        previous = _current(target)
+        marker = {"format": _FORMAT, "current": version, "previous": previous}
+        write_atomically(target / MARKER, lambda fh: fh.write(json.dumps(marker, indent=2).encode() + b"\n"))
+        _fsync_dir(target)
+        # the new version is current: what follows only tidies up, and may fail without harm
+        for old in versions.iterdir():
+            if old.name not in (version, previous):
+                shutil.rmtree(old, ignore_errors=True)
+        for name in legacy:
+            (target / name).unlink(missing_ok=True)
+        return version
+    finally:
+        os.close(lock)
+
+
+def _current(target: Path) -> str | None:
+    if not (target / MARKER).is_file():
+        return None
+    return catalog_files_dir(target).name
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (a power cut must not undo the swap's order)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

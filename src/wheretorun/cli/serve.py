@@ -32,8 +32,11 @@ def serve_cmd(
     ] = 60.0,
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", help="Requests computed at once per process; 4x as many may wait."),
-    ] = 16,
+        typer.Option("--concurrency", help="Small documents computed at once per process; others wait."),
+    ] = 8,
+    max_requests: Annotated[
+        int, typer.Option("--max-requests", help="Requests in flight per process; beyond them, 503.")
+    ] = 128,
     chart_workers: Annotated[
         int, typer.Option("--chart-workers", help="Processes drawing charts (per server process).")
     ] = 1,
@@ -54,6 +57,7 @@ def serve_cmd(
         for flag, value, low, high in (
             ("--workers", workers, 1, 64),
             ("--concurrency", concurrency, 1, 1024),
+            ("--max-requests", max_requests, 1, 100_000),
             ("--chart-workers", chart_workers, 1, 16),
         ):
             if not low <= value <= high:
@@ -74,8 +78,8 @@ def serve_cmd(
             host,
             tuple(allow_host or ()),
             request_timeout_s=request_timeout,
-            light=concurrency,
-            light_queue=4 * concurrency,
+            concurrency=concurrency,
+            max_requests=max_requests,
             chart_workers=chart_workers,
         )
         err_console.print(f"wheretorun: serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")

@@ -41,32 +41,39 @@ def _render(result: SizeResult, console: Console) -> None:
         f"{b.footprint.overhead_gb:,.2f} GB = {b.footprint.total_gb:,.2f} GB (decimal GB)"
     )
     table = Table(show_lines=False)
-    for col, just in (
-        ("Accel", "left"),
-        ("GPUs", "right"),
-        ("Fits", "left"),
-        ("Need GB", "right"),
-        ("Have GB", "right"),
-        ("Instance", "left"),
-        ("$/h", "right"),
-        ("tok/s", "right"),
-        ("tok/s/seq", "right"),
-        ("TTFT s", "right"),
-        ("req/s", "right"),
-    ):
+    loaded = any(o.serving for o in result.options)
+    rated = any(o.at_rate for o in result.options)
+    targets = any(o.max_concurrency is not None for o in result.options)
+    columns = [("Accel", "left"), ("GPUs", "right"), ("Fits", "left"), ("Need GB", "right"),
+               ("Have GB", "right"), ("Instance", "left"), ("$/h", "right")]  # fmt: skip
+    if loaded:
+        columns += [("out tok/s", "right"), ("TTFT s", "right"), ("TPOT ms", "right"), ("latency s", "right")]
+    else:
+        columns += [("tok/s", "right"), ("tok/s/seq", "right"), ("TTFT s", "right")]
+    if rated:
+        columns += [("p99 s", "right"), ("TTFT p99", "right")]
+    if targets:
+        columns += [("max conc.", "right"), ("max req/s", "right")]
+    for col, just in columns:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for o in result.options:
-        table.add_row(*_row(o))
+        table.add_row(*_row(o, loaded, rated, targets))
     console.print(table)
+    reasons: dict[str, list[str]] = {}
+    for o in result.options:
+        for why in o.unvalidated:
+            reasons.setdefault(why, []).append(o.accelerator)
+    for why, where in reasons.items():
+        console.print(f"[yellow]unvalidated: {why} ({', '.join(where)})[/yellow]")
     for note in result.assumptions:
         console.print(f"[dim]assumed: {note}[/dim]")
     console.print(
-        "[dim]throughput: calibrated roofline, median error on published benchmarks in docs/sizing.md[/dim]"
+        "[dim]serving model: calibrated roofline + queueing; error per published source in docs/sizing.md[/dim]"
     )
 
 
-def _row(o: AcceleratorOption) -> list[str]:
-    return [
+def _row(o: AcceleratorOption, loaded: bool, rated: bool, targets: bool) -> list[str]:
+    row = [
         o.accelerator,
         _fmt(o.gpus_needed, "d") if o.gpus_needed else "none",
         "yes" if o.fits else "no",
@@ -74,11 +81,27 @@ def _row(o: AcceleratorOption) -> list[str]:
         f"{o.usable_gb:,.1f}",
         o.instance_type or "-",
         f"${o.instance_hourly_usd}" if o.instance_hourly_usd is not None else "-",
-        _fmt(o.decode_tokens_per_s),
-        _fmt(o.per_sequence_tokens_per_s, ",.1f"),
-        _fmt(o.time_to_first_token_s, ",.3f"),
-        _fmt(o.requests_per_second, ",.2f"),
     ]
+    pt = o.at_rate or o.serving
+    if loaded:
+        row += [
+            _fmt(pt.output_tokens_per_s if pt else None),
+            _fmt(pt.ttft_s if pt else None, ",.3f"),
+            _fmt(pt.tpot_s * 1000 if pt else None, ",.1f"),
+            _fmt(pt.request_latency_s if pt else None, ",.2f"),
+        ]
+    else:
+        row += [
+            _fmt(o.decode_tokens_per_s),
+            _fmt(o.per_sequence_tokens_per_s, ",.1f"),
+            _fmt(o.time_to_first_token_s, ",.3f"),
+        ]
+    if rated:
+        r = o.at_rate
+        row += [_fmt(r.latency_p99_s if r else None, ",.2f"), _fmt(r.ttft_p99_s if r else None, ",.3f")]
+    if targets:
+        row += [_fmt(o.max_concurrency, ",d"), _fmt(o.max_requests_per_s, ",.2f")]
+    return ["saturated" if x == "inf" else x for x in row]
 
 
 @app.command("size")
@@ -95,23 +118,50 @@ def size_cmd(
         int | None, typer.Option("--gpus", help="How many (tensor parallel); default: fewest that fit.")
     ] = None,
     context: Annotated[int | None, typer.Option("--context", help="Context tokens per sequence.")] = None,
-    batch: Annotated[int | None, typer.Option("--batch", help="Concurrent sequences (default 1).")] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option("--concurrency", "--batch", help="Requests in flight (default 1); --batch is an alias."),
+    ] = None,
     input_tokens: Annotated[
         int | None, typer.Option("--input-tokens", help="Prompt tokens per request.")
     ] = None,
     output_tokens: Annotated[
         int | None, typer.Option("--output-tokens", help="Output tokens per request.")
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Serving engine: vllm, trt-llm, tgi, sglang or neuron.")
+    ] = "vllm",
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Arrivals per second (Poisson): p50/p99 latency and TTFT.")
+    ] = None,
+    max_ttft_ms: Annotated[
+        float | None, typer.Option("--max-ttft-ms", help="Target time to first token (p99 at a rate).")
+    ] = None,
+    max_tpot_ms: Annotated[
+        float | None, typer.Option("--max-tpot-ms", help="Target time per output token (mean).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Memory (weights + KV cache + overhead) and throughput of a model on accelerators.
 
-    Example: wheretorun size --model llama-3.1-8b --precision bf16 --gpu A10G --batch 8
+    Example: wheretorun size --model llama-3.1-8b --gpu A10G --concurrency 8 --input-tokens 550 --output-tokens 150
     """
 
     def run() -> None:
         result = resolve_size_request(
-            model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens
+            model,
+            params_b,
+            precision,
+            gpu,
+            gpus,
+            context,
+            batch,
+            input_tokens,
+            output_tokens,
+            engine=engine,
+            rate=rate,
+            max_ttft_ms=max_ttft_ms,
+            max_tpot_ms=max_tpot_ms,
         )
         if as_json:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))

@@ -22,8 +22,11 @@ from .common import (
     MAX_LINE_BYTES,
     Malformed,
     add_rejects,
+    bad_id,
+    count_rejected,
     month_factor,
     monthly,
+    reject_outside_window,
     render,
     slug,
     traffic_label,
@@ -73,8 +76,24 @@ FROM (SELECT *, try(json_parse(j)) IS NOT NULL AS is_json
      ) AS parsed
 """
 
-#: A usable record: a JSON object with a timestamp, a model id and an input token count.
-USABLE = "is_json AND ts IS NOT NULL AND model_id IS NOT NULL AND input_tokens IS NOT NULL"
+#: Token counts above this in one request are corrupt records, not usage (the longest Bedrock
+#: context windows are about a million tokens).
+MAX_TOKENS = 10_000_000
+
+#: Why a record is not used (NULL: it is). A usable record is a JSON object with a timestamp, a
+#: plausible model id (common.bad_id), and non-negative, bounded input and output token counts;
+#: embedding models (``embed`` in the id) report no output count.
+REJECT_SQL = f"""CASE WHEN NOT is_json THEN 'not a JSON record'
+     WHEN ts IS NULL THEN 'no readable timestamp'
+     WHEN model_id IS NULL THEN 'no modelId'
+     WHEN {bad_id("model_id")} THEN 'modelId is not a model id (over 256 characters, or not letters, digits, ._:/@+=,-)'
+     WHEN input_tokens IS NULL THEN 'no input.inputTokenCount'
+     WHEN output_tokens IS NULL AND NOT regexp_like(lower(model_id), 'embed') THEN 'no output.outputTokenCount'
+     WHEN input_tokens < 0 OR output_tokens < 0 THEN 'negative token count'
+     WHEN input_tokens > {MAX_TOKENS} OR output_tokens > {MAX_TOKENS} THEN 'token count over {MAX_TOKENS:,}'
+END"""
+
+USABLE = f"({REJECT_SQL}) IS NULL"
 
 PER_MODEL_SQL = f"""
 SELECT model_id, count(*) AS requests, sum(input_tokens) AS input_tokens,
@@ -93,13 +112,6 @@ FROM {{records}}
 WHERE {USABLE}
 GROUP BY 1, 2 ORDER BY 1, 2
 """
-
-
-def reason_sql() -> str:
-    return """CASE WHEN NOT is_json THEN 'not a JSON record'
-                   WHEN ts IS NULL THEN 'no readable timestamp'
-                   WHEN model_id IS NULL THEN 'no modelId'
-                   ELSE 'no input.inputTokenCount' END"""
 
 
 def base_model_id(raw: str) -> str:
@@ -146,20 +158,25 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     """Scan the logs; return (workload file data, header comments, summary lines)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {render(RECORDS_SQL, lines='lines')}")
-    # one pass over the input: usable records into a compact table, the rest counted and sampled
+    # one pass over the input: every record's fields and why it is not used (NULL: it is), compact
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, model_id, input_tokens, coalesce(output_tokens, 0) AS "
-        f"output_tokens, latency_ms FROM records WHERE {USABLE}"
+        "CREATE OR REPLACE TEMP TABLE checked AS SELECT filename, line_no, ts, model_id, input_tokens, "
+        f"coalesce(output_tokens, 0) AS out_tokens, latency_ms, {REJECT_SQL} AS reason FROM records"
     )
-    total = con.execute("SELECT count(*) FROM records").fetchone()[0]
-    usable = con.execute("SELECT count(*) FROM good").fetchone()[0]
-    malformed = Malformed(count=total - usable)
+    reject_outside_window(con, "checked")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, model_id, input_tokens, out_tokens AS output_tokens, latency_ms "
+        "FROM checked WHERE reason IS NULL"
+    )
+    malformed = Malformed()
+    count_rejected(con, "checked", malformed)
     if malformed.count:
         malformed.examples = [
             (f, int(n), r, t)
             for f, n, r, t in con.execute(
-                f"SELECT filename, line_no, {reason_sql()}, line FROM records WHERE NOT ({USABLE}) "
-                f"ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
+                "SELECT c.filename, c.line_no, c.reason, r.line FROM (SELECT filename, line_no, reason FROM "
+                f"checked WHERE reason IS NOT NULL ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}) c "
+                "JOIN records r USING (filename, line_no) ORDER BY 1, 2"
             ).fetchall()
         ]
     add_rejects(con, malformed)

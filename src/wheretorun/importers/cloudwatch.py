@@ -26,9 +26,12 @@ from .bedrock_logs import base_model_id, catalog_model, model_spec
 from .common import (
     EXAMPLES_SHOWN,
     Malformed,
+    bad_name,
+    count_rejected,
     month_factor,
     monthly,
     profile_sql,
+    reject_outside_window,
     slug,
     traffic_label,
     write_profile,
@@ -38,6 +41,19 @@ from .costs import bedrock_now
 KIND = "cloudwatch"
 PATTERNS = ("*.csv", "*.csv.gz", "*.json", "*.json.gz")
 BEDROCK_METRICS = ("InputTokenCount", "OutputTokenCount", "InvocationLatency")
+
+
+#: A period's Sum above this is no real usage (10^12 tokens a minute would cost millions of dollars).
+MAX_VALUE = 1e12
+
+#: Why a datapoint is not used (NULL: it is).
+REJECT_SQL = f"""CASE WHEN ts IS NULL THEN 'no readable timestamp'
+     WHEN value IS NULL THEN 'no numeric value'
+     WHEN dim IS NULL OR metric IS NULL THEN 'no metric or dimension'
+     WHEN {bad_name("dim")} OR {bad_name("metric", 64)} THEN 'metric or dimension over 256 characters or with control characters'
+     WHEN value < 0 THEN 'negative value'
+     WHEN value > {MAX_VALUE:.0f} OR isnan(value) OR isinf(value) THEN 'value over 10^12 (or not a number)'
+END"""
 
 
 def _csv_rows(con, files: list[str]) -> str:  # type: ignore[no-untyped-def]
@@ -102,18 +118,24 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     jsons = [f for f in files if ".json" in f]
     parts = ([_csv_rows(con, csvs)] if csvs else []) + ([_json_rows(jsons)] if jsons else [])
     con.execute("CREATE OR REPLACE TEMP VIEW points AS " + " UNION ALL ".join(parts))
-    ok = "ts IS NOT NULL AND value IS NOT NULL AND dim IS NOT NULL AND metric IS NOT NULL"
-    malformed = Malformed(count=con.execute(f"SELECT count(*) FROM points WHERE NOT ({ok})").fetchone()[0])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT ts, dim, metric, value, file, place, raw, {REJECT_SQL} "
+        "AS reason FROM points"
+    )
+    reject_outside_window(con, "checked")
+    malformed = Malformed()
+    count_rejected(con, "checked", malformed)
     if malformed.count:
         malformed.examples = [
             (f, place, r, raw or "")
             for f, place, r, raw in con.execute(
-                "SELECT file, place, CASE WHEN ts IS NULL THEN 'no readable timestamp' WHEN value IS NULL THEN "
-                "'no numeric value' ELSE 'no metric or dimension' END, raw "
-                f"FROM points WHERE NOT ({ok}) ORDER BY file, length(place), place LIMIT {EXAMPLES_SHOWN}"
+                "SELECT file, place, reason, raw FROM checked WHERE reason IS NOT NULL "
+                f"ORDER BY file, length(place), place LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, value FROM points WHERE {ok}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, value FROM checked WHERE reason IS NULL"
+    )
     per_dim = con.execute("""
         SELECT dim,
                sum(value) FILTER (WHERE metric = 'Invocations') AS requests,

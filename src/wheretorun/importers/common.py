@@ -8,9 +8,11 @@ malformed lines.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,20 +162,85 @@ def expand_paths(paths: list[str], patterns: tuple[str, ...], kind: str) -> list
 
 @dataclass
 class Malformed:
-    """Records that could not be used: counted, never silently dropped, the first few quoted."""
+    """Records that could not be used: counted by reason, never silently dropped, the first few quoted."""
 
     count: int = 0
     #: file, where (a line number, or a place such as "MetricDataResults[...] point 3"), reason, text
     examples: list[tuple[str, int | str, str, str]] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, reason: str, n: int = 1) -> None:
+        self.count += n
+        self.reasons[reason] += n
 
     def lines(self) -> list[str]:
         if not self.count:
             return []
-        out = [f"{self.count:,} malformed record(s) skipped; the first {len(self.examples)}:"]
+        by = "; ".join(f"{n:,} {reason}" for reason, n in sorted(self.reasons.items(), key=lambda x: -x[1]))
+        out = [f"{self.count:,} malformed record(s) skipped ({by}); the first {len(self.examples)}:"]
         for file, where, reason, text in self.examples:
             at = f"{file}:{where}" if isinstance(where, int) else f"{file} ({where})"
             out.append(f"  {at}: {reason}: {text[:120]!r}")
         return out
+
+
+def count_rejected(con, table: str, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
+    """Add the rows of ``table`` whose ``reason`` column is set to ``malformed``, by reason."""
+    for reason, n in con.execute(
+        f"SELECT reason, count(*) FROM {table} WHERE reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall():
+        malformed.add(reason, n)
+
+
+#: No AWS usage record is older than this (Bedrock, Lambda and the CUR are all younger): an earlier
+#: timestamp is a corrupt or hand-made record (1970 is the epoch of a zeroed field).
+EARLIEST = dt.datetime(2006, 1, 1)
+#: Quantiles of the record timestamps that bound the bulk of a log (robust to a few outliers).
+BULK_QUANTILES = (0.01, 0.99)
+
+
+def reject_outside_window(con, table: str, ts_col: str = "ts") -> tuple[object, object] | None:  # type: ignore[no-untyped-def]
+    """Mark (``reason``) the rows of ``table`` whose timestamp lies outside the input's own window.
+
+    One record stamped 1970 or 2099 would stretch the observed window to decades and rescale every
+    volume to a trickle (a 1970 timestamp turned 40,321 requests into ``requests_per_month: 45.4``).
+    So: before 2006 or after tomorrow is impossible; and the window is the bulk of the records
+    (the 1st to 99th percentile of their timestamps) widened by half its length and a day each
+    side, so that quiet first and last days stay in while a stray record weeks away does not.
+    Returns the window kept (None when no row is left to measure it).
+    """
+    tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+    con.execute(
+        f"UPDATE {table} SET reason = 'timestamp before 2006 or in the future' WHERE reason IS NULL AND "
+        f"({ts_col} < $lo OR {ts_col} > $hi)",
+        {"lo": EARLIEST, "hi": tomorrow},
+    )
+    lo_q, hi_q = BULK_QUANTILES
+    lo, hi = con.execute(
+        f"SELECT quantile_disc({ts_col}, {lo_q}), quantile_disc({ts_col}, {hi_q}) FROM {table} WHERE reason IS NULL"
+    ).fetchone()
+    if lo is None:
+        return None
+    margin = max((hi - lo) / 2, dt.timedelta(days=1))
+    con.execute(
+        f"UPDATE {table} SET reason = 'timestamp outside the window of the other records' "
+        f"WHERE reason IS NULL AND ({ts_col} < $lo OR {ts_col} > $hi)",
+        {"lo": lo - margin, "hi": hi + margin},
+    )
+    return lo - margin, hi + margin
+
+
+def bad_name(expr: str, limit: int = 256) -> str:
+    """SQL (Trino and DuckDB alike): true when ``expr`` is longer than ``limit`` characters or holds
+    a control character (a name read from a file name or a CSV cell may hold spaces, not those)."""
+    return f"(length({expr}) > {limit} OR regexp_like({expr}, '[\\x00-\\x1f\\x7f]'))"
+
+
+def bad_id(expr: str, limit: int = 256) -> str:
+    """SQL (Trino and DuckDB alike): true when ``expr`` is not a plausible AWS id or ARN -- longer
+    than ``limit`` characters, or holding anything but letters, digits and ``._:/@+-`` (a newline
+    in a model id would otherwise reach the written file's comments)."""
+    return f"(length({expr}) > {limit} OR NOT regexp_like({expr}, '^[A-Za-z0-9._:/@+=,-]+$'))"
 
 
 def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
@@ -185,7 +252,8 @@ def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-d
         ).fetchall()
     except Exception:  # noqa: BLE001 - no rejects table: nothing was rejected
         return
-    malformed.count += len(rows)
+    for _file, _line, error, _text in rows:
+        malformed.add(f"unreadable line ({error.lower()})")
     for file, line, error, text in rows[: max(0, EXAMPLES_SHOWN - len(malformed.examples))]:
         malformed.examples.append((file, int(line), error.lower(), (text or "")[:200]))
 
@@ -326,8 +394,15 @@ def write_workload_file(out: Path, header: list[str], data: dict[str, Any]) -> N
     from ..spec import load_workloads
 
     load_workloads(data, name=str(out))  # an importer bug must not write a file recommend rejects
-    text = "".join(f"# {h}\n" for h in header) + yaml.safe_dump(data, sort_keys=False, width=110)
+    text = "".join(f"# {comment(h)}\n" for h in header) + yaml.safe_dump(data, sort_keys=False, width=110)
     write_atomically(out, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def comment(text: str) -> str:
+    """``text`` safe as one YAML comment line: every character Python does not print (line breaks
+    of any kind -- \\n, \\r, U+0085, U+2028 -- and other controls) written as its escape, so that
+    nothing read from the input can start a line of the written file."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def slug(text: str) -> str:

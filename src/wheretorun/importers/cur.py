@@ -12,12 +12,13 @@ import Bedrock logs or CloudWatch metrics for the per-request shape.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..units import HOURS_PER_MONTH
-from .common import month_factor, monthly, render, slug
+from .common import BULK_QUANTILES, EARLIEST, bad_name, month_factor, monthly, render, slug
 
 KIND = "cur"
 PATTERNS = ("*.parquet", "*.csv", "*.csv.gz")
@@ -101,18 +102,27 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             "line_item_usage_end_date",
         )
     }
+    csv = src.startswith("read_csv")
+
+    def text(column: str) -> str:
+        # DuckDB 2.0 pushes a TRY_CAST of a CSV column into the reader, which then fails the whole
+        # scan on one unconvertible cell; trim() keeps the cast a TRY_CAST
+        return f"trim({column})" if csv and column != "NULL" else column
+
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW cur AS SELECT line_item_product_code, line_item_usage_type, "
-        f"TRY_CAST(line_item_usage_amount AS DOUBLE) AS line_item_usage_amount, "
-        f"TRY_CAST(line_item_unblended_cost AS DOUBLE) AS line_item_unblended_cost, "
+        f"CREATE OR REPLACE TEMP VIEW cur_all AS SELECT line_item_product_code, line_item_usage_type, "
+        f"TRY_CAST({text('line_item_usage_amount')} AS DOUBLE) AS line_item_usage_amount, "
+        f"TRY_CAST({text('line_item_unblended_cost')} AS DOUBLE) AS line_item_unblended_cost, "
         f"{optional['line_item_line_item_type']} AS line_item_line_item_type, "
         f"{optional['line_item_resource_id']} AS line_item_resource_id, "
-        f"TRY_CAST({optional['line_item_usage_start_date']} AS TIMESTAMP) AS start_date, "
-        f"TRY_CAST({optional['line_item_usage_end_date']} AS TIMESTAMP) AS end_date FROM {src}"
+        f"TRY_CAST({text(optional['line_item_usage_start_date'])} AS TIMESTAMP) AS start_date, "
+        f"TRY_CAST({text(optional['line_item_usage_end_date'])} AS TIMESTAMP) AS end_date FROM {src}"
     )
-    bad = con.execute(
-        "SELECT count(*) FROM cur WHERE line_item_usage_amount IS NULL OR line_item_unblended_cost IS NULL"
-    ).fetchone()[0]
+    reason = _reject_sql(con)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cur AS SELECT * FROM cur_all WHERE ({reason}) IS NULL")
+    rejected = con.execute(
+        f"SELECT r, count(*) FROM (SELECT {reason} AS r FROM cur_all) WHERE r IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
     spend = con.execute(render(SPEND_SQL, cur="cur")).fetchall()
     if not spend:
         raise InputError([Problem(paths[0], "", "no usage line items in the CUR export")])
@@ -157,9 +167,43 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
                 )
             ]
         )
-    if bad:
-        summary.append(f"{bad:,} line item(s) without a numeric usage amount or cost were skipped")
+    if rejected:
+        by = "; ".join(f"{n:,} {r}" for r, n in rejected)
+        summary.append(f"{sum(n for _, n in rejected):,} line item(s) skipped ({by})")
     return {"workloads": workloads}, header, summary
+
+
+#: A usage amount or cost beyond this on one line item is corrupt (no bill line reaches 10^15).
+MAX_AMOUNT = 1e15
+
+
+def _reject_sql(con) -> str:  # type: ignore[no-untyped-def]
+    """Why a line item is not used (NULL: it is): no numeric amount or cost, an absurd one, a
+    resource id no AWS id looks like, or a usage start outside the export's own window (one line
+    dated 1970 would stretch the window to decades and rescale every volume; see
+    ``common.reject_outside_window``)."""
+    checks = (
+        "CASE WHEN line_item_usage_amount IS NULL OR line_item_unblended_cost IS NULL "
+        "THEN 'no numeric usage amount or cost' "
+        f"WHEN abs(line_item_usage_amount) > {MAX_AMOUNT:.0f} OR abs(line_item_unblended_cost) > {MAX_AMOUNT:.0f} "
+        "OR isnan(line_item_usage_amount) OR isnan(line_item_unblended_cost) "
+        "THEN 'usage amount or cost over 10^15 (or not a number)' "
+        f"WHEN {bad_name('line_item_resource_id', 2048)} THEN 'resource id over 2,048 characters or with control characters' "
+    )
+    tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+    impossible = f"start_date < TIMESTAMP '{EARLIEST:%Y-%m-%d}' OR start_date > TIMESTAMP '{tomorrow:%Y-%m-%d %H:%M:%S}'"
+    lo, hi = con.execute(
+        f"SELECT quantile_disc(start_date, {BULK_QUANTILES[0]}), quantile_disc(start_date, {BULK_QUANTILES[1]}) "
+        f"FROM cur_all WHERE ({checks} END) IS NULL AND NOT ({impossible})"
+    ).fetchone()
+    checks += f"WHEN {impossible} THEN 'usage start before 2006 or in the future' "
+    if lo is not None:
+        margin = max((hi - lo) / 2, dt.timedelta(days=1))
+        checks += (
+            f"WHEN start_date < TIMESTAMP '{lo - margin}' OR start_date > TIMESTAMP '{hi + margin}' "
+            "THEN 'usage start outside the window of the other line items' "
+        )
+    return checks + "END"
 
 
 def _window_hours(con) -> float:  # type: ignore[no-untyped-def]

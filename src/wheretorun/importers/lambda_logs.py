@@ -20,8 +20,11 @@ from .common import (
     EXAMPLES_SHOWN,
     Malformed,
     add_rejects,
+    bad_name,
+    count_rejected,
     month_factor,
     monthly,
+    reject_outside_window,
     render,
     slug,
     traffic_label,
@@ -47,7 +50,21 @@ SELECT filename, line_no, line,
 FROM {{lines}} AS l WHERE strpos(line, 'REPORT RequestId') > 0
 """
 
-GOOD = "ts IS NOT NULL AND duration_ms IS NOT NULL AND memory_mb IS NOT NULL"
+#: Lambda's limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 900 s
+#: timeout (a timed-out REPORT says 900000 ms and a little more), 128 to 10,240 MB of memory.
+MAX_DURATION_MS = 901_000
+MEMORY_MB = (128, 10_240)
+
+#: Why a REPORT line is not used (NULL: it is).
+REJECT_SQL = f"""CASE WHEN ts IS NULL THEN 'no timestamp before REPORT (export the events with their timestamps)'
+     WHEN duration_ms IS NULL THEN 'no Duration'
+     WHEN memory_mb IS NULL THEN 'no Memory Size'
+     WHEN duration_ms > {MAX_DURATION_MS} THEN 'Duration over the 15-minute limit'
+     WHEN memory_mb < {MEMORY_MB[0]} OR memory_mb > {MEMORY_MB[1]} THEN 'Memory Size outside 128-10,240 MB'
+     WHEN {bad_name("function")} THEN 'function name over 256 characters or with control characters'
+END"""
+
+GOOD = f"({REJECT_SQL}) IS NULL"
 
 #: Per function: invocations, mean and p99 duration, billed GB-seconds, memory, cold starts. Shared
 #: with Athena like bedrock_logs.PER_MODEL_SQL ({reports} is the view of REPORTS_SQL).
@@ -66,16 +83,23 @@ GROUP BY function ORDER BY invocations DESC
 def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW reports AS {render(REPORTS_SQL, lines='lines')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT * FROM reports WHERE {GOOD}")
-    bad = f"NOT ({GOOD})"
-    malformed = Malformed(count=con.execute(f"SELECT count(*) FROM reports WHERE {bad}").fetchone()[0])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE checked AS SELECT filename, line_no, ts, function, duration_ms, billed_ms, "
+        f"memory_mb, max_used_mb, init_ms, {REJECT_SQL} AS reason FROM reports"
+    )
+    reject_outside_window(con, "checked")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE good AS SELECT * EXCLUDE (reason) FROM checked WHERE reason IS NULL"
+    )
+    malformed = Malformed()
+    count_rejected(con, "checked", malformed)
     if malformed.count:
         malformed.examples = [
             (f, int(n), r, t)
             for f, n, r, t in con.execute(
-                "SELECT filename, line_no, CASE WHEN ts IS NULL THEN 'no timestamp before REPORT (export the events "
-                "with their timestamps)' WHEN duration_ms IS NULL THEN 'no Duration' ELSE 'no Memory Size' END, line "
-                f"FROM reports WHERE {bad} ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}"
+                "SELECT c.filename, c.line_no, c.reason, r.line FROM (SELECT filename, line_no, reason FROM "
+                f"checked WHERE reason IS NOT NULL ORDER BY filename, line_no LIMIT {EXAMPLES_SHOWN}) c "
+                "JOIN reports r USING (filename, line_no) ORDER BY 1, 2"
             ).fetchall()
         ]
     add_rejects(con, malformed)

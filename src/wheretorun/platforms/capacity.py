@@ -189,12 +189,13 @@ def replica_fleet(
     spot_interruptions_per_month: float = 0.0,
     service_s: float | None = None,
     hours: float = HOURS_PER_MONTH,
+    service_p99_s: float | None = None,
 ) -> FleetResult:
     """Replica-hours of servers that each sustain ``per_replica_rps``, simulated over the traffic.
 
-    ``service_s``: one request's time on a replica as sized (a GPU server's latency at its batch);
-    the workload's ``duration_s`` / ``duration_p99_s`` when None. p50 and p99 both come from the
-    queue fed with it, so they are ordered and match the sizing.
+    ``service_s`` / ``service_p99_s``: one request's mean / p99 time on a replica as sized (a GPU
+    server's latency at its rate); the workload's ``duration_s`` / ``duration_p99_s`` when None (p99:
+    at least ``service_s``). p50 and p99 both come from the queue fed with them.
 
     The fleet autoscales (target tracking at ``target_utilisation``, new replicas serving
     ``scale_out_s`` after launch, never below ``min_replicas``). When the workload sets
@@ -226,7 +227,13 @@ def replica_fleet(
         max(0, int(min_replicas)),
         float(target_utilisation),
         float(usage.duration_s if service_s is None else service_s),
-        float(usage.duration_p99_s if service_s is None else max(service_s, usage.duration_p99_s)),
+        float(
+            usage.duration_p99_s
+            if service_s is None
+            else service_p99_s
+            if service_p99_s is not None
+            else max(service_s, usage.duration_p99_s)
+        ),
         None if target_ms is None else float(target_ms),
         budget,
         max_replicas,

@@ -16,7 +16,10 @@ from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
 from ..report.model import Blocker, CostComponent
 from ..simulate import behaviour
-from ..sizing import Architecture, InstanceFit, fitting_instances, latency_s, requests_per_second
+from ..sizing import Architecture, InstanceFit, fit_on, latency_s, requests_per_second
+from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor_parallel_degrees
+from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
+from ..sizing.throughput import interconnect_for
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, construct, fact_blocker, line
 from .capacity import FleetResult, replica_fleet
@@ -25,8 +28,8 @@ from .usage import DURATION_DISAGREEMENT
 #: Fine-tuning with LoRA/QLoRA keeps the base weights plus adapters, their optimizer state and
 #: activations: ~1.3x the weights (full fine-tuning needs ~16 bytes/param and is not modelled).
 TRAINING_MEMORY_FACTOR = 1.3
-#: Largest batch first; smaller ones only while a latency target is missed.
-SERVING_BATCH_CAPS = (256, 64, 16, 4, 1)
+#: Below this share of a replica's capacity the queue is empty: the service time a request sees.
+LIGHT_LOAD = 0.05
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Replica:
     fit: InstanceFit | None = None
     latency_s: float | None = None
     note: str | None = None
+    latency_p99_s: float | None = None  # GPU replicas: p99 request latency at the sized rate
     vcpu: float = 0.0
     memory_gb: float = 0.0
 
@@ -78,8 +82,57 @@ def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal
     return ref, paid, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
 
 
-_FIT_CACHE: dict[tuple, tuple[list[tuple[InstanceFit, float, float]], tuple[float, str] | None]] = {}
+@dataclass(frozen=True)
+class ServingTargets:
+    """What a workload asks of each request (all optional): p99 latency, p99 TTFT, mean TPOT, seconds."""
+
+    latency_p99_s: float | None = None
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    alb_timeout: bool = False  # latency_p99_s is the load balancer's idle timeout, not the user's target
+
+    @property
+    def any(self) -> bool:
+        return any(t is not None for t in (self.latency_p99_s, self.ttft_s, self.tpot_s))
+
+
+@dataclass(frozen=True)
+class SizedServer:
+    """One instance type sized for a workload: its fit, the request rate it sustains (all replicas),
+    the mean and p99 latency a request sees at that rate."""
+
+    fit: InstanceFit
+    rps: float
+    latency_s: float
+    latency_p99_s: float
+
+
+_FIT_CACHE: dict[tuple, tuple[list[SizedServer], tuple[float, str] | None]] = {}
 _FIT_CACHE_MAX = 4096
+
+
+def _size_replica(
+    setup: ServingSetup, targets: ServingTargets
+) -> tuple[float, float, float] | tuple[None, float, float]:
+    """(requests/s one replica sustains, mean latency, p99 latency) under the targets, by the serving
+    model (``sizing/serving.py``): the highest Poisson arrival rate whose p99 latency, p99 TTFT and
+    mean TPOT meet them; without targets the replica's capacity (every batch slot busy; the fleet's
+    target utilisation leaves the headroom). (None, best p99 latency, best p99 latency) when even a
+    trickle misses the targets."""
+    if targets.any:
+        rate = max_rate(
+            setup,
+            max_ttft_s=targets.ttft_s,
+            max_tpot_s=targets.tpot_s,
+            max_latency_p99_s=targets.latency_p99_s,
+        )
+        if rate <= 0:
+            light = at_rate(setup, max_requests_per_s(setup) * LIGHT_LOAD)
+            return None, light.latency_p99_s or math.inf, light.latency_p99_s or math.inf
+        pt = at_rate(setup, rate)
+        return rate, pt.request_latency_s, pt.latency_p99_s or pt.request_latency_s
+    full = at_concurrency(setup, setup.batch_limit)
+    return full.requests_per_s, full.request_latency_s, full.request_latency_s
 
 
 def serving_fits(
@@ -90,17 +143,21 @@ def serving_fits(
     prefix: str,
     input_tokens: int,
     output_tokens: int,
-    target_s: float | None,
+    targets: ServingTargets,
     measured_tps: float | None,
     training_s: float | None,
-    budget_s: float | None = None,
-) -> tuple[list[tuple[InstanceFit, float, float]], tuple[float, str] | None]:
-    """[(fit, requests/s, latency s)] of every instance that holds the model (and meets the latency
-    target, shrinking the batch until one does), plus the best latency seen.
+) -> tuple[list[SizedServer], tuple[float, str] | None]:
+    """Every instance that holds the model (and meets the targets), each at its best split, plus the
+    best p99 latency seen (for the blocker when none meets them).
 
-    ``budget_s``: a bound no request may exceed even without a target (an API behind a load balancer
-    fails a request after its idle timeout): batches whose latency passes it are shrunk like those
-    missing a target, without changing the sizing objective.
+    Per instance, the valid tensor-parallel degrees are tried smallest first, with count // degree
+    independent replicas side by side, each sized by the serving model (``_size_replica``); the first
+    that holds the model and meets the targets wins. So a model that fits one GPU runs as independent
+    replicas, and tensor parallelism is used only to fit the model or to meet a target one GPU
+    cannot (LambdaLabs' vLLM benchmark, LambdaLabsML/vllm-benchmark ``benchmark_v0.md`` @0e8fc5d:
+    "data parallelism outperforms tensor parallelism when the model fits"). Single-GPU instances are
+    always candidates. Neuron parts run the neuron engine (compiled batch),
+    GPUs vLLM.
 
     Independent of volume and prices, so it is cached: an inventory of thousands of workloads
     sizes each distinct model shape once. The key holds the catalog's instance table identity.
@@ -114,58 +171,90 @@ def serving_fits(
         prefix,
         input_tokens,
         output_tokens,
-        target_s,
+        targets,
         measured_tps,
         training_s,
-        budget_s,
     )
     cached = _FIT_CACHE.get(key)
     if cached is not None:
         return cached
     training = training_s is not None
-    out: list[tuple[InstanceFit, float, float]] = []
+    out: list[SizedServer] = []
     best_latency: tuple[float, str] | None = None
-    for cap in SERVING_BATCH_CAPS if not training else (1,):
-        fits = fitting_instances(
-            catalog,
-            arch,
-            precision,
-            context_tokens,
-            prefix=prefix,
-            batch_cap=cap,
-            avg_sequence_tokens=max(1, input_tokens + output_tokens),
-            input_tokens=input_tokens,
-            objective="latency" if target_s is not None else "throughput",
-        )
-        for fit in fits:
-            inst = fit.instance
-            if (inst.accelerator == "Trainium" and not training) or (
-                inst.accelerator == "Inferentia2" and training
-            ):
-                continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
-            if training:
-                need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
-                if need > inst.total_accelerator_memory_gb * 0.9:
-                    continue
-                rps, lat = 1.0 / training_s, training_s  # type: ignore[operator]
-            else:
-                rps = requests_per_second(
-                    fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps
-                )
-                lat = latency_s(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
-            if best_latency is None or lat < best_latency[0]:
-                best_latency = (lat, inst.type)
-            if not training and lat > min(target_s or math.inf, budget_s or math.inf):
+    avg = max(1, input_tokens + output_tokens)
+    for inst in catalog.priced_instances(prefix):
+        if not inst.accelerator or not inst.accelerator_count:
+            continue
+        if (inst.accelerator == "Trainium" and not training) or (
+            inst.accelerator == "Inferentia2" and training
+        ):
+            continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
+        if training:
+            fit = fit_on(catalog, inst, arch, precision, context_tokens, 1, avg, input_tokens=input_tokens)
+            if fit is None or not fit.fits:
                 continue
-            if any(f.instance.type == inst.type for f, _, _ in out):
+            need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
+            if need > inst.total_accelerator_memory_gb * 0.9:
                 continue
-            out.append((fit, rps, lat))
-        if out:
-            break
+            out.append(SizedServer(fit, 1.0 / training_s, training_s, training_s))  # type: ignore[operator]
+            continue
+        sized = _size_instance(catalog, inst, arch, precision, context_tokens, input_tokens, output_tokens,
+                               avg, targets, measured_tps)  # fmt: skip
+        if sized is None:
+            continue
+        server, p99 = sized
+        if best_latency is None or p99 < best_latency[0]:
+            best_latency = (p99, inst.type)
+        if server is not None:
+            out.append(server)
     if len(_FIT_CACHE) >= _FIT_CACHE_MAX:
         _FIT_CACHE.clear()
     _FIT_CACHE[key] = (out, best_latency)
     return out, best_latency
+
+
+def _size_instance(
+    catalog: Catalog,
+    inst: InstanceSpec,
+    arch: Architecture,
+    precision: str,
+    context_tokens: int,
+    input_tokens: int,
+    output_tokens: int,
+    avg: int,
+    targets: ServingTargets,
+    measured_tps: float | None,
+) -> tuple[SizedServer | None, float] | None:
+    """The best split of one instance (``serving_fits``) and the best p99 latency it can give; None
+    when the model does not fit it at all."""
+    accel = catalog.accelerators[inst.accelerator]  # type: ignore[index]
+    engine = "neuron" if accel.name in NEURON else "vllm"
+    link = interconnect_for(accel, inst.family)
+    best: tuple[float, int, float, float, int] | None = None  # (rps, tp, mean, p99, batch limit)
+    best_p99 = math.inf
+    for tp in tensor_parallel_degrees(arch, accel.name, inst.accelerator_count):
+        usable = inst.accelerator_memory_gb * tp * USABLE_MEMORY_FRACTION
+        kv = max_batch(arch, precision, usable, context_tokens, 1_000_000, avg, tp)
+        if kv < 1:
+            continue
+        setup = ServingSetup(arch, precision, accel, tp, input_tokens, output_tokens, kv, engine, link)
+        rate, mean, p99 = _size_replica(setup, targets)
+        best_p99 = min(best_p99, p99)
+        if rate is None:
+            continue
+        # the smallest degree that fits and meets the targets: independent replicas before TP
+        best = (rate * (inst.accelerator_count // tp), tp, mean, p99, setup.batch_limit)
+        break
+    if best is None:
+        return (None, best_p99) if best_p99 < math.inf else None
+    rps, tp, mean, p99, limit = best
+    fit = fit_on(catalog, inst, arch, precision, context_tokens, limit, avg, tensor_parallel=tp,
+                 input_tokens=input_tokens)  # fmt: skip
+    assert fit is not None and fit.fits
+    if measured_tps is not None:
+        rps = requests_per_second(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
+        mean = p99 = latency_s(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
+    return SizedServer(fit, rps, mean, p99), p99
 
 
 #: Candidate servers fully simulated per option; the rest are ranked out by a closed-form estimate.
@@ -215,7 +304,17 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
                 )
             ]
         )
-    target_s = (u.workload.p99_latency_ms / 1000) if u.workload.p99_latency_ms else None
+    w = u.workload
+    target_s = (w.p99_latency_ms / 1000) if w.p99_latency_ms else None
+    targets = ServingTargets(
+        target_s,
+        w.ttft_ms / 1000 if w.ttft_ms else None,
+        w.tpot_ms / 1000 if w.tpot_ms else None,
+    )
+    if not targets.any and w.trigger == "api" and not is_batch(ctx):
+        # no target given: an API request must still finish within the load balancer's idle timeout
+        # (the budget the fleet simulation holds it to), so do not size a server past it
+        targets = ServingTargets(latency_p99_s=behaviour.value("alb/idle-timeout-s"), alb_timeout=True)
     training = u.workload.role == "fine-tuning"
     sizing = (
         m.arch,
@@ -224,11 +323,9 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         prefix,
         u.input_tokens,
         u.output_tokens,
-        target_s,
+        targets,
         u.workload.measured_tokens_per_s,
         u.duration_s if training else None,
-        # an API without a p99 target is still bound by the load balancer's idle timeout
-        behaviour.value("alb/idle-timeout-s") if target_s is None and u.workload.trigger == "api" else None,
     )
     candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
     if u.service_time_from_duration and not training:
@@ -238,16 +335,30 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
-        bound = target_s if target_s is not None else sizing[-1]
-        if best_latency is not None and bound is not None:
+        if best_latency is not None and targets.any:
+            named = ", ".join(
+                f"{name} {v * 1000:,.0f} ms"
+                for name, v in (
+                    (
+                        "load balancer idle timeout (no p99_latency_ms given)"
+                        if targets.alb_timeout
+                        else "p99_latency_ms",
+                        targets.latency_p99_s,
+                    ),
+                    ("ttft_ms", targets.ttft_s),
+                    ("tpot_ms", targets.tpot_s),
+                )
+                if v is not None
+            )
             raise Infeasible(
                 [
                     Blocker(
-                        limit="p99 latency target (p99_latency_ms)"
-                        if target_s is not None
-                        else "load balancer idle timeout for an API request (no p99_latency_ms given)",
-                        value=f"{bound * 1000:,.0f} ms",
-                        workload_needs=f"at least {best_latency[0] * 1000:,.0f} ms per request at batch 1 on {best_latency[1]}",
+                        limit="load balancer idle timeout for an API request (no p99_latency_ms given)"
+                        if targets.alb_timeout
+                        else "latency targets (p99_latency_ms, ttft_ms, tpot_ms)",
+                        value=named,
+                        workload_needs=f"at least {best_latency[0] * 1000:,.0f} ms p99 per request at light load "
+                        f"on {best_latency[1]} (serving model, docs/sizing.md)",
                     )
                 ]
             )
@@ -326,17 +437,18 @@ def _gpu_candidates(
     shared (``Context.memo``); only the shortlist depends on the workload's volume."""
     fits, best_latency = serving_fits(ctx.catalog, *sizing)
     out = []
-    for fit, rps, lat in fits:
-        inst = fit.instance
+    for server in fits:
+        inst = server.fit.instance
         _ref, paid, note = instance_hourly(ctx, inst)
         replica = Replica(
             inst.type,
             [instance_hour(ctx, inst)],
-            rps,
+            server.rps,
             inst,
-            fit,
-            lat,
+            server.fit,
+            server.latency_s,
             note,
+            latency_p99_s=server.latency_p99_s,
             vcpu=inst.vcpu,
             memory_gb=inst.memory_gib,
         )
@@ -497,7 +609,9 @@ def cheapest_fleet(
             min_replicas,
             ctx.prefs.target_utilisation,
             batch=batch,
-            service_s=r.latency_s,
+            # a GPU server's request takes what the serving model sized, not the workload's default
+            service_s=r.latency_s if r.fit is not None else None,
+            service_p99_s=r.latency_p99_s if r.fit is not None else None,
         )
         cost = r.hourly_usd * money(round(fleet.replica_hours, 6))
         if best is None or cost < best[0]:
@@ -518,9 +632,15 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
         notes.append(
             f"{replica.label}: {f.replicas} cop{'y' if f.replicas == 1 else 'ies'} of {u.model.label if u.model else 'the model'}, "
             f"each on {f.tensor_parallel} x {f.instance.accelerator} (tensor parallel {f.tensor_parallel}; "
-            f"{f.footprint.weights_gb:.1f} GB weights); batch {f.batch} in all, ~{f.throughput.decode_tokens_per_s:,.0f} "
-            f"output tokens/s per instance ({'your measured figure' if u.workload.measured_tokens_per_s else 'calibrated roofline estimate, docs/sizing.md'}), "
-            f"{replica.per_replica_rps:,.3g} requests/s"
+            f"{f.footprint.weights_gb:.1f} GB weights); up to {f.batch} sequences in all; "
+            f"{replica.per_replica_rps:,.3g} requests/s = ~{replica.per_replica_rps * u.output_tokens:,.0f} "
+            f"output tokens/s per instance"
+            + (
+                f" at p99 {replica.latency_p99_s:,.2f} s, mean {replica.latency_s:,.2f} s per request"
+                if replica.latency_p99_s and replica.latency_s
+                else ""
+            )
+            + f" ({'your measured figure' if u.workload.measured_tokens_per_s else 'serving model, docs/sizing.md'})"
         )
     elif replica.note:
         notes.append(

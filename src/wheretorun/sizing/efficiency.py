@@ -19,6 +19,8 @@ DATA_DIR = Path(__file__).parent / "data"
 
 Fraction = Annotated[float, Field(gt=0, le=1)]
 Interconnect = Literal["nvlink3", "nvlink4", "pcie4", "neuronlink2"]
+Engine = Literal["vllm", "trt-llm", "tgi", "sglang", "neuron"]
+ENGINES: tuple[str, ...] = ("vllm", "trt-llm", "tgi", "sglang", "neuron")
 
 
 class _Strict(BaseModel):
@@ -43,13 +45,42 @@ class InterconnectCost(_Strict):
     basis: str = Field(..., min_length=8)
 
 
+class EngineEfficiency(_Strict):
+    """What a serving engine adds to or takes from the hardware roofline, apart from the hardware.
+
+    The hardware factors (MBU, MFU per accelerator) say how well the silicon can be used; these say
+    how much of that one engine gets and what it costs per step and per request. Fitted jointly with
+    the hardware factors on rows where several engines ran on one accelerator (docs/sizing.md).
+    """
+
+    decode_scale: Annotated[float, Field(gt=0, le=2)] = Field(
+        ..., description="Multiplies the accelerator's MBU and decode MFU (1 = the reference engine)."
+    )
+    prefill_scale: Annotated[float, Field(gt=0, le=2)] = Field(
+        ..., description="Multiplies the accelerator's prefill MFU."
+    )
+    step_overhead_s: Annotated[float, Field(ge=0)] = Field(
+        ..., description="Fixed cost of one decode step: scheduler, sampling, kernel launches, detokenising."
+    )
+    request_overhead_s: Annotated[float, Field(ge=0)] = Field(
+        ..., description="Per-request time outside the GPU (HTTP, tokenising, queue hand-off): a TTFT floor."
+    )
+    max_num_seqs: Annotated[int, Field(ge=1)] = Field(
+        ..., description="Sequences the engine batches at most by default (vLLM max_num_seqs 256)."
+    )
+    compiled_batch: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="Neuron: the batch the model is compiled for; every decode step costs that batch, "
+        "however many sequences are running.",
+    )
+    basis: str = Field(..., min_length=8)
+
+
 class EfficiencyFile(_Strict):
     source: str = Field(..., min_length=8)
     as_of: dt.date
-    step_overhead_s: Annotated[float, Field(ge=0)] = Field(
-        ..., description="Fixed cost of one decode step: scheduler, sampling, kernel launches."
-    )
     accelerators: dict[str, AcceleratorEfficiency]
+    engines: dict[Engine, EngineEfficiency]
     interconnects: dict[Interconnect, InterconnectCost]
     families: dict[str, Interconnect] = Field(..., description="Instance family -> accelerator link.")
 
@@ -59,6 +90,8 @@ class EfficiencyFile(_Strict):
         missing = used - set(self.interconnects)
         if missing:
             raise ValueError(f"interconnects {sorted(missing)} are used but have no cost")
+        if set(self.engines) != set(ENGINES):
+            raise ValueError(f"engines must be exactly {', '.join(ENGINES)}")
         return self
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 from ..catalog.store import load_catalog
 from ..errors import InputError, Problem, did_you_mean
 from . import PRECISIONS, architecture_from_card, estimate_architecture
-from .placement import tensor_parallel_degrees
+from .efficiency import ENGINES
+from .placement import NEURON, tensor_parallel_degrees
 from .sizer import SizeResult, max_devices, size_model
 
 DEFAULT_CONTEXT = 8192
 MAX_TOKENS = 10_000_000
 MAX_BATCH = 100_000
 MAX_PARAMS_B = 100_000
+MAX_RATE = 1_000_000
+MAX_TARGET_MS = 86_400_000
 
 
 def check_positive(problems: list[Problem], flag: str, value: float | None, limit: float) -> None:
@@ -24,10 +27,46 @@ def check_positive(problems: list[Problem], flag: str, value: float | None, limi
 
 
 def resolve_size_request(
-    model, params_b, precision, gpu, gpus, context, batch, input_tokens, output_tokens
+    model,
+    params_b,
+    precision,
+    gpu,
+    gpus,
+    context,
+    batch,
+    input_tokens,
+    output_tokens,
+    *,
+    engine: str = "vllm",
+    rate: float | None = None,
+    max_ttft_ms: float | None = None,
+    max_tpot_ms: float | None = None,
 ) -> SizeResult:  # type: ignore[no-untyped-def]
+    """``batch`` is the concurrency (requests in flight; ``--concurrency``, alias ``--batch``)."""
     catalog = load_catalog()
     problems: list[Problem] = []
+    if engine not in ENGINES:
+        problems.append(
+            Problem(
+                "--engine",
+                "",
+                f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; allowed: {', '.join(ENGINES)}",
+            )
+        )
+    if engine == "neuron" and gpu is not None and gpu not in NEURON:
+        problems.append(Problem("--engine", "", f"neuron serves Inferentia2 and Trainium only, not {gpu}"))
+    check_positive(problems, "--rate", rate, MAX_RATE)
+    check_positive(problems, "--max-ttft-ms", max_ttft_ms, MAX_TARGET_MS)
+    check_positive(problems, "--max-tpot-ms", max_tpot_ms, MAX_TARGET_MS)
+    if (rate is not None or max_ttft_ms is not None or max_tpot_ms is not None) and output_tokens is None:
+        problems.append(
+            Problem(
+                "--output-tokens",
+                "",
+                "--rate, --max-ttft-ms and --max-tpot-ms need the request's length: give --output-tokens "
+                "(and --input-tokens)",
+            )
+        )
     if (model is None) == (params_b is None):
         which = "both were given" if model is not None else "neither was given"
         problems.append(
@@ -52,7 +91,7 @@ def resolve_size_request(
     for flag, value, limit in (
         ("--gpus", gpus, 64),
         ("--context", context, MAX_TOKENS),
-        ("--batch", batch, MAX_BATCH),
+        ("--concurrency/--batch", batch, MAX_BATCH),
         ("--input-tokens", input_tokens, MAX_TOKENS),
         ("--output-tokens", output_tokens, MAX_TOKENS),
     ):
@@ -114,7 +153,13 @@ def resolve_size_request(
         assumptions.append("T4 has no BF16: served as FP16 (same memory, same speed)")
     if batch is None:
         batch = 1
-        assumptions.append("batch 1 (default; set --batch)")
+        assumptions.append("concurrency 1 (default; set --concurrency)")
+    if output_tokens is not None:
+        assumptions.append(
+            f"engine {engine} (set --engine); closed loop at concurrency {batch}"
+            + (f" and Poisson arrivals at {rate:g}/s" if rate is not None else "")
+            + ": serving model and its error per source in docs/sizing.md"
+        )
     if input_tokens is None and output_tokens is None:
         assumptions.append(
             "every sequence at full context (give --input-tokens/--output-tokens for paged KV sizing)"
@@ -132,4 +177,8 @@ def resolve_size_request(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         assumptions=assumptions,
+        engine=engine,
+        rate=rate,
+        max_ttft_s=max_ttft_ms / 1000 if max_ttft_ms is not None else None,
+        max_tpot_s=max_tpot_ms / 1000 if max_tpot_ms is not None else None,
     )

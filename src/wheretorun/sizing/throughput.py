@@ -19,6 +19,8 @@ from ..catalog.models import AcceleratorSpec
 from .efficiency import EfficiencyFile, load_efficiency
 from .memory import Architecture
 
+#: The engine assumed unless one is named (the most deployed open-source server).
+DEFAULT_ENGINE = "vllm"
 #: Prompt length the headline prefill rate is quoted for when the workload gives none.
 DEFAULT_PREFILL_TOKENS = 1024
 
@@ -99,19 +101,22 @@ def decode_step(
     kv_tokens: int,
     interconnect: str | None = None,
     eff: EfficiencyFile | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[float, str]:
-    """(seconds per decode step, bound) for ``batch`` sequences holding ``kv_tokens`` each."""
+    """(seconds per decode step, bound) for ``batch`` sequences holding ``kv_tokens`` each, on
+    ``engine`` (its step overhead, and its share of the hardware's MBU and MFU)."""
     eff = eff or load_efficiency()
     e = eff.accelerators[accel.name]
+    g = eff.engines[engine]  # type: ignore[index]
     link = interconnect or e.interconnect
     bytes_ = (
         weights_read_bytes(arch, precision, batch) + arch.kv_bytes_per_token(precision) * kv_tokens * batch
     )
-    mem_s = bytes_ / (accel.bandwidth_gb_s * 1e9 * tensor_parallel * e.mbu)
+    mem_s = bytes_ / (accel.bandwidth_gb_s * 1e9 * tensor_parallel * e.mbu * g.decode_scale)
     flops = batch * (2 * arch.active_params_b * 1e9 + 4 * arch.layers * kv_tokens * _q_dim(arch))
-    compute_s = flops / (_tflops(accel, precision) * 1e12 * tensor_parallel * e.mfu)
+    compute_s = flops / (_tflops(accel, precision) * 1e12 * tensor_parallel * e.mfu * g.decode_scale)
     tp_s = tp_comm_s(arch, tensor_parallel, batch, link, eff)
-    return max(mem_s, compute_s) + eff.step_overhead_s + tp_s, ("memory" if mem_s >= compute_s else "compute")
+    return max(mem_s, compute_s) + g.step_overhead_s + tp_s, ("memory" if mem_s >= compute_s else "compute")
 
 
 def prefill_s(
@@ -122,6 +127,7 @@ def prefill_s(
     input_tokens: int,
     interconnect: str | None = None,
     eff: EfficiencyFile | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> float:
     """Seconds to process one prompt of ``input_tokens``: matmuls (2 x active params per token) plus
     causal attention (2 x layers x tokens^2 x query dim), at least one read of the weights."""
@@ -129,9 +135,10 @@ def prefill_s(
         return 0.0
     eff = eff or load_efficiency()
     e = eff.accelerators[accel.name]
+    g = eff.engines[engine]  # type: ignore[index]
     link = interconnect or e.interconnect
     flops = 2 * arch.active_params_b * 1e9 * input_tokens + 2 * arch.layers * input_tokens**2 * _q_dim(arch)
-    compute = flops / (_tflops(accel, precision) * 1e12 * tensor_parallel * e.prefill_mfu)
+    compute = flops / (_tflops(accel, precision) * 1e12 * tensor_parallel * e.prefill_mfu * g.prefill_scale)
     weights = weights_read_bytes(arch, precision, input_tokens) / (
         accel.bandwidth_gb_s * 1e9 * tensor_parallel * e.mbu
     )
@@ -151,6 +158,7 @@ def decode_throughput(
     interconnect: str | None = None,
     replicas: int = 1,
     eff: EfficiencyFile | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Throughput:
     """Throughput of ``replicas`` copies of the model, each tensor-parallel over ``n_accel`` parts.
 
@@ -160,9 +168,9 @@ def decode_throughput(
     """
     kv = min(avg_sequence_tokens, context_tokens) if avg_sequence_tokens is not None else context_tokens
     b = max(batch, 1)
-    step, bound = decode_step(arch, precision, accel, n_accel, b, kv, interconnect, eff)
+    step, bound = decode_step(arch, precision, accel, n_accel, b, kv, interconnect, eff, engine)
     prompt = input_tokens if input_tokens else min(context_tokens, DEFAULT_PREFILL_TOKENS)
-    p_s = prefill_s(arch, precision, accel, n_accel, prompt, interconnect, eff)
+    p_s = prefill_s(arch, precision, accel, n_accel, prompt, interconnect, eff, engine)
     return Throughput(
         batch=b * replicas,
         step_s=step,
@@ -186,6 +194,7 @@ def serving_cycle_s(
     output_tokens: int,
     interconnect: str | None = None,
     eff: EfficiencyFile | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> float:
     """Wall time in which one replica at steady concurrency ``batch`` completes ``batch`` requests.
 
@@ -195,9 +204,9 @@ def serving_cycle_s(
     the cycle itself. Static batching (TensorRT-LLM's gptSessionBenchmark) costs the same.
     """
     b = max(batch, 1)
-    cycle = b * prefill_s(arch, precision, accel, tensor_parallel, input_tokens, interconnect, eff)
+    cycle = b * prefill_s(arch, precision, accel, tensor_parallel, input_tokens, interconnect, eff, engine)
     if output_tokens > 0:
         kv = input_tokens + output_tokens // 2
-        step, _ = decode_step(arch, precision, accel, tensor_parallel, b, kv, interconnect, eff)
+        step, _ = decode_step(arch, precision, accel, tensor_parallel, b, kv, interconnect, eff, engine)
         cycle += output_tokens * step
     return cycle

@@ -228,7 +228,7 @@ class Preferences(_Strict):
         12, description="Months over which one-off setup engineering is spread."
     )
     free_tier: bool = Field(False, description="Apply AWS free tiers (off by default).")
-    quota_increase: dict[str, Annotated[float, Field(gt=0, le=1e13)]] = Field(
+    quota_increase: dict[Name, Annotated[float, Field(gt=0, le=1e13)]] = Field(
         default_factory=dict,
         description="Quotas AWS has raised (or will raise) for you: quota -> the granted value, e.g. "
         "{lambda-concurrency: 5000, bedrock-tokens-per-minute: 2000000}. Without one, an option whose "
@@ -240,6 +240,11 @@ class Preferences(_Strict):
         description="Lambda's maximum event age for asynchronous invocations (60 s - 6 h, AWS default 6 h): "
         "events still queued after it are dropped (or sent to a failure destination).",
     )
+
+    @field_validator("quota_increase", mode="before")
+    @classmethod
+    def _counted(cls, v: Any) -> Any:
+        return _at_most(v, MAX_EXTRA_KEYS)
 
     @field_validator("quota_increase")
     @classmethod
@@ -314,6 +319,18 @@ class Workload(_Strict):
         description="Latency target at p99, milliseconds (0.001 to a year).",
         ge=0.001,
         le=31_536_000_000,
+    )
+    ttft_ms: float | None = Field(
+        None,
+        description="Time-to-first-token target at p99, milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
+    )
+    tpot_ms: float | None = Field(
+        None,
+        description="Time-per-output-token target (mean), milliseconds (generative models; 0.001 to a day).",
+        ge=0.001,
+        le=86_400_000,
     )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(

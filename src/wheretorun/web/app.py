@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import InputError, Problem
 from ..spec.loader import _json_int, decode_bytes, parse_text, path_from_loc, validate_data
 from ..spec.models import WorkloadFile
-from .guard import BIG_DOCUMENT, Guard, Lane, Limits
+from .guard import BIG_DOCUMENT, Guard, Lane, LaneFull, Limits
 
 log = logging.getLogger("wheretorun.web")
 
@@ -245,13 +245,15 @@ def _static(name: str, media_type: str) -> Response:
     )
 
 
-async def _computed(request: Request, data: Any, work):  # type: ignore[no-untyped-def]
-    """``work()`` in a thread (validation included: never on the event loop); a document of many
-    workloads first waits for the ``big`` lane."""
-    workloads = data.get("workloads") if isinstance(data, dict) else None
-    if not isinstance(workloads, list) or len(workloads) <= BIG_DOCUMENT:
+async def _computed(request: Request, data: Any, work, charts: bool = False):  # type: ignore[no-untyped-def]
+    """``work()`` in a thread (validation included: never on the event loop), once its lane has
+    room: ``big`` for a document of more than ``BIG_DOCUMENT`` workloads, else ``small``; a chart
+    render (``charts``) is already limited by the guard's lane of its own."""
+    if charts:
         return await run_in_threadpool(work)
-    lane: Lane = request.app.state.big_lane
+    workloads = data.get("workloads") if isinstance(data, dict) else None
+    big = isinstance(workloads, list) and len(workloads) > BIG_DOCUMENT
+    lane: Lane = request.app.state.big_lane if big else request.app.state.small_lane
     async with lane:
         return await run_in_threadpool(work)
 
@@ -293,7 +295,9 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.limits = limits
-    app.state.big_lane = Lane("big", limits.big, limits.light + limits.light_queue)
+    # every request the guard admits may wait in these: they never refuse one
+    app.state.small_lane = Lane("small documents", limits.concurrency, limits.max_requests)
+    app.state.big_lane = Lane("big documents", limits.big, limits.max_requests)
 
     # ---------------------------------------------------------------- errors
     @app.exception_handler(InputError)
@@ -320,6 +324,13 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             Problem(file, path_from_loc(tuple(err["loc"])), str(err["msg"])).as_dict() for err in e.errors()
         ]
         return _error(422, "invalid input", problems)
+
+    @app.exception_handler(LaneFull)
+    async def _full(_: Request, e: LaneFull) -> JSONResponse:
+        retry = str(limits.retry_after_s)
+        response = _error(503, "server busy", [Problem("<request>", "", f"{e}: no room; retry").as_dict()])
+        response.headers["Retry-After"] = retry
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, e: StarletteHTTPException) -> JSONResponse:
@@ -387,7 +398,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
 
-        return await _computed(request, data, run)  # type: ignore[no-any-return]
+        return await _computed(request, data, run, charts=format == "html")  # type: ignore[no-any-return]
 
     @app.post(
         "/v1/view",
@@ -404,7 +415,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             report = _recommend(_workload_file(data, file), file, charts=True)
             return {"report": report.to_json_dict(), "html": render_fragment(report)}
 
-        return JSONResponse(await _computed(request, data, run))
+        return JSONResponse(await _computed(request, data, run, charts=True))
 
     @app.post(
         "/v1/parse",
@@ -428,7 +439,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
             _workload_file(data, file)
             return {"workload": data}
 
-        return JSONResponse(await run_in_threadpool(run))
+        return JSONResponse(await _computed(request, None, run))
 
     @app.post(
         "/v1/size",
@@ -438,7 +449,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
     )
     async def size_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
         data = await _json_body(request, file)
-        return JSONResponse(await run_in_threadpool(lambda: size_json(data, file)))
+        return JSONResponse(await _computed(request, None, lambda: size_json(data, file)))
 
     @app.get("/v1/catalog", summary="The price catalog in use (as `prices show --json`), or its models")
     def catalog_endpoint(

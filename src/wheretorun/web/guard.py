@@ -9,26 +9,34 @@ one request may cost, and for how long (issue 10).
   ``application/yaml``), else 415: a browser sends those types cross-site only after a CORS
   preflight, which this server never grants, so no "simple" cross-site form or ``text/plain``
   POST reaches the library.
-- **Lanes.** Requests run in one of two lanes, each with a number running at once and a short
-  queue; a request that finds its lane and its queue full gets 503 with ``Retry-After`` at once
-  instead of waiting without bound. The ``heavy`` lane holds what draws charts (``/v1/view``,
-  ``/v1/render?format=html``: seconds each); the ``light`` lane everything else. Within the light
-  lane, documents of more than ``BIG_DOCUMENT`` workloads compute ``big`` at a time: on two
-  cores a 50-workload document takes half a second of the one interpreter lock, and a 20 ms
-  request must not queue behind sixteen of them.
-- **Deadline.** A request that has no answer after ``request_timeout_s`` (its wait in the queue
-  included) gets 504. Python cannot stop a thread, so the work it started finishes in the
-  background, still holding its lane: under overload new requests get 503, not a pile-up.
+- **Lanes.** A request that finds no room gets 503 with ``Retry-After`` at once instead of
+  waiting without bound. What draws charts (``/v1/view``, ``/v1/render?format=html``: seconds
+  each) runs in the ``heavy`` lane (``heavy`` at once, ``heavy_queue`` waiting); everything else
+  is admitted up to ``max_requests`` in flight. Once its body is read, a request computes in the
+  ``small`` lane (``concurrency`` at once) or, for a document of more than ``BIG_DOCUMENT``
+  workloads, the ``big`` lane (``big`` at once): on two cores a 50-workload document takes half
+  a second of the one interpreter lock, and a 20 ms request must not queue behind them (issue 10:
+  44 chart renders made a 20 ms request wait 25 s; under 32 clients p99 was 8.6 s).
+- **Deadline.** A request that has no answer after ``request_timeout_s`` (its waits included)
+  gets 504 and is cancelled: a wait ends at once, but Python cannot stop a thread, so work already
+  computing finishes in the background, still holding its lanes: under overload new requests get
+  503, not a pile-up.
 - **Body read time.** The body must arrive within ``body_timeout_s`` (408): a client trickling
   bytes cannot hold a lane. Header read time and idle connections are bounded in ``server.py``.
+- **Memory back when idle.** When the last request in flight ends, the heap's free pages go back
+  to the system (``release_memory``): a burst of 50-workload documents (1.9 MB answers each) left
+  the server 60 % larger for good, freed by Python but kept by the C allocator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
+import ctypes.util
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -54,11 +62,11 @@ class Limits:
     allowed_hosts: tuple[str, ...] = LOOPBACK
     request_timeout_s: float = 60.0
     body_timeout_s: float = 10.0
-    light: int = 16  # light requests running at once
-    light_queue: int = 64  # and waiting
+    max_requests: int = 128  # in flight (chart renders apart): beyond, 503
+    concurrency: int = 8  # small documents computing at once; the others wait their turn
+    big: int = 1  # documents of more than BIG_DOCUMENT workloads computing at once
     heavy: int = 2  # chart renders running at once (the chart workers draw one chart each at a time)
     heavy_queue: int = 4
-    big: int = 2  # documents of more than BIG_DOCUMENT workloads computing at once
     retry_after_s: int = 2
     chart_workers: int = 1  # processes drawing charts (report/charts.py)
     chart_timeout_s: float = 30.0  # per chart
@@ -147,6 +155,24 @@ class LaneFull(Exception):
     pass
 
 
+def _libc_trim():  # type: ignore[no-untyped-def]
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): their allocators differ
+        return None
+
+
+_trim = _libc_trim()
+
+
+def release_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim(0)``:
+    https://man7.org/linux/man-pages/man3/malloc_trim.3.html). Not ``gc.collect()``: a full
+    collection holds the interpreter for a tenth of a second, which the next request would wait."""
+    if _trim is not None:
+        _trim(0)  # ctypes lets go of the interpreter lock for the call
+
+
 def _json(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> ASGIApp:
     from fastapi.responses import JSONResponse
 
@@ -183,8 +209,10 @@ class Guard:
         self.limits = limits
         self.any_host = "*" in limits.allowed_hosts
         self.hosts = set(limits.allowed_hosts)
-        self.light = Lane("light", limits.light, limits.light_queue)
-        self.heavy = Lane("heavy", limits.heavy, limits.heavy_queue)
+        self.requests = Lane("requests", limits.max_requests, 0)
+        self.heavy = Lane("chart renders", limits.heavy, limits.heavy_queue)
+        self.last_release = 0.0
+        self.release_pending = False
 
     def _refusal(self, scope: Scope) -> ASGIApp | None:
         host = _header(scope, b"host")
@@ -228,7 +256,7 @@ class Guard:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             if "html" in query.get("format", []):
                 return self.heavy
-        return self.light
+        return self.requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -247,8 +275,8 @@ class Guard:
             busy = _json(
                 503,
                 "server busy",
-                f"{lane.running} {lane.name} requests are running and {lane.queued} waiting; "
-                f"retry in {self.limits.retry_after_s} s",
+                f"{lane.name}: {lane.running} running and {lane.queued} waiting, the most this server "
+                f"takes; retry in {self.limits.retry_after_s} s",
                 {"Retry-After": str(self.limits.retry_after_s)},
             )
             await busy(scope, receive, send)
@@ -258,7 +286,7 @@ class Guard:
     async def _run_with_deadline(
         self, lane: Lane, entered: asyncio.Future[None] | bool, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        state = {"started": False, "abandoned": False, "running": False}
+        state = {"started": False, "abandoned": False}
 
         async def guarded_send(message: Message) -> None:
             if state["abandoned"]:
@@ -271,10 +299,10 @@ class Guard:
             if entered is not True:
                 await lane.wait(entered)  # type: ignore[arg-type]
             try:
-                state["running"] = True
                 await self.app(scope, receive, guarded_send)
             finally:
                 lane.leave()
+                self._idle_check()
 
         task = asyncio.ensure_future(run())
         done, _ = await asyncio.wait({task}, timeout=self.limits.request_timeout_s)
@@ -282,11 +310,10 @@ class Guard:
             task.result()
             return
         state["abandoned"] = True
-        if not state["running"]:
-            task.cancel()  # still queued: it never starts
+        task.cancel()  # a wait ends now; a thread already computing finishes first
         task.add_done_callback(_retrieve)
         log.warning(
-            "%s %s: no answer after %g s; answered 504 (the work goes on in the background)",
+            "%s %s: no answer after %g s; answered 504 (work already computing finishes unseen)",
             scope["method"],
             scope["path"],
             self.limits.request_timeout_s,
@@ -299,6 +326,25 @@ class Guard:
                 "--request-timeout`); try fewer workloads per request, or the CLI",
             )(scope, receive, send)
 
+    def _idle_check(self) -> None:
+        """When the last request in flight has ended, give memory back: at most every 2 s (in a
+        thread: it takes milliseconds), and once more 2 s after the last of a burst."""
+        if self.requests.active or self.heavy.active:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self.last_release + 2 - time.monotonic()
+        if wait > 0:
+            if not self.release_pending:
+                self.release_pending = True
+                loop.call_later(wait, self._retry_release)
+            return
+        self.last_release = time.monotonic()
+        loop.run_in_executor(None, release_memory)
+
+    def _retry_release(self) -> None:
+        self.release_pending = False
+        self._idle_check()
+
 
 def _retrieve(task: asyncio.Future[None]) -> None:
     """Read an abandoned task's outcome so asyncio does not warn that nobody did; log a failure."""
@@ -306,4 +352,4 @@ def _retrieve(task: asyncio.Future[None]) -> None:
         log.error("an abandoned request failed", exc_info=task.exception())
 
 
-__all__ = ["BIG_DOCUMENT", "LOOPBACK", "Guard", "Lane", "LaneFull", "Limits", "host_name"]
+__all__ = ["BIG_DOCUMENT", "LOOPBACK", "Guard", "Lane", "LaneFull", "Limits", "host_name", "release_memory"]

@@ -21,6 +21,7 @@ HEADER_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
 MAX_CONNECTIONS = 200  # beyond: uvicorn answers 503 at once
 MAX_HEADER_BYTES = 16 * 1024
+WORKER_STARTUP_S = 60
 LIMITS_ENV = "WHERETORUN_SERVE_LIMITS"  # how `serve --workers N` hands its limits to each worker
 
 
@@ -94,7 +95,15 @@ def run(host: str, port: int, limits: Limits, workers: int = 1, log_level: str =
     }
     if workers > 1:  # uvicorn starts the processes; each builds its app from the import string
         os.environ[LIMITS_ENV] = limits.to_json()
-        uvicorn.run("wheretorun.web.server:app_from_env", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "wheretorun.web.server:app_from_env",
+            factory=True,
+            workers=workers,
+            # a worker answers uvicorn's health pings only once it has imported the app: seconds
+            # on a busy machine, where uvicorn's 5 s default killed every worker as it started
+            timeout_worker_healthcheck=WORKER_STARTUP_S,
+            **options,
+        )
     else:
         from .app import create_app
 
