@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from wheretorun import recommend
 from wheretorun.errors import InputError
-from wheretorun.simulate.fleet import bounded_backlog, simulate_lambda, simulate_quota
+from wheretorun.fleetsim.fleet import bounded_backlog, simulate_lambda, simulate_quota
 from wheretorun.spec import load_workloads
 
 

@@ -12,12 +12,22 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import HOURS_PER_MONTH
-from .base import Context, Priced, blocker, fact_blocker, line
+from .base import Context, Priced, Traits, blocker, fact_blocker, line
 from .bedrock import PRICING
 
 ID = "bedrock-custom-import"
+TRAITS = Traits(
+    hosts_weights=True,  # your weights, imported
+    self_hosted=False,
+    managed_model=True,  # served by Bedrock behind its API: no servers of yours
+    gpu_capable=True,
+    batch=False,
+    containers=False,
+    model_pattern="managed-inference-on-bedrock",
+    role_patterns={"rag": "rag-with-bedrock"},
+)
 DOCS = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-import-model.html"
 #: CMUs per model copy by size (Bedrock sets the count at import). 8B -> 2 and 70B -> 8 are quoted in
 #: the sources read (services.yml note); the other bands are interpolated (UNVERIFIED).
@@ -118,6 +128,8 @@ def price(ctx: Context) -> Priced:
             ctx.price("bedrock/custom-model-import/cmu-minutes"),
             cmu_minutes,
             scales_with=["volume"],
+            driver="volume",  # CMU-minutes of active copies: the windows the calls land in, and their busy time
+            purchase="on-demand",
             note=(
                 f"{copy_windows:,.1f} copy-windows of {WINDOW_MINUTES} min x {cmus} CMU: {active:,.1f} of {windows:,} "
                 f"windows see a request ({u.requests_per_month:,.0f} requests, Poisson at the mean rate); busy time "
@@ -128,6 +140,8 @@ def price(ctx: Context) -> Priced:
             f"Custom model storage ({m.label})",
             ctx.price("bedrock/custom-model-import/storage"),
             Decimal(cmus),
+            driver="fixed",  # per CMU per month, whatever the traffic
+            purchase="on-demand",
             note=f"{cmus} CMU per copy (CMU count by size band, UNVERIFIED: Bedrock sets it at import)",
         ),
     ]
@@ -150,11 +164,3 @@ def price(ctx: Context) -> Priced:
             note="scales to zero; cold start",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "bedrock-custom-import"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -7,9 +7,20 @@ vCPU-hour and GB-hour while tasks run (https://aws.amazon.com/fargate/pricing/).
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import money
-from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need, line
+from .base import (
+    Context,
+    Infeasible,
+    Priced,
+    Traits,
+    blocker,
+    fact_blocker,
+    gpu_need,
+    is_batch,
+    line,
+    proprietary_weights,
+)
 from .selfhost import (
     Replica,
     cheapest_fleet,
@@ -18,12 +29,21 @@ from .selfhost import (
     fleet_lines,
     fleet_notes,
     instances_count,
-    is_batch,
     load_balancer_lines,
     shortlist,
 )
 
 ID = "fargate"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=True,
+    model_pattern="cpu-inference-on-fargate",
+    role_patterns={"rag": "rag-on-fargate", "embedding": "rag-on-fargate", "reranking": "rag-on-fargate"},
+)
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html"
 #: (vCPU, min GB, max GB, step GB) for Linux tasks
 TASK_SIZES = (
@@ -64,8 +84,20 @@ def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
     duration, active compute and memory, so shared (``Context.memo``)."""
     rps, why = cpu_replica_rate(ctx, vcpu, mem)
     hourly = [
-        line(f"Compute ({vcpu:g} vCPU task, x86)", ctx.price("fargate/vcpu-x86"), money(vcpu)),
-        line(f"Memory ({mem:g} GB task, x86)", ctx.price("fargate/memory-x86"), money(mem)),
+        line(
+            f"Compute ({vcpu:g} vCPU task, x86)",
+            ctx.price("fargate/vcpu-x86"),
+            money(vcpu),
+            driver="time",
+            purchase="on-demand",
+        ),
+        line(
+            f"Memory ({mem:g} GB task, x86)",
+            ctx.price("fargate/memory-x86"),
+            money(mem),
+            driver="time",
+            purchase="on-demand",
+        ),
     ]
     return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
 
@@ -121,12 +153,8 @@ def limits(ctx: Context) -> list[Blocker]:
         )
     if ctx.usage.memory_gb > ctx.catalog.limit("fargate/memory-max").value:
         out.append(blocker(ctx, "fargate/memory-max", f"{ctx.usage.memory_gb:,g} GB"))
-    if ctx.is_model_layer and ctx.model is not None and ctx.model.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{ctx.model.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     return out
 
 
@@ -155,11 +183,3 @@ def price(ctx: Context) -> Priced:
             note="containers stay warm; new tasks take 30 s - 2 min to start (seed 1)",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "fargate"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -11,12 +11,34 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, CostComponent, LatencyProfile
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
-from .base import Context, Infeasible, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
+from .base import (
+    Context,
+    Infeasible,
+    Priced,
+    Traits,
+    blocker,
+    ceil_ms,
+    fact_blocker,
+    gpu_need,
+    line,
+    proprietary_weights,
+    tiered_lines,
+)
 from .capacity import LambdaResult, lambda_fleet
 
 ID = "lambda"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=False,
+    model_pattern="cpu-model-on-lambda",
+    orchestration_pattern="serverless-orchestration",
+)
 FREE_REQUESTS = Decimal(1_000_000)
 FREE_GB_SECONDS = Decimal(400_000)  # AWS Lambda free tier (always free), off unless asked for
 
@@ -66,12 +88,8 @@ def limits(ctx: Context) -> list[Blocker]:
                     f"{u.model.footprint.weights_gb:.2f} GB of weights in the image",
                 )
             )
-    if ctx.is_model_layer and u.model is not None and u.model.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{u.model.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     return out
 
 
@@ -150,42 +168,55 @@ def price(ctx: Context) -> Priced:
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
     req_ref = ctx.price("lambda/requests")
     dur_ref = ctx.price("lambda/duration-x86")
-    comps = [line("Requests", req_ref, requests / MILLION, scales_with=["volume"])]
-    comps += tiered_lines(
+    requests_line = line(
+        "Requests", req_ref, requests / MILLION, scales_with=["volume"], driver="volume", purchase="on-demand"
+    )
+    duration = tiered_lines(
         "Duration",
         "x86",
         dur_ref,
         gb_s,
         "GB-s",
         scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
         note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
     )
     notes = [f"cold start {cold_how}"]
+    # the free tier is a capped monthly allowance: fixed (it stops following volume at its cap)
+    free_requests: list[CostComponent] = []
+    free_duration: list[CostComponent] = []
     if ctx.prefs.free_tier:
-        comps.append(
+        free_requests.append(
             line(
                 "Free tier (requests)",
                 req_ref,
                 -min(requests, FREE_REQUESTS) / MILLION,
+                driver="fixed",
+                purchase="free-tier",
                 note="1M requests/month always free (asked for with preferences.free_tier)",
             )
         )
-        comps.append(
+        free_duration.append(
             line(
                 "Free tier (duration)",
                 dur_ref,
                 -min(gb_s, FREE_GB_SECONDS),
                 unit_price=dur_ref.tiers[0].price if dur_ref.tiers else None,
+                driver="fixed",
+                purchase="free-tier",
                 note="400,000 GB-s/month always free",
             )
         )
+    comps = [requests_line, *duration, *free_requests, *free_duration]
     notes += fleet.notes
     target = u.workload.p99_latency_ms
     if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
         provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target, cold_s, quota)
         if provisioned[0]:
-            comps = [c for c in comps if not c.name.startswith(("Duration", "Free tier (duration)"))]
-            comps += provisioned[0]
+            # provisioned duration replaces on-demand duration (and its free allowance, which
+            # does not apply to provisioned concurrency)
+            comps = [requests_line, *free_requests, *provisioned[0]]
             fleet = provisioned[2]
         notes.append(provisioned[1])
     soft = []
@@ -288,7 +319,7 @@ def quota_blocker(ctx: Context, fleet: LambdaResult, default_quota: float, quota
     return b
 
 
-def provisioned_variant(  # type: ignore[no-untyped-def]
+def provisioned_variant(
     ctx: Context, fleet: LambdaResult, gb_s: Decimal, mb: int, target_ms: float, cold_s: float, quota: float
 ):
     """Provisioned concurrency sized by search against the simulator, when cold starts break the p99 target.
@@ -350,6 +381,8 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             f"Provisioned concurrency (x86, {environments} environment{plural})",
             pc_ref,
             configured,
+            driver="time",  # configured environments, every second of the month
+            purchase="on-demand",
             note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
         ),
         line(
@@ -357,6 +390,8 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             ctx.price("lambda/provisioned-duration-x86"),
             gb_s,
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
         ),
     ]
     note = (
@@ -371,11 +406,3 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             f"${top * per_environment * pc_ref.value:,.2f} a month"
         )
     return lines, note, best
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "lambda"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

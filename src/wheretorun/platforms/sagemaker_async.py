@@ -7,12 +7,21 @@ run: the home of long model requests that real-time endpoints (60 s) refuse.
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Priced, blocker
+from ..results import Blocker, LatencyProfile
+from .base import Context, Priced, Traits, blocker
 from .sagemaker_endpoint import hosting_limits, instance_replicas
 from .selfhost import cheapest_fleet, fleet_extras, fleet_lines, fleet_notes, instances_count
 
 ID = "sagemaker-async"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,
+    managed_model=False,
+    gpu_capable=True,
+    batch=False,  # a queued endpoint answering requests, not a batch-jobs service
+    containers=False,
+    model_pattern="managed-endpoint-on-sagemaker",
+)
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -76,11 +85,3 @@ def price(ctx: Context) -> Priced:
             note="queued; scales from zero in minutes",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-async"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

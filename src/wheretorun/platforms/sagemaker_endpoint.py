@@ -10,8 +10,8 @@ Serverless and Asynchronous Inference are their own options (``sagemaker_serverl
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need
+from ..results import Blocker, LatencyProfile
+from .base import Context, Infeasible, Priced, Traits, blocker, fact_blocker, gpu_need, proprietary_weights
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
@@ -24,6 +24,15 @@ from .selfhost import (
 )
 
 ID = "sagemaker-endpoint"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,
+    managed_model=False,
+    gpu_capable=True,
+    batch=False,
+    containers=False,
+    model_pattern="managed-endpoint-on-sagemaker",
+)
 
 
 def hosting_limits(ctx: Context, what: str) -> list[Blocker]:
@@ -37,13 +46,8 @@ def hosting_limits(ctx: Context, what: str) -> list[Blocker]:
             )
         ]
     out = []
-    m = ctx.model
-    if m is not None and m.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{m.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     if ctx.workload.role == "fine-tuning":
         out.append(
             fact_blocker(
@@ -101,11 +105,3 @@ def price(ctx: Context) -> Priced:
             note="new endpoint instances take minutes",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-endpoint"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -8,11 +8,20 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Priced, blocker, fact_blocker, gpu_need, line
+from ..results import Blocker, LatencyProfile
+from .base import Context, Priced, Traits, blocker, fact_blocker, gpu_need, line
 from .sagemaker_endpoint import hosting_limits
 
 ID = "sagemaker-serverless"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,  # your model container on SageMaker, as on a real-time endpoint
+    managed_model=False,
+    gpu_capable=False,  # CPU only
+    batch=False,
+    containers=False,
+    model_pattern="managed-endpoint-on-sagemaker",
+)
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -46,6 +55,8 @@ def price(ctx: Context) -> Priced:
         ctx.price("sagemaker/serverless-compute"),
         gb_s,
         scales_with=["volume"],
+        driver="volume",  # GB-seconds of processing: requests x duration x memory
+        purchase="on-demand",
         note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",
     )
     return Priced(
@@ -56,11 +67,3 @@ def price(ctx: Context) -> Priced:
             cold_start_s=None, p50_ms=u.duration_s * 1000, note="serverless endpoints cold-start after idle"
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-serverless"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -208,7 +208,7 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     else:
         params = float(m.params_b or 0)
         arch = estimate_architecture(params)
-        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(
+        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(  # type: ignore[assignment]  # one of ModelKind
             w.role, "generative"
         )
         bedrock_id = None
@@ -365,7 +365,13 @@ def _derive(w: Workload, index: int, model: ModelInfo | None, catalog: Catalog, 
     if model is not None:
         model, context_problem = _fit_context(model, tin, tout, notes)
     model_call_s = None
-    if w.role in MODEL_ROLES and generative and w.gpu == "none" and model.footprint is not None:
+    if (
+        w.role in MODEL_ROLES
+        and generative
+        and w.gpu == "none"
+        and model is not None
+        and model.footprint is not None
+    ):
         model_call_s = cpu_generation_s(model, tin, tout, catalog, notes)
     elif generative:
         speed = catalog.limit("bedrock/output-tokens-per-s").value
