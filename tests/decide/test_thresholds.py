@@ -8,7 +8,7 @@ import pytest
 from wheretorun import load_workloads, recommend
 from wheretorun.decide.engine import catalog_for
 from wheretorun.platforms import Context
-from wheretorun.platforms.base import gpu_need, is_batch, runs_as_jobs
+from wheretorun.platforms.base import gpu_need, is_batch
 from wheretorun.platforms.usage import derive_usage
 
 
@@ -61,20 +61,20 @@ def test_the_frequency_thresholds_are_preferences(prefs, expected):
 
 
 @pytest.mark.parametrize(
-    ("fields", "batch", "jobs"),
+    ("fields", "batch"),
     [
-        ({"traffic": "batch"}, True, True),  # a batch of work
-        ({"role": "batch-inference"}, True, True),
-        ({"role": "fine-tuning"}, True, True),
-        ({"trigger": "schedule"}, False, True),  # requests on a schedule: jobs, but served as requests
-        ({"trigger": "api"}, False, False),  # answered as they arrive
+        ({"traffic": "batch"}, True),  # a batch of work
+        ({"role": "batch-inference"}, True),
+        ({"role": "fine-tuning"}, True),
+        ({"trigger": "schedule"}, True),  # scheduled runs: jobs that run to completion and stop
+        ({"trigger": "api"}, False),  # answered as they arrive
     ],
 )
-def test_is_this_a_batch_workload_is_answered_once(fields, batch, jobs):
+def test_is_this_a_batch_workload_is_answered_once(fields, batch):
     w = {"name": "w", "role": "glue", "requests_per_month": 1000, **fields}
     if w["role"] in ("batch-inference", "fine-tuning"):
         w["model"] = {"id": "llama-3.1-8b"}
     usage, wf = usage_of(w)
     layer = "orchestration" if w["role"] == "glue" else "model"
     ctx = Context(usage=usage, wf=wf, catalog=catalog_for(wf, "<t>"), layer=layer)
-    assert (is_batch(ctx), runs_as_jobs(ctx)) == (batch, jobs)
+    assert is_batch(ctx) == batch

@@ -37,10 +37,16 @@ def test_each_platform_has_its_engineering_profiles(pid):
     ("wanted", "expected"),
     [
         # the groups the rules used to spell out as platform-id tuples
-        ({"self_hosted": True}, ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")),
-        ({"managed_model": True}, ("bedrock", "bedrock-batch")),
+        (
+            {"self_hosted": True},
+            ("ecs-ec2", "eks-ec2", "sagemaker-endpoint", "sagemaker-serverless", "sagemaker-async"),
+        ),
+        ({"managed_model": True}, ("bedrock", "bedrock-batch", "bedrock-custom-import")),
         ({"self_hosted": True, "gpu_ops_profile": True}, ("ecs-ec2", "eks-ec2")),
-        ({"gpu_capable": False, "hosts_weights": True, "workflow": False}, ("lambda", "fargate")),
+        (
+            {"gpu_capable": False, "hosts_weights": True, "workflow": False},
+            ("lambda", "fargate", "sagemaker-serverless"),
+        ),
         ({"batch": True}, ("aws-batch", "bedrock-batch")),
     ],
 )

@@ -28,7 +28,7 @@ LLAMA8 = {
 }
 HAIKU = {**LLAMA8, "model": {"id": "claude-3-5-haiku"}}
 CUSTOM = {**LLAMA8, "model": {"id": "llama-3.1-8b", "custom": True}}
-UNKNOWN_OPEN = {**LLAMA8, "model": {"params_b": 13}}
+UNKNOWN_OPEN = {**LLAMA8, "model": {"params_b": 30}}  # no Bedrock-served model within 1.5x of its size
 ORCH = {"name": "o", "role": "orchestration", "requests_per_month": 100_000, "duration_s": 5}
 BATCH_JOB = {**LLAMA8, "role": "batch-inference", "traffic": "batch", "trigger": "schedule"}
 VPC_STRICT = {**LLAMA8, "data_must_stay_in_vpc": True, "privatelink_ok": False}
@@ -128,7 +128,10 @@ def test_every_contract_platform_has_a_module():
         "aws-batch",
         "bedrock",
         "bedrock-batch",
+        "bedrock-custom-import",
         "sagemaker-endpoint",
+        "sagemaker-serverless",
+        "sagemaker-async",
     )
 
 

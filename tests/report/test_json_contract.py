@@ -20,7 +20,10 @@ PLATFORM_IDS = {
     "aws-batch",
     "bedrock",
     "bedrock-batch",
+    "bedrock-custom-import",
     "sagemaker-endpoint",
+    "sagemaker-serverless",
+    "sagemaker-async",
 }
 TOL = 1e-5
 

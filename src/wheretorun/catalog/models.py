@@ -212,6 +212,10 @@ class ProprietaryCard(Provenance):
     kind: Literal["generative", "embedding", "reranker", "classifier"] = "generative"
     bedrock_model_id: str
     params_b: Annotated[float, Field(gt=0)] | None = None
+    max_context_tokens: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="Context window (input + output tokens) the provider serves."
+    )
+    context_note: str | None = Field(None, description="Where max_context_tokens comes from.")
 
 
 class ModelFile(_Strict):

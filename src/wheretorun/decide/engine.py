@@ -382,7 +382,7 @@ def recommend_workload(
         # a bad profile is an input error even where no platform simulates it; a good one gives the
         # peak (peak rates, replica counts and notes use the measured busiest minute, not a default)
         profile_peak(usage, traffic_for(usage))
-    warnings: list[str] = []
+    warnings: list[str] = list(usage.warnings)
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
         trace.append(_overrides_step(catalog))

@@ -7,11 +7,14 @@ from . import (
     aws_batch,
     bedrock,
     bedrock_batch,
+    bedrock_custom_import,
     ecs_ec2,
     eks_ec2,
     fargate,
     lambda_,
+    sagemaker_async,
     sagemaker_endpoint,
+    sagemaker_serverless,
     step_functions,
 )
 from .base import Context, PlatformModule, Traits, assess
@@ -28,7 +31,10 @@ PLATFORMS: dict[str, PlatformModule] = {
         aws_batch,
         bedrock,
         bedrock_batch,
+        bedrock_custom_import,
         sagemaker_endpoint,
+        sagemaker_serverless,
+        sagemaker_async,
     )
 }
 PLATFORM_IDS = tuple(PLATFORMS)

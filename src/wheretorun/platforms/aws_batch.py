@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Priced, Traits, blocker, fact_blocker, line, runs_as_jobs
+from .base import Context, Priced, Traits, blocker, fact_blocker, is_batch, line
 from .ec2_fleet import ec2_limits, uses_gpu
+from .fargate import task_candidates
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
@@ -21,6 +22,7 @@ from .selfhost import (
     fleet_notes,
     gpu_replicas,
     instances_count,
+    shortlist,
 )
 
 ID = "aws-batch"
@@ -45,15 +47,18 @@ def limits(ctx: Context) -> list[Blocker]:
     out = ec2_limits(ctx)
     w = ctx.workload
     if not ctx.is_model_layer:
+        if code_jobs(ctx):
+            return out
         return out + [
             fact_blocker(
                 "AWS Batch runs",
-                "queued compute jobs",
-                "an orchestration flow (request/response or callbacks)",
+                "queued or scheduled compute jobs",
+                f"an orchestration flow answering '{w.trigger}' requests as they come (request/response or "
+                "callbacks; trigger: schedule or queue, or traffic: batch, make it jobs)",
                 "https://docs.aws.amazon.com/batch/latest/userguide/what-is-batch.html",
             )
         ]
-    jobs = runs_as_jobs(ctx)
+    jobs = is_batch(ctx)
     if (
         not jobs
         and w.trigger == "api"
@@ -90,10 +95,31 @@ def limits(ctx: Context) -> list[Blocker]:
     return out
 
 
+def code_jobs(ctx: Context) -> bool:
+    """Code (not a model) that runs as jobs: scheduled, queued or batch work that computes rather
+    than waits (a flow longer than 900 s that waits on callbacks belongs on Step Functions)."""
+    w = ctx.workload
+    u = ctx.usage
+    jobs = w.trigger in ("schedule", "queue") or w.traffic == "batch"
+    return jobs and u.active_compute_s >= u.duration_s / 2
+
+
 def price(ctx: Context) -> Priced:
     cat = ctx.catalog
     gpu = uses_gpu(ctx)
-    replicas = gpu_replicas(ctx, "") if gpu else cpu_instance_replicas(ctx)
+    if gpu:
+        replicas = gpu_replicas(ctx, "")
+    elif ctx.is_model_layer:
+        replicas = cpu_instance_replicas(ctx)
+    else:
+        # code jobs: a Fargate compute environment (per-task vCPU and GB) or an EC2 one
+        replicas = [*task_candidates(ctx), *cpu_instance_replicas(ctx)]
+        replicas = [
+            r
+            for r, _ in shortlist(
+                ctx, [(r, float(r.hourly_usd)) for r in replicas], lambda c: (c[1], c[0].per_replica_rps)
+            )
+        ]
     start = cat.limit("batch/job-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 0, batch=True)
     comps = fleet_lines(ctx, replica, fleet)
@@ -114,6 +140,8 @@ def price(ctx: Context) -> Priced:
             )
         )
     notes = fleet_notes(ctx, replica, fleet)
+    if replica.instance is None:
+        notes.insert(0, f"Fargate compute environment: each job runs in a {replica.label}")
     soft = []
     if w.trigger == "api":
         soft.append("jobs start in minutes: only for an asynchronous API that returns a job id")

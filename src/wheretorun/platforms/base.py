@@ -198,16 +198,12 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
 
 
 def is_batch(ctx: Context) -> bool:
-    """Is the work a batch of jobs rather than requests to answer? Batch traffic, batch inference
-    or fine-tuning: a fleet then runs the work to completion (no standing replicas, no load balancer)."""
+    """Is the work a batch of jobs rather than requests to answer? Batch traffic, batch inference,
+    fine-tuning or scheduled runs: jobs that run to completion and stop, billed for their work-hours
+    (no standing replicas, no load balancer kept between them), and that can run as queued jobs
+    (AWS Batch, Bedrock batch inference)."""
     w = ctx.workload
-    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
-
-
-def runs_as_jobs(ctx: Context) -> bool:
-    """Can the work run as queued jobs (AWS Batch, Bedrock batch inference)? A batch, or work on a
-    schedule."""
-    return is_batch(ctx) or ctx.workload.trigger == "schedule"
+    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
 
 
 def _article(word: str) -> str:
@@ -331,6 +327,18 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     return lines, profile
 
 
+def context_blocker(ctx: Context) -> Blocker:
+    """Rule 'context': the blocker of every platform when a request is longer than the model's
+    context window (the model card's ``max_context_tokens``)."""
+    m = ctx.model
+    return fact_blocker(
+        f"Context window of {m.label if m else 'the model'}",
+        f"{m.max_context_tokens:,} tokens" if m and m.max_context_tokens else "the model card's",
+        str(ctx.usage.context_problem),
+        "catalog models.yml (model card)",
+    )
+
+
 def ops_key(module: PlatformModule, priced: Priced) -> str:
     """The engineering profile of an option: the platform's, its GPU variant when it runs GPUs."""
     return f"{module.ID}:gpu" if module.TRAITS.gpu_ops_profile and priced.uses_gpu else module.ID
@@ -352,6 +360,9 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
     pid: str = module.ID
     blockers = module.limits(ctx)
     found: dict[str, Any] = {}
+    if ctx.is_model_layer and ctx.usage.context_problem:
+        # no platform serves a request longer than the model's context window (rule 'context')
+        blockers = [context_blocker(ctx), *blockers]
     if not blockers:
         try:
             priced: Priced = module.price(ctx)

@@ -77,6 +77,8 @@ def common_limits(ctx: Context) -> list[Blocker]:
                 PRICING,
             )
         )
+    if m is not None and ctx.usage.missing_token_fields:
+        out.append(unpriced_without_tokens(ctx, "Bedrock bills per token"))
     if w.data_must_stay_in_vpc and not w.privatelink_ok:
         out.append(
             fact_blocker(
@@ -90,6 +92,18 @@ def common_limits(ctx: Context) -> list[Blocker]:
 
 def limits(ctx: Context) -> list[Blocker]:
     return common_limits(ctx)
+
+
+def unpriced_without_tokens(ctx: Context, why: str) -> Blocker:
+    """Rule 'never invent token counts to price a per-token service': the option stays unpriced and
+    says which workload field would price it."""
+    fields = " and ".join(ctx.usage.missing_token_fields)
+    return fact_blocker(
+        "Unpriced: token counts per request",
+        f"{why}; the workload gives no {fields}",
+        f"{fields} (workloads[{ctx.usage.index}]) to be priced",
+        PRICING,
+    )
 
 
 def shared_prices(ctx: Context, bedrock_model_id: str) -> BedrockPrices | None:
@@ -147,6 +161,11 @@ def price(ctx: Context) -> Priced:
     bp = prices_for(ctx)
     u = ctx.usage
     notes = [f"Bedrock model {bp.model_id} ({bp.name}) for {ctx.model.label if ctx.model else 'the model'}"]
+    if ctx.model is not None and ctx.model.bedrock_stand_in:
+        notes.append(
+            f"assumption: {ctx.model.bedrock_stand_in} stands in for {ctx.model.label} (open weights, nearest "
+            "Bedrock-served size); set model.bedrock_id or model.id to change it"
+        )
     if ctx.workload.data_must_stay_in_vpc:
         notes.append(
             "reached through a VPC interface endpoint (PrivateLink); its hourly and per-GB charges are not priced here"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
-from .base import Context, Priced, Traits, blocker, runs_as_jobs
+from .base import Context, Priced, Traits, blocker, is_batch
 from .bedrock import common_limits, prices_for, token_lines
 
 ID = "bedrock-batch"
@@ -24,7 +24,7 @@ TRAITS = Traits(
 def limits(ctx: Context) -> list[Blocker]:
     out = common_limits(ctx)
     w = ctx.workload
-    jobs = runs_as_jobs(ctx)
+    jobs = is_batch(ctx)
     if ctx.is_model_layer and not jobs:
         out.append(
             blocker(

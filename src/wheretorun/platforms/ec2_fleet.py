@@ -7,7 +7,7 @@ latency target, sized into a fleet for the traffic, cheapest monthly total wins.
 from __future__ import annotations
 
 from ..results import Blocker, CostComponent, LatencyProfile
-from .base import Context, Priced, gpu_need, proprietary_weights
+from .base import Context, Priced, gpu_need, is_batch, proprietary_weights
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
@@ -16,7 +16,6 @@ from .selfhost import (
     fleet_notes,
     gpu_replicas,
     instances_count,
-    is_batch,
     load_balancer_lines,
 )
 

@@ -17,6 +17,7 @@ from .base import (
     blocker,
     fact_blocker,
     gpu_need,
+    is_batch,
     line,
     proprietary_weights,
 )
@@ -28,8 +29,8 @@ from .selfhost import (
     fleet_lines,
     fleet_notes,
     instances_count,
-    is_batch,
     load_balancer_lines,
+    shortlist,
 )
 
 ID = "fargate"
@@ -79,9 +80,9 @@ def task_size(min_vcpu: float, min_gb: float) -> tuple[float, float] | None:
 
 
 def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
-    """One task of ``vcpu`` / ``mem`` GB: the same for every workload of one layer kind and request
-    duration, so shared (``Context.memo``)."""
-    rps, why = cpu_replica_rate(ctx, vcpu)
+    """One task of ``vcpu`` / ``mem`` GB: the same for every workload of one layer kind, request
+    duration, active compute and memory, so shared (``Context.memo``)."""
+    rps, why = cpu_replica_rate(ctx, vcpu, mem)
     hourly = [
         line(
             f"Compute ({vcpu:g} vCPU task, x86)",
@@ -99,6 +100,43 @@ def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
         ),
     ]
     return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+
+
+def task_candidates(ctx: Context) -> list[Replica]:
+    """The task sizes to try, the cheapest few first (``selfhost.shortlist``).
+
+    A model on CPU gets the smallest task of at least 4 vCPU holding its memory + 25 % (seed 1,
+    pattern 2). Code may run in any valid task that holds one request's memory, from 0.25 vCPU /
+    0.5 GB upward: small tasks pack few requests but waste less of a partly used task.
+    """
+    u = ctx.usage
+    if ctx.is_model_layer:
+        need_gb = u.memory_gb * 1.25
+        size = task_size(MODEL_TASK_MIN_VCPU, need_gb)
+        if size is None:
+            raise Infeasible(
+                [blocker(ctx, "fargate/memory-max", f"{need_gb:,.1f} GB (model memory + 25% headroom)")]
+            )
+        sizes = [size]
+    else:
+        sizes = [
+            (vcpu, mem)
+            for vcpu, lo, hi, step in TASK_SIZES
+            for mem in valid_memories(vcpu, lo, hi, step)
+            if mem >= u.memory_gb
+        ]
+        if not sizes:
+            raise Infeasible([blocker(ctx, "fargate/memory-max", f"{u.memory_gb:,g} GB per request")])
+    key = ("fargate-tasks", ctx.is_model_layer, u.duration_s, u.active_compute_s, u.memory_gb)
+    candidates = ctx.shared(
+        key,
+        lambda: [
+            (r, float(r.hourly_usd))
+            for r in (task_replica(ctx, vcpu, mem) for vcpu, mem in sizes)
+            if r.per_replica_rps > 0
+        ],
+    )
+    return [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -123,19 +161,8 @@ def limits(ctx: Context) -> list[Blocker]:
 def price(ctx: Context) -> Priced:
     u = ctx.usage
     cat = ctx.catalog
-    min_vcpu = MODEL_TASK_MIN_VCPU if ctx.is_model_layer else 1
-    need_gb = u.memory_gb * 1.25 if ctx.is_model_layer else max(2.0, u.memory_gb)
-    size = task_size(min_vcpu, need_gb)
-    if size is None:
-        raise Infeasible(
-            [blocker(ctx, "fargate/memory-max", f"{need_gb:,.1f} GB (model memory + 25% headroom)")]
-        )
-    vcpu, mem = size
-    replica = ctx.shared(
-        ("fargate-task", vcpu, mem, ctx.is_model_layer, u.duration_s), lambda: task_replica(ctx, vcpu, mem)
-    )
     start = cat.limit("fargate/task-start-s").value
-    replica, fleet = cheapest_fleet(ctx, [replica], start, 1)
+    replica, fleet = cheapest_fleet(ctx, task_candidates(ctx), start, 1)
     comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)
     notes = fleet_notes(ctx, replica, fleet)
     if not is_batch(ctx):

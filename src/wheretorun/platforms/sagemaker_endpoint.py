@@ -1,17 +1,27 @@
-"""Amazon SageMaker AI real-time endpoints: managed GPU hosting of your own or open weights.
+"""Amazon SageMaker AI real-time endpoints: managed hosting of your own or open weights on ml.*
+instances, GPU or CPU.
 
 AWS runs the hosts; you pick the ml.* instance and own scaling and the model container
-(https://aws.amazon.com/sagemaker/pricing/). Real-time invocations time out at 60 s. Models that
-need no GPU are priced on SageMaker Serverless Inference (1-6 GB memory, per GB-second).
+(https://aws.amazon.com/sagemaker/pricing/). Real-time invocations time out at 60 s. A model that
+needs no GPU (an encoder, a small reranker, or ``gpu: none``) is hosted on CPU instances (ml.m*/ml.c*);
+Serverless and Asynchronous Inference are their own options (``sagemaker_serverless``,
+``sagemaker_async``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ..results import Blocker, LatencyProfile
-from .base import Context, Priced, Traits, blocker, fact_blocker, gpu_need, line, proprietary_weights
-from .selfhost import cheapest_fleet, fleet_extras, fleet_lines, fleet_notes, gpu_replicas, instances_count
+from .base import Context, Infeasible, Priced, Traits, blocker, fact_blocker, gpu_need, proprietary_weights
+from .selfhost import (
+    cheapest_fleet,
+    cpu_instance_replicas,
+    duration_disagreement,
+    fleet_extras,
+    fleet_lines,
+    fleet_notes,
+    gpu_replicas,
+    instances_count,
+)
 
 ID = "sagemaker-endpoint"
 TRAITS = Traits(
@@ -23,59 +33,61 @@ TRAITS = Traits(
     containers=False,
     model_pattern="managed-endpoint-on-sagemaker",
 )
-SERVERLESS_MAX_GB = 6  # Serverless Inference memory sizes 1-6 GB
 
 
-def limits(ctx: Context) -> list[Blocker]:
-    out = []
+def hosting_limits(ctx: Context, what: str) -> list[Blocker]:
+    """Limits every SageMaker hosting option shares: it serves models whose weights you have."""
     if not ctx.is_model_layer:
         return [
             fact_blocker(
-                "SageMaker endpoints run your orchestration code",
+                f"SageMaker {what} run your orchestration code",
                 "no (they serve models)",
                 "to run orchestration code",
             )
         ]
+    out = []
     if b := proprietary_weights(ctx):
         out.append(b)
     if ctx.workload.role == "fine-tuning":
         out.append(
             fact_blocker(
-                "SageMaker endpoints run training jobs",
+                f"SageMaker {what} run training jobs",
                 "no (training jobs are a different service, not modelled)",
                 "a fine-tuning job",
             )
         )
-    if ctx.usage.duration_s > ctx.catalog.limit("sagemaker/realtime-timeout").value:
-        out.append(blocker(ctx, "sagemaker/realtime-timeout", f"{ctx.usage.duration_s:,g} s per request"))
     return out
+
+
+def limits(ctx: Context) -> list[Blocker]:
+    out = hosting_limits(ctx, "endpoints")
+    if ctx.is_model_layer and ctx.usage.duration_s > ctx.catalog.limit("sagemaker/realtime-timeout").value:
+        out.append(
+            blocker(
+                ctx,
+                "sagemaker/realtime-timeout",
+                f"{ctx.usage.duration_s:,g} s per request (Asynchronous Inference, sagemaker-async, takes up to 1 hour)",
+            )
+        )
+    return out
+
+
+def instance_replicas(ctx: Context) -> tuple[list, bool]:
+    """The ml.* replicas to try and whether they are GPU instances: CPU instances for a model that
+    needs no GPU (GPU instances when no CPU instance holds it), GPU instances otherwise."""
+    needs_gpu, _ = gpu_need(ctx.usage, ctx.wf)
+    if not needs_gpu:
+        try:
+            return cpu_instance_replicas(ctx, "ml."), False
+        except Infeasible:
+            if ctx.workload.gpu == "none":
+                raise
+    return gpu_replicas(ctx, "ml."), True
 
 
 def price(ctx: Context) -> Priced:
     u = ctx.usage
-    needs_gpu, _ = gpu_need(u, ctx.wf)
-    if not needs_gpu:
-        mem = max(1, min(SERVERLESS_MAX_GB, int(-(-u.memory_gb // 1))))
-        if u.memory_gb > SERVERLESS_MAX_GB:
-            needs_gpu = True
-        else:
-            gb_s = Decimal(str(u.requests_per_month)) * Decimal(str(u.duration_s)) * mem
-            comp = line(
-                f"Serverless inference ({mem} GB)",
-                ctx.price("sagemaker/serverless-compute"),
-                gb_s,
-                scales_with=["volume"],
-                driver="volume",
-                purchase="on-demand",
-                note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",
-            )
-            return Priced(
-                components=[comp],
-                instance_type=f"serverless {mem} GB",
-                notes=["SageMaker Serverless Inference: scales to zero, cold starts on idle"],
-                latency=LatencyProfile(cold_start_s=None, note="serverless endpoints cold-start after idle"),
-            )
-    replicas = gpu_replicas(ctx, "ml.")
+    replicas, gpu = instance_replicas(ctx)
     start = ctx.catalog.limit("ec2/gpu-node-start-s").value
     replica, fleet = cheapest_fleet(ctx, replicas, start, 1)
     return Priced(
@@ -83,7 +95,8 @@ def price(ctx: Context) -> Priced:
         instance_type=replica.label,
         instances=instances_count(fleet),
         notes=fleet_notes(ctx, replica, fleet),
-        uses_gpu=True,
+        soft_warnings=duration_disagreement(ctx, replica),
+        uses_gpu=gpu,
         extras=fleet_extras(replica, fleet, start, 1, None),
         latency=LatencyProfile(
             scale_out_s=start,

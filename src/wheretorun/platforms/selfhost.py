@@ -23,9 +23,8 @@ from ..sizing.throughput import interconnect_for
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
 from .capacity import FleetResult, replica_fleet
+from .usage import DURATION_DISAGREEMENT
 
-#: An async web handler that mostly waits on a model or an API keeps many requests in flight.
-ORCHESTRATION_CONCURRENCY_PER_VCPU = 25
 #: Fine-tuning with LoRA/QLoRA keeps the base weights plus adapters, their optimizer state and
 #: activations: ~1.3x the weights (full fine-tuning needs ~16 bytes/param and is not modelled).
 TRAINING_MEMORY_FACTOR = 1.3
@@ -336,6 +335,11 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         u.duration_s if training else None,
     )
     candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
+    if u.service_time_from_duration and not training:
+        candidates = ctx.shared(
+            ("gpu-replicas-by-duration", *sizing, u.duration_s, u.batch_per_replica),
+            lambda: _by_duration(candidates, u.duration_s, u.batch_per_replica),
+        )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
         if best_latency is not None and targets.any:
@@ -388,6 +392,50 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
     return out
 
 
+def _by_duration(
+    candidates: list[tuple[Replica, float]], duration_s: float, batch_per_replica: int
+) -> list[tuple[Replica, float]]:
+    """Rule 'time on a replica': when tokens cannot give a replica's throughput (a model that
+    generates no tokens, or no token counts given), each copy of the model on an instance serves
+    ``batch_per_replica`` requests at once for ``duration_s`` each: GPU-hours >= requests x duration /
+    batch. The duration was measured on a GPU, so Neuron accelerators (Inferentia2, Trainium), whose
+    speed it does not tell and which need a compiled model, are left out."""
+    out = []
+    for r, paid in candidates:
+        fit = r.fit
+        if fit is None or fit.instance.accelerator in ("Inferentia2", "Trainium"):
+            continue
+        rps = fit.replicas * batch_per_replica / duration_s
+        note = (
+            f"{fit.replicas} cop{'y' if fit.replicas == 1 else 'ies'} of the model x {batch_per_replica} request(s) "
+            f"at once (batch_per_replica) / {duration_s:g} s each (duration_s is the service time: no token "
+            "counts to derive it from)"
+        )
+        out.append(
+            (
+                Replica(r.label, r.hourly, rps, r.instance, fit, duration_s, note, r.vcpu, r.memory_gb),
+                paid,
+            )
+        )
+    return out
+
+
+def duration_disagreement(ctx: Context, replica: Replica) -> list[str]:
+    """A stated duration_s checked against the latency sized from tokens (generative models with
+    token counts: the sized latency is the service time)."""
+    u = ctx.usage
+    if not u.duration_given or u.service_time_from_duration or not replica.latency_s or replica.fit is None:
+        return []
+    ratio = u.duration_s / replica.latency_s
+    if 1 / DURATION_DISAGREEMENT <= ratio <= DURATION_DISAGREEMENT:
+        return []
+    return [
+        f"duration_s {u.duration_s:g} s disagrees with the {replica.latency_s:.3g} s sized on {replica.label} for "
+        f"{u.input_tokens:,} input + {u.output_tokens:,} output tokens: the sized latency is used; check the "
+        "token counts or give measured_tokens_per_s"
+    ]
+
+
 def _gpu_candidates(
     ctx: Context, sizing: tuple
 ) -> tuple[list[tuple[Replica, float]], tuple[float, str] | None]:
@@ -420,23 +468,34 @@ def _commitment(ctx: Context) -> Purchase:
     return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
 
 
-def cpu_replica_rps(ctx: Context, vcpu: float) -> float:
-    """Requests/s one CPU server sustains (``cpu_replica_rate`` says why)."""
-    if ctx.is_model_layer:
-        # CPU-bound: a request occupies one vCPU for its duration
-        return vcpu / ctx.usage.duration_s
-    return vcpu * ORCHESTRATION_CONCURRENCY_PER_VCPU / ctx.usage.duration_s
+def in_flight_per_replica(ctx: Context, vcpu: float, memory_gb: float) -> tuple[float, str]:
+    """Requests one CPU server holds at once, and why (rule 'containers for code').
 
-
-def cpu_replica_rate(ctx: Context, vcpu: float) -> tuple[float, str]:
-    """Requests/s one CPU server sustains, and why."""
+    A model on CPU is CPU-bound: one request per vCPU. Code holds as many requests as its vCPUs
+    (each request keeps active_compute_s / duration_s of a vCPU busy) and its memory (memory_gb each)
+    allow, whichever is fewer: a container holding a long wait pays for the memory of every request
+    in flight.
+    """
     u = ctx.usage
     if ctx.is_model_layer:
-        return cpu_replica_rps(ctx, vcpu), f"CPU-bound: {vcpu:g} vCPU / {u.duration_s:g} s per request"
-    return cpu_replica_rps(ctx, vcpu), (
-        f"I/O-bound: {ORCHESTRATION_CONCURRENCY_PER_VCPU} requests in flight per vCPU "
-        f"x {vcpu:g} vCPU / {u.duration_s:g} s per request"
-    )
+        return vcpu, f"CPU-bound: {vcpu:g} vCPU, one request each"
+    share = min(1.0, u.active_compute_s / u.duration_s)
+    by_cpu = vcpu / share
+    by_memory = memory_gb / u.memory_gb
+    cpu_why = f"{vcpu:g} vCPU / {share:.3g} vCPU per request ({u.active_compute_s:g} s active of {u.duration_s:g} s)"
+    mem_why = f"{memory_gb:g} GB / {u.memory_gb:g} GB per request (memory_gb)"
+    if by_memory < by_cpu:
+        return (
+            by_memory,
+            f"memory-bound: {mem_why} = {by_memory:,.3g} in flight (CPU would allow {by_cpu:,.3g})",
+        )
+    return by_cpu, f"CPU-bound: {cpu_why} = {by_cpu:,.3g} in flight (memory would allow {by_memory:,.3g})"
+
+
+def cpu_replica_rate(ctx: Context, vcpu: float, memory_gb: float) -> tuple[float, str]:
+    """Requests/s one CPU server sustains (Little's law: in flight / duration), and why."""
+    n, why = in_flight_per_replica(ctx, vcpu, memory_gb)
+    return n / ctx.usage.duration_s, f"{why}, {ctx.usage.duration_s:g} s per request"
 
 
 def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
@@ -457,34 +516,40 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
     return ctx.shared(("instance-hour", inst.type), compute)
 
 
-def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpec, Decimal]]:
-    """CPU instances whose memory (90 % usable) holds ``need_gb``, with the hourly price paid
-    (shared: ``Context.memo``)."""
+def priced_cpu_instances(
+    ctx: Context, need_gb: float, prefix: str = ""
+) -> list[tuple[InstanceSpec, Decimal]]:
+    """CPU instances (EC2, or SageMaker with ``prefix`` 'ml.') whose memory (90 % usable) holds
+    ``need_gb``, with the hourly price paid (shared: ``Context.memo``)."""
 
     def compute() -> list[tuple[InstanceSpec, Decimal]]:
         return [
             (inst, instance_hourly(ctx, inst)[1])
-            for inst in ctx.catalog.priced_instances("")
+            for inst in ctx.catalog.priced_instances(prefix)
             if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
         ]
 
-    return ctx.shared(("cpu-instances", need_gb), compute)
+    return ctx.shared(("cpu-instances", need_gb, prefix), compute)
 
 
-def cpu_instance_replicas(ctx: Context) -> list[Replica]:
-    """General-purpose (CPU) EC2 instances that hold the workload's memory."""
+def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
+    """General-purpose (CPU) instances that hold the workload's memory (EC2, or SageMaker ml.*)."""
     u = ctx.usage
-    need_gb = u.memory_gb if ctx.is_model_layer else 0.5
+    need_gb = u.memory_gb
     candidates = ctx.shared(
-        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s), lambda: _cpu_candidates(ctx, need_gb)
+        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s, u.active_compute_s, prefix),
+        lambda: _cpu_candidates(ctx, need_gb, prefix),
     )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
+        largest = max(
+            (i.memory_gib for i in ctx.catalog.priced_instances(prefix) if not i.accelerator_count), default=0
+        )
         raise Infeasible(
             [
                 Blocker(
-                    limit="largest CPU instance in the catalog",
-                    value=f"{max((i.memory_gib for i in ctx.catalog.priced_instances('') if not i.accelerator_count), default=0):g} GiB",
+                    limit=f"largest CPU {'SageMaker ' if prefix else ''}instance in the catalog",
+                    value=f"{largest:g} GiB",
                     workload_needs=f"{need_gb:g} GB",
                 )
             ]
@@ -492,13 +557,13 @@ def cpu_instance_replicas(ctx: Context) -> list[Replica]:
     return out
 
 
-def _cpu_candidates(ctx: Context, need_gb: float) -> list[tuple[Replica, float]]:
+def _cpu_candidates(ctx: Context, need_gb: float, prefix: str = "") -> list[tuple[Replica, float]]:
     """[(replica, hourly price paid)] of the CPU instances that hold ``need_gb``: the same for every
     workload of one layer kind and request duration, so shared (``Context.memo``)."""
     u = ctx.usage
     out = []
-    for inst, paid in priced_cpu_instances(ctx, need_gb):
-        rps, why = cpu_replica_rate(ctx, inst.vcpu)
+    for inst, paid in priced_cpu_instances(ctx, need_gb, prefix):
+        rps, why = cpu_replica_rate(ctx, inst.vcpu, inst.memory_gib * 0.9)
         replica = Replica(
             inst.type,
             [instance_hour(ctx, inst)],
@@ -574,7 +639,11 @@ def cheapest_fleet(
 def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]:
     u = ctx.usage
     notes = []
-    if replica.fit is not None:
+    if replica.fit is not None and u.service_time_from_duration and replica.note:
+        notes.append(
+            f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per instance"
+        )
+    elif replica.fit is not None:
         f = replica.fit
         notes.append(
             f"{replica.label}: {f.replicas} cop{'y' if f.replicas == 1 else 'ies'} of {u.model.label if u.model else 'the model'}, "

@@ -2,8 +2,12 @@
 
 Standard workflows run up to a year and bill per state transition; Express workflows run up to
 5 minutes and bill per request plus duration (https://aws.amazon.com/step-functions/pricing/).
-The steps' own compute runs on Lambda and is billed as Lambda; we assume every second of
-``duration_s`` is active compute (an upper bound: waiting on callbacks or Wait states is free).
+The steps' own compute runs on Lambda and is billed as Lambda. Waiting is not computing: a Standard
+workflow that waits for a callback (``.waitForTaskToken``), a Wait state or a person bills the
+transitions only, so its Lambda steps bill ``active_compute_s`` (stated, or the default for a flow
+longer than Lambda's 900 s: a few seconds of steps; ``usage._active_compute``). A flow within 900 s
+with no active_compute_s is billed as if its Lambda steps ran all along (they wait synchronously on
+what they call: an upper bound).
 """
 
 from __future__ import annotations
@@ -45,6 +49,20 @@ def limits(ctx: Context) -> list[Blocker]:
     std_max = ctx.catalog.limit("stepfunctions/standard-duration-max").value
     if ctx.usage.duration_p99_s > std_max:
         out.append(blocker(ctx, "stepfunctions/standard-duration-max", f"{ctx.usage.duration_p99_s:,g} s"))
+    u = ctx.usage
+    timeout = ctx.catalog.limit("lambda/timeout").value
+    if u.active_compute_s > timeout:
+        # each Lambda step stops at 900 s; work that computes longer in one piece is a job
+        out.append(
+            blocker(
+                ctx,
+                "lambda/timeout",
+                f"{u.active_compute_s:,g} s of computation per execution (active_compute_s"
+                f"{'' if u.active_given else ', default for scheduled or batch work'}) in one piece: each "
+                "step runs on Lambda; split it into resumable steps, or run it as a job (AWS Batch, Fargate)",
+                label="Longest Lambda step (Step Functions task) [lambda/timeout]",
+            )
+        )
     mem_max = ctx.catalog.limit("lambda/memory-max").value
     if memory_mb(ctx) > mem_max:
         out.append(blocker(ctx, "lambda/memory-max", f"{memory_mb(ctx):,} MB per step (steps run on Lambda)"))
@@ -61,11 +79,18 @@ def price(ctx: Context) -> Priced:
     executions = Decimal(str(u.requests_per_month))
     timeout = cat.limit("lambda/timeout").value
     # each step is a Lambda invocation of at most 15 minutes
-    active = ctx.workload.active_compute_s or u.duration_s
+    waits = u.active_given or u.duration_s > timeout
+    active = u.active_compute_s if waits else u.duration_s
     steps = max(1, math.ceil(active / timeout))
     comps = []
     notes = [f"assumes {TRANSITIONS_PER_EXECUTION} state transitions per execution"]
-    if ctx.workload.active_compute_s is None:
+    if waits and active < u.duration_s:
+        notes.append(
+            f"{u.duration_s - active:,g} s of each {u.duration_s:,g} s execution is a wait (callback with "
+            ".waitForTaskToken, Wait state or a person): a Standard workflow bills its transitions, not the wait; "
+            f"Lambda bills the {active:,g} s of active steps"
+        )
+    elif not u.active_given:
         notes.append(
             f"assumes all {u.duration_s:g} s of duration is active Lambda compute: an upper bound, since waiting on "
             "callbacks is not billed (set active_compute_s)"

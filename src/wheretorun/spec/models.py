@@ -66,7 +66,10 @@ PlatformId = Literal[
     "aws-batch",
     "bedrock",
     "bedrock-batch",
+    "bedrock-custom-import",
     "sagemaker-endpoint",
+    "sagemaker-serverless",
+    "sagemaker-async",
 ]
 
 #: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
@@ -353,6 +356,12 @@ class Workload(_Strict):
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
+    )
+    batch_per_replica: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None,
+        description="Requests one replica (one GPU copy of the model, one task) serves at once when "
+        "throughput cannot be derived from tokens (a non-generative model, or no token counts): "
+        "replica-hours = requests x duration_s / batch_per_replica. Default 1.",
     )
     measured_tokens_per_s: float | None = Field(
         None,
