@@ -67,6 +67,8 @@ def serve_cmd(
         if problems:
             raise InputError(problems)
         try:
+            import uvicorn  # noqa: F401  (checked here even when the web modules are already loaded)
+
             from ..web.guard import Limits
             from ..web.server import run as run_server
         except ImportError as e:
