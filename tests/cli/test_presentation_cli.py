@@ -108,3 +108,20 @@ def test_prices_show_models_reads_whole_at_80_columns() -> None:
     assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
     row = next(line for line in result.stdout.splitlines() if line.split()[:1] == ["claude-3-5-haiku"])
     assert row.split()[-2:] == ["0.80", "4"]  # Bedrock's $0.80 in / $4 out per 1M tokens, whole
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["--rate", "2", "--max-ttft-ms", "2000", "--input-tokens", "1000", "--output-tokens", "300"]],
+    ids=["unloaded", "at a rate with a target"],
+)
+def test_size_reads_whole_at_80_columns(extra: list[str]) -> None:
+    result = run("size", "--model", "llama-3.1-70b", "--precision", "fp8", *extra, env={"COLUMNS": "80"})
+    assert result.exit_code == 0 and "…" not in result.stdout
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    h200 = next(line.split() for line in result.stdout.splitlines() if line.startswith(" 1x H200"))
+    # the H200 row keeps its whole instance type and its price per hour ($63.296 in the catalog)
+    assert h200[2:5] == ["76.5", "p5en.48xlarge", "$63.296"]
+    if extra:  # the serving figures come in tables of their own, every column present
+        for header in ("TTFT p99", "max conc.", "max req/s", "latency s"):
+            assert header in result.stdout

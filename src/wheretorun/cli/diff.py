@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..errors import InputError, Problem
-from ..report.diff import Diff, diff_reports, headline, render_markdown, signed, usd
-from ..report.model import Report
-from ..report.table import keep_figures_whole, one_line, printable
 from .app import app, guarded, over_budget, parse_budget
+
+if TYPE_CHECKING:  # the report modules load when the command runs, not when the CLI starts
+    from ..report.diff import Diff
+    from ..report.model import Report
 
 DIFF_FORMATS = ("table", "json", "markdown")
 
@@ -35,6 +33,8 @@ def _is_result(path: Path) -> bool:
 
 
 def _report(path: Path, prices: Path | None, allow_files_from: list[Path]) -> Report:
+    from ..report.model import Report
+
     if _is_result(path):
         try:
             return Report.model_validate_json(path.read_bytes())
@@ -58,6 +58,13 @@ def _report(path: Path, prices: Path | None, allow_files_from: list[Path]) -> Re
 
 
 def _table(d: Diff, console: Console) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..report.diff import headline, signed, usd
+    from ..report.table import keep_figures_whole, one_line, printable
+
     console.print(Text(f"{d.old_label} -> {d.new_label}: {headline(d)}", style="bold"))
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     t.add_column("workload")
@@ -156,6 +163,8 @@ def diff_cmd(
                 problems += e.problems
         if problems:
             raise InputError(problems)
+        from ..report.diff import diff_reports, render_markdown
+
         d = diff_reports(reports[0], reports[1], str(old), str(new))
         if format == "json":
             sys.stdout.write(json.dumps(d.to_json_dict(), indent=2) + "\n")

@@ -21,7 +21,6 @@ from rich.table import Table
 
 from ..catalog.scope import STALE_AFTER_DAYS, SUPPORTED_REGIONS
 from ..errors import InputError, Problem, did_you_mean
-from ..report.table import keep_figures_whole
 from .app import err_console, guarded, prices_app
 
 if TYPE_CHECKING:
@@ -201,6 +200,8 @@ def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day:
 def _model_table(rows: list[dict[str, Any]], region: str, width: int = 200) -> Table:
     """Below 120 columns the aliases and Bedrock model ids give way (they are in --json), so the
     ids, sizes and token prices read whole at 80 columns."""
+    from ..report.table import keep_figures_whole
+
     wide = width >= 120
     dates = sorted({r["as_of"] for r in rows})
     one_date = not wide and len(dates) == 1  # then said once in the title, not on every row
