@@ -134,3 +134,45 @@ def test_architecture_of_the_case_fits_one_a10g() -> None:
     arch = ctx.usage.model.arch
     assert arch == architecture_from_card(ctx.catalog.find_model("llama-3.1-8b"))  # type: ignore[arg-type]
     assert arch.weight_bytes("bf16") / 1e9 == pytest.approx(16.06)
+
+
+@pytest.mark.parametrize(
+    ("instance", "labelled"),
+    [("g5.xlarge", False), ("g6.xlarge", True), ("g6e.xlarge", False), ("g4dn.12xlarge", True)],
+)
+def test_servers_carry_sizes_unvalidated_labels_at_their_load(instance: str, labelled: bool) -> None:
+    """A server's labels are those `size` prints for the same accelerator, split and load: the
+    measurements hold >= 3 loaded rows on A10G and L40S, fewer on L4, none on T4 (sizing/validity.py).
+    The load is the requests in flight per copy at the sized rate (Little's law: rate x mean
+    latency); g6.xlarge (1 x L4): ~0.4717 requests/s x ~31.80 s = 15 in flight."""
+    from wheretorun.sizing.request import resolve_size_request
+
+    base = {k: v for k, v in CHAT.items() if k != "p99_latency_ms"}  # only the ALB timeout binds
+    server = next(s for s in fits_for(base)[0] if s.fit.instance.type == instance)
+    copies = server.fit.replicas
+    in_flight = max(1, round(server.rps / copies * server.latency_s))
+    if instance == "g6.xlarge":
+        assert in_flight == 15
+    size = resolve_size_request(
+        "llama-3.1-8b", None, "bf16", server.fit.instance.accelerator, server.fit.tensor_parallel,
+        None, in_flight, 1500, 300,
+    )  # fmt: skip
+    assert server.unvalidated == size.best.unvalidated
+    assert bool(server.unvalidated) is labelled, server.unvalidated
+
+
+def test_an_int4_fleet_says_the_serving_model_is_unvalidated_there() -> None:
+    opt = assess(
+        PLATFORMS["ecs-ec2"], context({**CHAT, "model": {"id": "llama-3.1-8b-instruct", "precision": "int4"}})
+    )
+    assert opt.feasible
+    notes = [n for n in opt.notes if "serving model unvalidated here" in n]
+    assert len(notes) == 1, opt.notes
+    assert "INT4: no measurements at this precision" in notes[0]
+
+
+def test_no_unvalidated_note_on_the_users_measured_figure() -> None:
+    # with the user's own tokens/s the figures are theirs, not the serving model's: nothing to label
+    measured = assess(PLATFORMS["ecs-ec2"], context({**CHAT, "measured_tokens_per_s": 2000}))
+    assert measured.feasible
+    assert not [n for n in measured.notes if "unvalidated" in n], measured.notes

@@ -327,3 +327,102 @@ def test_view_without_charts_is_the_same_answer_in_a_fraction_of_the_time(client
     rec = lambda r: r.json()["report"]["workloads"][0]["recommendation"]  # noqa: E731
     assert rec(fast) == rec(full)
     assert elapsed < 0.3, f"{elapsed:.3f} s for one workload"
+
+
+@pytest.mark.parametrize(
+    ("argv", "body"),
+    [
+        (
+            ["--model", "llama-3.1-8b", "--gpu", "L4", "--concurrency", "16", "--input-tokens", "550",
+             "--output-tokens", "150", "--engine", "sglang"],
+            {"model": "llama-3.1-8b", "gpu": "L4", "concurrency": 16, "input_tokens": 550,
+             "output_tokens": 150, "engine": "sglang"},
+        ),
+        (
+            ["--model", "llama-3.1-8b", "--gpu", "A10G", "--batch", "4", "--input-tokens", "1000",
+             "--output-tokens", "200", "--rate", "0.5", "--max-ttft-ms", "800", "--max-tpot-ms", "60"],
+            {"model": "llama-3.1-8b", "gpu": "A10G", "batch": 4, "input_tokens": 1000, "output_tokens": 200,
+             "rate": 0.5, "max_ttft_ms": 800, "max_tpot_ms": 60},
+        ),
+        (
+            ["--params-b", "13", "--precision", "int4", "--output-tokens", "100", "--engine", "tgi",
+             "--max-tpot-ms", "40"],
+            {"params_b": 13, "precision": "int4", "output_tokens": 100, "engine": "tgi", "max_tpot_ms": 40},
+        ),
+        (
+            ["--model", "llama-3.1-8b", "--gpu", "Inferentia2", "--engine", "neuron", "--output-tokens", "128",
+             "--rate", "2"],
+            {"model": "llama-3.1-8b", "gpu": "Inferentia2", "engine": "neuron", "output_tokens": 128, "rate": 2},
+        ),
+    ],
+    ids=["L4-sglang-concurrency", "A10G-rate-targets", "int4-estimated-tgi", "inferentia2-neuron"],
+)  # fmt: skip
+def test_size_serving_inputs_answer_as_the_cli(client: TestClient, argv: list[str], body: dict) -> None:
+    """Concurrency, engine, rate and the TTFT/TPOT targets: the API's JSON is `size --json`'s."""
+    result = runner.invoke(cli, ["size", *argv, "--json"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads(result.stdout)
+    r = client.post("/v1/size", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json() == expected
+    # the loaded fields are really there (not an answer that ignored the new inputs)
+    assert any(o["output_tokens_per_s"] is not None for o in expected["options"]), expected
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "cli_flag", "message"),
+    [
+        ({"engine": "vlm"}, "engine", ["--engine", "vlm"], "unknown engine 'vlm'"),
+        ({"gpu": "A10G", "engine": "neuron"}, "engine", ["--gpu", "A10G", "--engine", "neuron"],
+         "neuron serves Inferentia2 and Trainium only, not A10G"),
+        ({"rate": 0, "output_tokens": 100}, "rate", ["--rate", "0", "--output-tokens", "100"],
+         "must be a positive number up to 1e+06 (got 0)"),
+        ({"rate": -1.5, "output_tokens": 100}, "rate", ["--rate", "-1.5", "--output-tokens", "100"],
+         "must be a positive number up to 1e+06 (got -1.5)"),
+        ({"max_ttft_ms": 1e9, "output_tokens": 100}, "max_ttft_ms", ["--max-ttft-ms", "1e9", "--output-tokens", "100"],
+         "must be a positive number up to 8.64e+07 (got 1e+09)"),
+        ({"max_tpot_ms": -5, "output_tokens": 100}, "max_tpot_ms", ["--max-tpot-ms", "-5", "--output-tokens", "100"],
+         "must be a positive number up to 8.64e+07 (got -5)"),
+        ({"rate": 1}, "output_tokens", ["--rate", "1"], "--rate, --max-ttft-ms and --max-tpot-ms need"),
+        ({"concurrency": 0}, "concurrency", ["--concurrency", "0"], "must be a positive number up to 100,000 (got 0)"),
+        ({"batch": 200_000}, "batch", ["--batch", "200000"], "must be a positive number up to 100,000 (got 200000)"),
+    ],
+    ids=["engine-typo", "neuron-on-gpu", "rate-zero", "rate-negative", "ttft-too-large", "tpot-negative",
+         "target-without-length", "concurrency-zero", "batch-too-large"],
+)  # fmt: skip
+def test_size_bad_serving_inputs_are_422_naming_the_field(
+    client: TestClient, body: dict, field: str, cli_flag: list[str], message: str
+) -> None:
+    """The same check as the CLI's (which exits 2 with the same message), the body field named."""
+    cli_result = runner.invoke(cli, ["size", "--model", "llama-3.1-8b", *cli_flag])
+    assert cli_result.exit_code == 2, cli_result.output
+    assert message in " ".join(cli_result.output.split())
+    r = client.post("/v1/size", json={"model": "llama-3.1-8b", **body})
+    assert r.status_code == 422, r.text
+    problems = {p["path"]: p["message"] for p in r.json()["problems"]}
+    assert field in problems, problems
+    assert message in problems[field]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"concurrency": 4, "batch": 4}, "batch"),  # an alias and its name together: ambiguous
+        ({"rate": "fast"}, "rate"),
+        ({"concurrency": 2.5}, "concurrency"),
+        ({"engine": 7}, "engine"),
+        ({"engine": "x" * 21}, "engine"),
+        ({"max_tpot_ms": [1]}, "max_tpot_ms"),
+    ],
+)
+def test_size_malformed_serving_fields_are_422(client: TestClient, body: dict, field: str) -> None:
+    r = client.post("/v1/size", json={"model": "llama-3.1-8b", **body})
+    assert r.status_code == 422, r.text
+    assert field in [p["path"] for p in r.json()["problems"]]
+
+
+def test_size_guard_still_refuses_a_foreign_origin_and_form_bodies(client: TestClient) -> None:
+    body = {"model": "llama-3.1-8b", "concurrency": 4, "output_tokens": 100, "engine": "vllm"}
+    assert client.post("/v1/size", json=body, headers={"origin": "https://evil.example"}).status_code == 403
+    r = client.post("/v1/size", content=json.dumps(body), headers={"content-type": "text/plain"})
+    assert r.status_code == 415

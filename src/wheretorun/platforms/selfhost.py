@@ -20,6 +20,7 @@ from ..sizing import Architecture, InstanceFit, fit_on, latency_s, requests_per_
 from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor_parallel_degrees
 from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
 from ..sizing.throughput import interconnect_for
+from ..sizing.validity import unvalidated_reasons
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
 from .capacity import FleetResult, replica_fleet
@@ -48,6 +49,7 @@ class Replica:
     latency_s: float | None = None
     note: str | None = None
     latency_p99_s: float | None = None  # GPU replicas: p99 request latency at the sized rate
+    unvalidated: tuple[str, ...] = ()  # GPU replicas: why the serving model is unmeasured here
     vcpu: float = 0.0
     memory_gb: float = 0.0
 
@@ -111,6 +113,7 @@ class SizedServer:
     rps: float
     latency_s: float
     latency_p99_s: float
+    unvalidated: tuple[str, ...] = ()
 
 
 _FIT_CACHE: dict[tuple, tuple[list[SizedServer], tuple[float, str] | None]] = {}
@@ -239,11 +242,14 @@ def _size_instance(
     link = interconnect_for(accel, inst.family)
     best: tuple[float, int, float, float, int] | None = None  # (rps, tp, mean, p99, batch limit)
     best_p99 = math.inf
+    fits_on: int | None = None  # the fewest devices that hold the model
+    in_flight = 1
     for tp in tensor_parallel_degrees(arch, accel.name, inst.accelerator_count):
         usable = inst.accelerator_memory_gb * tp * USABLE_MEMORY_FRACTION
         kv = max_batch(arch, precision, usable, context_tokens, 1_000_000, avg, tp)
         if kv < 1:
             continue
+        fits_on = fits_on or tp
         setup = ServingSetup(arch, precision, accel, tp, input_tokens, output_tokens, kv, engine, link)
         rate, mean, p99 = _size_replica(setup, targets)
         best_p99 = min(best_p99, p99)
@@ -251,6 +257,7 @@ def _size_instance(
             continue
         # the smallest degree that fits and meets the targets: independent replicas before TP
         best = (rate * (inst.accelerator_count // tp), tp, mean, p99, setup.batch_limit)
+        in_flight = max(1, round(rate * mean))  # requests in flight per copy (Little's law)
         break
     if best is None:
         return (None, best_p99) if best_p99 < math.inf else None
@@ -261,7 +268,12 @@ def _size_instance(
     if measured_tps is not None:
         rps = requests_per_second(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
         mean = p99 = latency_s(fit, input_tokens, output_tokens, measured_tokens_per_s=measured_tps)
-    return SizedServer(fit, rps, mean, p99), p99
+        unvalidated: tuple[str, ...] = ()  # the user's own measurement, not the serving model
+    else:
+        # the same labels as `size` (sizing/validity.py) for this copy's devices and load
+        assert fits_on is not None  # best is set only after a degree that holds the model
+        unvalidated = tuple(unvalidated_reasons(arch, precision, accel.name, tp, fits_on, in_flight, engine))
+    return SizedServer(fit, rps, mean, p99, unvalidated), p99
 
 
 #: Candidate servers fully simulated per option; the rest are ranked out by a closed-form estimate.
@@ -456,6 +468,7 @@ def _gpu_candidates(
             server.latency_s,
             note,
             latency_p99_s=server.latency_p99_s,
+            unvalidated=server.unvalidated,
             vcpu=inst.vcpu,
             memory_gb=inst.memory_gib,
         )
@@ -658,6 +671,11 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
             )
             + f" ({'your measured figure' if u.workload.measured_tokens_per_s else 'serving model, docs/sizing.md'})"
         )
+        if replica.unvalidated:
+            notes.append(
+                f"{replica.label}: serving model unvalidated here: {'; '.join(replica.unvalidated)} "
+                "(its requests/s and latency are a prediction outside the published measurements, docs/sizing.md)"
+            )
     elif replica.note:
         notes.append(
             f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per replica"

@@ -527,9 +527,16 @@ class SizeRequest(BaseModel):
     gpu: str | None = Field(None, max_length=40, description="Accelerator, e.g. A10G, L4, H100, Inferentia2.")
     gpus: int | None = Field(None, description="How many (tensor parallel); default: fewest that fit.")
     context: int | None = Field(None, description="Context tokens per sequence.")
-    batch: int | None = Field(None, description="Concurrent sequences (default 1).")
+    concurrency: int | None = Field(None, description="Requests in flight (default 1).")
+    batch: int | None = Field(None, description="Alias of concurrency (give one of the two).")
     input_tokens: int | None = Field(None, description="Prompt tokens per request.")
     output_tokens: int | None = Field(None, description="Output tokens per request.")
+    engine: str = Field(
+        "vllm", max_length=20, description="Serving engine: vllm, trt-llm, tgi, sglang or neuron."
+    )
+    rate: float | None = Field(None, description="Arrivals per second (Poisson): p50/p99 latency and TTFT.")
+    max_ttft_ms: float | None = Field(None, description="Target time to first token (p99 at a rate).")
+    max_tpot_ms: float | None = Field(None, description="Target time per output token (mean).")
 
 
 def size_json(data: Any, name: str) -> dict[str, Any]:
@@ -545,6 +552,11 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
         req = SizeRequest.model_validate(data)
     except ValidationError as e:
         raise InputError(problems_from_validation(e, name, SizeRequest)) from None
+    if req.concurrency is not None and req.batch is not None:
+        raise InputError(
+            [Problem(name, "batch", "is an alias of concurrency: give one of concurrency or batch, not both")]
+        )
+    concurrency_field = "batch" if req.batch is not None else "concurrency"
     try:
         result = resolve_size_request(
             req.model,
@@ -553,14 +565,25 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
             req.gpu,
             req.gpus,
             req.context,
-            req.batch,
+            req.concurrency if req.concurrency is not None else req.batch,
             req.input_tokens,
             req.output_tokens,
+            engine=req.engine,
+            rate=req.rate,
+            max_ttft_ms=req.max_ttft_ms,
+            max_tpot_ms=req.max_tpot_ms,
         )
     except InputError as e:
+        # the CLI's problems name its flags: name the body field instead (the one the request used
+        # for concurrency/batch)
+        fields = {"--concurrency/--batch": concurrency_field}
         raise InputError(
             [
-                Problem(name, p.file.lstrip("-").replace("/--", "/").replace("-", "_"), p.message)
+                Problem(
+                    name,
+                    fields.get(p.file) or p.file.lstrip("-").replace("/--", "/").replace("-", "_"),
+                    p.message,
+                )
                 for p in e.problems
             ]
         ) from None
