@@ -460,8 +460,10 @@ def recommend_workload(
     )
     if week is not None:
         wr.extras["capacity_week"] = week
-    generative = (musage if model_options else usage).model
-    if generative is not None and generative.kind == "generative":
+    layer_usage = musage if model_options else usage
+    generative = layer_usage.model
+    # no break-even in tokens when the file gives no token counts: it would rest on invented ones
+    if generative is not None and generative.kind == "generative" and not layer_usage.missing_token_fields:
         be, points = breakeven(wr, wf, curve)
         wr.breakeven = be
         if points:

@@ -280,6 +280,17 @@ def q4_token_volume(d: Decision) -> None:
     u = d.usage
     if d.layer != "model" or u.model is None or u.model.kind != "generative":
         return
+    if u.missing_token_fields:
+        # never quote a volume from token counts nobody gave (rule 'time on a replica')
+        missing = " and ".join(u.missing_token_fields)
+        d.ask(
+            "4. What is your monthly token volume?",
+            "unknown: no token counts per request",
+            f"the workload gives no {missing}, so the playbook's token-volume guideline cannot be applied "
+            "and per-token services are left unpriced; self-hosted options are sized from duration_s. "
+            f"Give {missing} to compare by tokens.",
+        )
+        return
     tokens = u.tokens_per_month
     if tokens < GUIDELINE_LOW:
         band = "< 100M tokens/month: Bedrock almost always wins on total cost"

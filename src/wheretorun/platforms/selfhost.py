@@ -425,7 +425,19 @@ def _by_duration(
         )
         out.append(
             (
-                Replica(r.label, r.hourly, rps, r.instance, fit, duration_s, note, r.vcpu, r.memory_gb),
+                Replica(
+                    r.label,
+                    r.hourly,
+                    rps,
+                    instance=r.instance,
+                    fit=fit,
+                    latency_s=duration_s,
+                    note=note,
+                    latency_p99_s=duration_s,  # the stated duration is the whole service time
+                    unvalidated=r.unvalidated,
+                    vcpu=r.vcpu,
+                    memory_gb=r.memory_gb,
+                ),
                 paid,
             )
         )
