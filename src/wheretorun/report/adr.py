@@ -104,6 +104,10 @@ _SHORT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"run training jobs", "no training jobs"),
         (r"returns results within 24 hours", "24 h turnaround"),
         (r"job start", "job start {value}"),
+        (r"Serverless Inference GPUs", "no GPU"),
+        (r"Custom Model Import serves", "custom weights only"),
+        (r"Asynchronous Inference is for", "real-time suffices"),
+        (r"token quotas", "over token quota"),
     )
 )
 

@@ -112,7 +112,8 @@ def options_table(w: WorkloadReport, width: int = 80) -> Table:
             mark = "->" if o.platform == chosen else "  "
             flag = " *" if _not_recommended(o) else ""
             name = f"{layer:<5} {mark} {o.platform}{flag}" if two else f"{mark} {o.platform}{flag}"
-            runs_on = printable(o.instance_type or "")
+            # "0.25 vCPU / 2 GB task": the size says it is a task; the word would wrap onto a line of its own
+            runs_on = printable(o.instance_type or "").removesuffix(" task")
             if narrow:
                 cells = [name + (f" ({runs_on})" if runs_on else ""), fmt_usd(mc.total)]
             else:
@@ -178,18 +179,33 @@ def _indent(text: Text) -> Padding:
     return Padding(text, (0, 0, 0, 2))
 
 
-def same_columns(tables: list[Table]) -> None:
+def same_columns(tables: list[Table], width: int) -> None:
     """Give every workload's options table the same column widths, so the figures line up down the
-    page and one header row serves them all."""
-    for i in range(len(tables[0].columns) if tables else 0):
-        widest = max(
+    page and one header row serves them all; within ``width`` (the indented block's), text columns
+    (an instance type, a task size) wrap between words rather than push a figure off the edge."""
+    ncols = len(tables[0].columns) if tables else 0
+    widest = [
+        max(
             max([cell_len(str(t.columns[i].header)), *(cell_len(str(c)) for c in t.columns[i].cells)])
             for t in tables
             if i < len(t.columns)
         )
-        for t in tables:
-            if i < len(t.columns):
-                t.columns[i].min_width = widest
+        for i in range(ncols)
+    ]
+    over = sum(widest) + 2 * (ncols - 1) - width  # columns are two apart (padding 1 each side)
+    for i in reversed(range(ncols)):  # the rightmost text column gives way first
+        if over <= 0:
+            break
+        if tables[0].columns[i].justify == "right":
+            continue
+        floor = max((t.columns[i].min_width or 0) for t in tables if i < len(t.columns))  # longest word
+        give = min(over, widest[i] - floor)
+        widest[i] -= give
+        over -= give
+    for t in tables:
+        for i, w in enumerate(widest[: len(t.columns)]):
+            t.columns[i].min_width = w
+            t.columns[i].width = w if t.columns[i].justify != "right" else None
 
 
 def workload_block(w: WorkloadReport, table: Table, details: bool, width: int = 80) -> Group:
@@ -275,7 +291,7 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
     if blocks:
         tables = [options_table(w, console.width) for w in report.workloads]
         if console.width >= NARROW:
-            same_columns(tables)
+            same_columns(tables, console.width - 2)  # the block's two-column indent
         for i, (w, t) in enumerate(zip(report.workloads, tables, strict=True)):
             # one header over aligned columns; each block has its own under --details or when narrow
             t.show_header = i == 0 or details or console.width < NARROW
