@@ -79,14 +79,8 @@ def common_limits(ctx: Context) -> list[Blocker]:
         )
     if m is not None and ctx.usage.missing_token_fields:
         out.append(unpriced_without_tokens(ctx, "Bedrock bills per token"))
-    if w.data_must_stay_in_vpc and not w.privatelink_ok:
-        out.append(
-            fact_blocker(
-                "Data stays in your VPC",
-                "no: requests go to the Bedrock endpoint",
-                "data_must_stay_in_vpc without PrivateLink (privatelink_ok: false)",
-            )
-        )
+    if b := vpc_blocker(ctx):
+        out.append(b)
     return out
 
 
@@ -283,3 +277,15 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
             f"the on-demand quotas ({tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day: {where})"
         )
     return soft, notes, extras
+
+
+def vpc_blocker(ctx: Context) -> Blocker | None:
+    """Every Bedrock option's requests leave the VPC unless PrivateLink may carry them."""
+    w = ctx.workload
+    if not (w.data_must_stay_in_vpc and not w.privatelink_ok):
+        return None
+    return fact_blocker(
+        "Data stays in your VPC",
+        "no: requests go to the Bedrock endpoint",
+        "data_must_stay_in_vpc without PrivateLink (privatelink_ok: false)",
+    )

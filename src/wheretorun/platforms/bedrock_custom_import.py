@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..results import Blocker, LatencyProfile
 from ..units import HOURS_PER_MONTH
 from .base import Context, Priced, Traits, blocker, fact_blocker, line
-from .bedrock import PRICING
+from .bedrock import PRICING, vpc_blocker
 
 ID = "bedrock-custom-import"
 TRAITS = Traits(
@@ -90,14 +90,8 @@ def limits(ctx: Context) -> list[Blocker]:
                 "Custom Model Import in this region", "no price in the catalog", ctx.catalog.region, PRICING
             )
         )
-    if w.data_must_stay_in_vpc and not w.privatelink_ok:
-        out.append(
-            fact_blocker(
-                "Data stays in your VPC",
-                "no: requests go to the Bedrock endpoint",
-                "data_must_stay_in_vpc without PrivateLink (privatelink_ok: false)",
-            )
-        )
+    if b := vpc_blocker(ctx):
+        out.append(b)
     return out
 
 
