@@ -23,6 +23,7 @@ from ..sizing.throughput import interconnect_for
 from ..units import HOURS_PER_MONTH, money
 from .base import Context, Infeasible, amount, construct, fact_blocker, line
 from .capacity import FleetResult, replica_fleet
+from .purchase import instance_rate, memo_key
 
 #: An async web handler that mostly waits on a model or an API keeps many requests in flight.
 ORCHESTRATION_CONCURRENCY_PER_VCPU = 25
@@ -63,22 +64,20 @@ def is_batch(ctx: Context) -> bool:
     return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
 
 
-def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, str | None]:
-    """On-demand price and the price actually paid under the workload's commitment."""
+def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, str, str | None]:
+    """On-demand price, the price actually paid under the workload's commitment, the purchase
+    option actually charged (the line's label says it, so never one that was not applied), and why
+    (``purchase.instance_rate``: a 3-year plan never costs more than a 1-year one)."""
     ref = ctx.price(inst.price_key)
-    commitment = ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
-    pct = {
-        "spot": inst.spot_discount_pct,
-        "savings-plan-1yr": inst.savings_plan_1yr_pct,
-        "savings-plan-3yr": inst.savings_plan_3yr_pct,
-    }.get(commitment)
-    # EC2 Spot and Savings Plans do not apply to SageMaker instances (it has Savings Plans of its own)
-    if commitment == "on-demand" or inst.type.startswith("ml."):
-        return ref, ref.value, None
-    if pct is None:
-        return ref, ref.value, f"no {commitment} rate in the catalog for {inst.type}: priced on-demand"
-    paid = ref.value * (Decimal(100) - money(pct)) / Decimal(100)
-    return ref, paid, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
+    rate = instance_rate(ctx, inst)
+    if not rate.discounted:
+        return ref, ref.value, rate.purchase, rate.note
+    return (
+        ref,
+        ref.value * rate.factor,
+        rate.purchase,
+        f"{rate.note}: on-demand ${ref.value}/h (catalog {inst.type})",
+    )
 
 
 @dataclass(frozen=True)
@@ -326,7 +325,9 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         u.workload.measured_tokens_per_s,
         u.duration_s if training else None,
     )
-    candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
+    candidates, best_latency = ctx.shared(
+        ("gpu-replicas", *sizing, *memo_key(ctx)), lambda: _gpu_candidates(ctx, sizing)
+    )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
         if best_latency is not None and targets.any:
@@ -389,7 +390,7 @@ def _gpu_candidates(
     out = []
     for server in fits:
         inst = server.fit.instance
-        _ref, paid, note = instance_hourly(ctx, inst)
+        _ref, paid, _purchase, note = instance_hourly(ctx, inst)
         replica = Replica(
             inst.type,
             [instance_hour(ctx, inst)],
@@ -404,10 +405,6 @@ def _gpu_candidates(
         )
         out.append((replica, float(paid)))
     return out, best_latency
-
-
-def _commitment(ctx: Context) -> str:
-    return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
 
 
 def cpu_replica_rps(ctx: Context, vcpu: float) -> float:
@@ -433,10 +430,10 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
     """The invoice line of one instance-hour at the file's commitment (shared: ``Context.memo``)."""
 
     def compute() -> CostComponent:
-        ref, paid, note = instance_hourly(ctx, inst)
-        return line(f"Instance usage ({_commitment(ctx)}, {inst.type})", ref, 1, unit_price=paid, note=note)
+        ref, paid, purchase, note = instance_hourly(ctx, inst)
+        return line(f"Instance usage ({purchase}, {inst.type})", ref, 1, unit_price=paid, note=note)
 
-    return ctx.shared(("instance-hour", inst.type), compute)
+    return ctx.shared(("instance-hour", inst.type, *memo_key(ctx)), compute)
 
 
 def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpec, Decimal]]:
@@ -450,7 +447,7 @@ def priced_cpu_instances(ctx: Context, need_gb: float) -> list[tuple[InstanceSpe
             if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
         ]
 
-    return ctx.shared(("cpu-instances", need_gb), compute)
+    return ctx.shared(("cpu-instances", need_gb, *memo_key(ctx)), compute)
 
 
 def cpu_instance_replicas(ctx: Context) -> list[Replica]:
@@ -458,7 +455,8 @@ def cpu_instance_replicas(ctx: Context) -> list[Replica]:
     u = ctx.usage
     need_gb = u.memory_gb if ctx.is_model_layer else 0.5
     candidates = ctx.shared(
-        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s), lambda: _cpu_candidates(ctx, need_gb)
+        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s, *memo_key(ctx)),
+        lambda: _cpu_candidates(ctx, need_gb),
     )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
