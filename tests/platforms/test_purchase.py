@@ -120,3 +120,116 @@ def test_commitment_and_its_alias_must_agree() -> None:
     with pytest.raises(InputError) as e:
         load_workloads(data)
     assert "ec2_commitment" in str(e.value) and "disagree" in str(e.value)
+
+
+# ---- 2. one commitment for every platform it covers ------------------------------------------------
+def lines(opt) -> dict:
+    return {c.name: c for c in opt.cost_components if c.kind == "infra"}
+
+
+@pytest.mark.parametrize(
+    ("commitment", "trigger", "vcpu_price", "label"),
+    [
+        # Compute Savings Plan on Fargate (catalog 20 % / 45 %): 0.04048 x 0.80 = 0.032384; x 0.55 = 0.022264
+        ("savings-plan-1yr", "api", "0.032384", "Compute (1 vCPU task, x86, savings-plan-1yr)"),
+        ("savings-plan-3yr", "api", "0.022264", "Compute (1 vCPU task, x86, savings-plan-3yr)"),
+        # Fargate Spot for queued work: 67 % off, + 5 % re-run overhead: 0.04048 x 0.33 x 1.05 = 0.01402632
+        ("spot", "queue", "0.01402632", "Compute (1 vCPU task, x86, spot)"),
+        # an API caller is waiting: no Spot, on-demand $0.04048 and a label that says so
+        ("spot", "api", "0.04048", "Compute (1 vCPU task, x86)"),
+        ("on-demand", "queue", "0.04048", "Compute (1 vCPU task, x86)"),
+    ],
+)
+def test_fargate_is_charged_the_purchase_option_its_label_names(
+    commitment: str, trigger: str, vcpu_price: str, label: str
+) -> None:
+    opt = option(_file(commitment, trigger=trigger, arch="x86_64", duration_s=2, memory_gb=1), "fargate")
+    compute = lines(opt)[label]
+    assert compute.unit_price_usd == Decimal(vcpu_price)
+    assert compute.monthly_usd == compute.quantity * Decimal(vcpu_price)
+
+
+def test_interruptible_true_lets_api_work_run_on_spot() -> None:
+    opt = option(_file("spot", trigger="api", interruptible=True, arch="x86_64", duration_s=2), "fargate")
+    assert lines(opt)["Compute (1 vCPU task, x86, spot)"].unit_price_usd == Decimal("0.01402632")
+
+
+def test_a_queue_worker_marked_not_interruptible_stays_on_demand() -> None:
+    opt = option(_file("spot", trigger="queue", interruptible=False, arch="x86_64", duration_s=2), "fargate")
+    assert lines(opt)["Compute (1 vCPU task, x86)"].unit_price_usd == Decimal("0.04048")
+    assert any("may not be interrupted" in n and "interruptible: false" in n for n in opt.notes)
+
+
+@pytest.mark.parametrize(
+    ("commitment", "price"),
+    [
+        # Compute Savings Plan on Lambda duration, 11.8 % (1yr and 3yr alike in the Price List source):
+        # 0.0000166667 x 0.882 = 0.0000147000294 per GB-s
+        ("savings-plan-1yr", "0.0000147000294"),
+        ("savings-plan-3yr", "0.0000147000294"),
+    ],
+)
+def test_lambda_duration_gets_the_compute_savings_plan_rate(commitment: str, price: str) -> None:
+    # 1M requests x 200 ms x 512 MB = 100,000 GB-s; x 0.0000147000294 = $1.47000294
+    opt = option(_file(commitment, arch="x86_64"), "lambda")
+    duration = lines(opt)[f"Duration (x86, first 6B GB-s, {commitment})"]
+    assert duration.quantity == Decimal("100000")
+    assert duration.unit_price_usd == Decimal(price)
+    assert duration.monthly_usd == Decimal(price) * 100000
+    # requests are not covered by Savings Plans: 1M x $0.20
+    assert lines(opt)["Requests"].monthly_usd == Decimal("0.2")
+
+
+def test_lambda_has_no_spot_and_says_so() -> None:
+    opt = option(_file("spot", trigger="queue", arch="x86_64"), "lambda")
+    assert lines(opt)["Duration (x86, first 6B GB-s)"].unit_price_usd == Decimal("0.0000166667")
+    assert "Lambda has no Spot: priced on-demand" in opt.notes
+
+
+@pytest.mark.parametrize("commitment", ["spot", "savings-plan-1yr", "savings-plan-3yr"])
+def test_no_line_names_a_purchase_option_it_did_not_charge(commitment: str) -> None:
+    """Every instance line's label names the option whose price it charged: on-demand-priced lines
+    say on-demand, discounted ones are below on-demand."""
+    for platform in ("ecs-ec2", "sagemaker-endpoint"):
+        data = _file(
+            commitment, role="inference", model={"id": "llama-3.1-8b"}, input_tokens=500, output_tokens=200
+        )
+        opt = option(data, platform)
+        for c in opt.cost_components:
+            if not c.name.startswith("Instance usage"):
+                continue
+            on_demand = context(data).catalog.price(c.price_key).value
+            if c.unit_price_usd == on_demand:
+                assert c.name.startswith("Instance usage (on-demand,"), c.name
+            else:
+                assert c.name.startswith(f"Instance usage ({commitment},"), c.name
+                assert c.unit_price_usd < on_demand
+
+
+# ---- 6. arch: auto prices x86 and arm64 and keeps the cheaper -----------------------------------------
+@pytest.mark.parametrize(
+    ("platform", "arch", "label", "price"),
+    [
+        # Lambda arm64 first tier $0.0000133334 per GB-s vs x86 $0.0000166667: auto keeps arm64
+        ("lambda", "auto", "Duration (arm64, first 7.5B GB-s)", "0.0000133334"),
+        ("lambda", "x86_64", "Duration (x86, first 6B GB-s)", "0.0000166667"),
+        ("lambda", "arm64", "Duration (arm64, first 7.5B GB-s)", "0.0000133334"),
+        # Fargate Graviton $0.03238 per vCPU-hour vs x86 $0.04048: auto keeps arm64
+        ("fargate", "auto", "Compute (1 vCPU task, arm64)", "0.03238"),
+        ("fargate", "x86_64", "Compute (1 vCPU task, x86)", "0.04048"),
+    ],
+)
+def test_arch_auto_prices_both_and_keeps_the_cheaper(
+    platform: str, arch: str, label: str, price: str
+) -> None:
+    opt = option(_file(arch=arch, duration_s=2, memory_gb=1), platform)
+    assert lines(opt)[label].unit_price_usd == Decimal(price)
+    said = [n for n in opt.notes if "must build for arm64" in n]
+    assert bool(said) == ("arm64" in label)
+
+
+def test_lambda_arm64_gb_seconds_bill_exactly() -> None:
+    # 1M requests x 200 ms x 512 MB = 100,000 GB-s x $0.0000133334 = $1.33334; + requests $0.20
+    opt = option(_file(), "lambda")
+    assert lines(opt)["Duration (arm64, first 7.5B GB-s)"].monthly_usd == Decimal("1.33334")
+    assert opt.monthly_cost_usd.infra == Decimal("1.53334")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..report.model import Blocker, LatencyProfile
 from ..units import money
 from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need, line
+from .purchase import arches, charged, discounted_note, fargate_rate, memo_key
 from .selfhost import (
     Replica,
     cheapest_fleet,
@@ -58,15 +59,21 @@ def task_size(min_vcpu: float, min_gb: float) -> tuple[float, float] | None:
     return None
 
 
-def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
-    """One task of ``vcpu`` / ``mem`` GB: the same for every workload of one layer kind and request
-    duration, so shared (``Context.memo``)."""
+def task_replica(ctx: Context, vcpu: float, mem: float, arch: str = "x86") -> Replica:
+    """One task of ``vcpu`` / ``mem`` GB on ``arch`` at the file's purchase option
+    (``purchase.fargate_rate``): the same for every workload of one layer kind, request duration and
+    purchase, so shared (``Context.memo``). Graviton tasks are assumed to serve the same rate."""
     rps, why = cpu_replica_rate(ctx, vcpu)
-    hourly = [
-        line(f"Compute ({vcpu:g} vCPU task, x86)", ctx.price("fargate/vcpu-x86"), money(vcpu)),
-        line(f"Memory ({mem:g} GB task, x86)", ctx.price("fargate/memory-x86"), money(mem)),
-    ]
-    return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+    rate = fargate_rate(ctx)
+    hourly = charged(
+        rate,
+        [
+            line(f"Compute ({vcpu:g} vCPU task, {arch})", ctx.price(f"fargate/vcpu-{arch}"), money(vcpu)),
+            line(f"Memory ({mem:g} GB task, {arch})", ctx.price(f"fargate/memory-{arch}"), money(mem)),
+        ],
+    )
+    label = f"{vcpu:g} vCPU / {mem:g} GB task" + (", arm64" if arch == "arm64" else "")
+    return Replica(label, hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -103,13 +110,26 @@ def price(ctx: Context) -> Priced:
             [blocker(ctx, "fargate/memory-max", f"{need_gb:,.1f} GB (model memory + 25% headroom)")]
         )
     vcpu, mem = size
-    replica = ctx.shared(
-        ("fargate-task", vcpu, mem, ctx.is_model_layer, u.duration_s), lambda: task_replica(ctx, vcpu, mem)
-    )
+    replicas = [
+        ctx.shared(
+            ("fargate-task", vcpu, mem, ctx.is_model_layer, u.duration_s, arch, *memo_key(ctx)),
+            lambda arch=arch: task_replica(ctx, vcpu, mem, arch),
+        )
+        for arch in arches(ctx)
+    ]
     start = cat.limit("fargate/task-start-s").value
-    replica, fleet = cheapest_fleet(ctx, [replica], start, 1)
+    replica, fleet = cheapest_fleet(ctx, replicas, start, 1)
     comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)
-    notes = fleet_notes(ctx, replica, fleet)
+    notes = fleet_notes(ctx, replica, fleet) + discounted_note(fargate_rate(ctx), replica.hourly)
+    if replica.label.endswith("arm64"):
+        notes.append(
+            "on Graviton (arm64), the cheaper of the two architectures: the code and its container image "
+            "must build for arm64 (arch: x86_64 to price x86 only)"
+            if ctx.workload.arch == "auto"
+            else "on Graviton (arm64): the code and its container image must build for arm64"
+        )
+    if fargate_rate(ctx).purchase == "spot":
+        notes.append("Fargate Spot runs on ECS only (not on Fargate for EKS)")
     if not is_batch(ctx):
         notes.append(
             "scale-to-zero is not modelled for an always-on service: at least one task runs all month"
@@ -119,7 +139,7 @@ def price(ctx: Context) -> Priced:
         instance_type=replica.label,
         instances=instances_count(fleet),
         notes=notes,
-        extras=fleet_extras(replica, fleet, start, 1, 70.0),
+        extras=fleet_extras(replica, fleet, start, 1, float(ctx.price("fargate/spot-discount").value)),
         latency=LatencyProfile(
             cold_start_s=None,
             scale_out_s=start,

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..catalog.models import InstanceSpec
+from ..report.model import CostComponent
 from ..units import money
-from .base import Context
+from .base import Context, amount, construct
 
 HUNDRED = Decimal(100)
 
@@ -157,3 +158,49 @@ def lambda_rate(ctx: Context) -> Rate:
 def memo_key(ctx: Context) -> tuple:
     """What of the workload changes a price (for ``Context.shared`` keys): whether Spot applies."""
     return ("spot-ok" if asked(ctx) == "spot" and ctx.workload.may_be_interrupted else "",)
+
+
+def charged(rate: Rate, comps: list[CostComponent]) -> list[CostComponent]:
+    """``comps`` (on-demand lines) at ``rate``: unit price x factor, the purchase option in the label
+    and the reason in the note. Unchanged at on-demand (a note, if any, says why no discount applied)."""
+    if not rate.discounted:
+        return comps
+    out = []
+    for c in comps:
+        price = c.unit_price_usd * rate.factor
+        name = f"{c.name[:-1]}, {rate.purchase})" if c.name.endswith(")") else f"{c.name} ({rate.purchase})"
+        note = "; ".join(n for n in (rate.note, c.note) if n)
+        out.append(
+            construct(
+                CostComponent,
+                **{
+                    **c.__dict__,
+                    "name": name,
+                    "unit_price_usd": price,
+                    "monthly_usd": amount(c.quantity * price),
+                    "note": note,
+                },
+            )
+        )
+    return out
+
+
+def discounted_note(rate: Rate, comps: list[CostComponent]) -> list[str]:
+    """The option's note naming the lines the commitment discounted, or why it did not apply."""
+    if rate.note is None:
+        return []
+    if not rate.discounted:
+        return [rate.note]
+    return [f"{rate.purchase} applied to: " + ", ".join(c.name for c in comps)]
+
+
+#: The catalog's names of the two architectures (price keys ``lambda/duration-<arch>``,
+#: ``fargate/vcpu-<arch>``) by the workload's ``arch`` value.
+ARCHES = {"x86_64": "x86", "arm64": "arm64"}
+
+
+def arches(ctx: Context) -> list[str]:
+    """The architectures to price on a platform that offers both: the workload's ``arch``, or both
+    for ``auto`` (the platform keeps the cheaper and says the code must then build for arm64)."""
+    want = ctx.workload.arch
+    return list(ARCHES.values()) if want == "auto" else [ARCHES[want]]
