@@ -28,6 +28,8 @@ lint: install-dev
 
 test: install-dev browsers
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); installed when missing.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-def write_atomically(out: Path, write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(out: Path, write: Callable[[BinaryIO], object]) -> None:
     """``write`` into a temporary file beside ``out``, renamed over it once complete: Ctrl-C, a full
     disk or ``kill -9`` leaves the previous file whole and no temporary file behind. Raises OSError.
 
@@ -79,7 +79,7 @@ def _link(fd: int, path: Path) -> None:
     os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
 
 
-def _write_named(out: Path, write: Callable[[BinaryIO], None]) -> None:
+def _write_named(out: Path, write: Callable[[BinaryIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

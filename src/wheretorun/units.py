@@ -10,6 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 HOURS_PER_MONTH = 730
+
+#: The numeric formats model weights are served in (bytes per parameter: ``sizing.memory``).
+PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_MONTH = HOURS_PER_MONTH * SECONDS_PER_HOUR  # 2,628,000 s
 MINUTES_PER_MONTH = HOURS_PER_MONTH * 60

@@ -13,3 +13,5 @@ def test_quick_bench_prints_every_row(capsys):
     assert any("Monte Carlo" in line for line in out)
     assert sum("recommend over 5 workloads" in line for line in out) == 3
     assert any("CLI run to JSON file" in line for line in out)
+    # start-up, as ratios against python -c pass measured in the same run
+    assert sum("(baseline: python -c pass" in line for line in out) == 2

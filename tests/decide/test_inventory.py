@@ -140,7 +140,15 @@ def test_one_process_where_forking_is_unsafe(monkeypatch: pytest.MonkeyPatch) ->
 def test_compact_pickling_keeps_models_whole() -> None:
     import pickle
 
-    full = CostComponent(name="x", unit="hours", quantity=1, unit_price_usd="0.1", monthly_usd="0.1")
+    full = CostComponent(
+        name="x",
+        unit="hours",
+        quantity=1,
+        unit_price_usd="0.1",
+        monthly_usd="0.1",
+        driver="time",
+        purchase="on-demand",
+    )
     partial = TraceStep.model_validate({"question": "q", "answer": "a", "because": "b"})
     partial_set = partial.model_fields_set
     back_full, back_partial = pickle.loads(_dumps([full, partial]))

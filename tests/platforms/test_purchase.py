@@ -55,7 +55,7 @@ def test_a_missing_3yr_rate_falls_back_to_the_1yr_rate_not_on_demand() -> None:
     assert ref.value == Decimal("1.861")
     assert paid == Decimal("1.17243")
     assert purchase == "savings-plan-3yr"
-    assert note is not None and "1-year rate" in note and "37% off" in note
+    assert note is not None and "1-year rate" in note and "37% off on-demand" in note
 
 
 def test_a_3yr_rate_in_the_catalog_is_used() -> None:

@@ -23,8 +23,10 @@ from wheretorun.simulate.reprice import layers
 from wheretorun.spec.models import WorkloadFile
 
 
-def comp(name, usd, scales=(), kind="infra"):
+def comp(name, usd, scales=(), kind="infra", driver=None, purchase="on-demand"):
     d = Decimal(str(usd))
+    if driver is None:
+        driver = "engineer_rate" if "engineer_rate" in scales else "volume" if "volume" in scales else "fixed"
     return CostComponent(
         name=name,
         unit="x",
@@ -33,6 +35,8 @@ def comp(name, usd, scales=(), kind="infra"):
         monthly_usd=d,
         kind=kind,
         scales_with=list(scales),
+        driver=driver,
+        purchase="n/a" if driver == "engineer_rate" else purchase,
     )
 
 
@@ -57,7 +61,10 @@ BEDROCK = option(
 )
 FLEET = option(
     "ecs-ec2",
-    [comp("Instance usage (on-demand, g5.xlarge)", 730), comp("Engineering", 400, ("engineer_rate",), "ops")],
+    [
+        comp("Instance usage (on-demand, g5.xlarge)", 730, driver="time"),
+        comp("Engineering", 400, ("engineer_rate",), "ops"),
+    ],
     "g5.xlarge",
     {
         "per_replica_rps": 10.0,
@@ -157,7 +164,7 @@ def test_monte_carlo_is_deterministic_for_a_seed_and_exact_when_ranges_are_point
 def test_spot_discount_moves_only_options_priced_on_spot():
     spot_fleet = option(
         "ecs-ec2",
-        [comp("Instance usage (spot, g5.xlarge)", 365)],
+        [comp("Instance usage (spot, g5.xlarge)", 365, driver="time", purchase="spot")],
         "g5.xlarge",
         {
             "per_replica_rps": 1.0,
@@ -171,3 +178,47 @@ def test_spot_discount_moves_only_options_priced_on_spot():
     m = next(m for m in models if m.platform == "ecs-ec2")
     assert float(m.cost(spot_pct=np.float64(75))) == pytest.approx(182.5)
     assert float(next(x for x in models if x.platform == "bedrock").cost(spot_pct=75.0)) == 600
+
+
+@pytest.mark.parametrize(
+    ("name", "purchase", "moves"),
+    [
+        # the purchase field decides, not the label: a line named "spot" bought on-demand stays put
+        ("Instance usage (spot, ml.g5.xlarge)", "on-demand", False),
+        # and a Spot line moves whatever its name says
+        ("Instance usage (g5.xlarge)", "spot", True),
+    ],
+)
+def test_repricing_reads_the_purchase_field_never_the_name(name, purchase, moves):
+    fleet = option(
+        "ecs-ec2",
+        [comp(name, 365, driver="time", purchase=purchase)],
+        "g5.xlarge",
+        {
+            "per_replica_rps": 1.0,
+            "hourly_usd": 0.5,
+            "replica_hours": 730,
+            "min_replicas": 1,
+            "spot_discount_pct": 50,
+        },
+    )
+    ((_, _, models),) = layers(report(fleet, rec="ecs-ec2").workloads[0], wf())
+    # at 75 % off instead of 50 %: 365 x (100 - 75) / (100 - 50) = 182.5; unmoved: 365
+    assert float(models[0].cost(spot_pct=75.0)) == pytest.approx(182.5 if moves else 365)
+
+
+def test_only_a_fleets_time_lines_step_with_replicas():
+    """A load balancer's hours (driver fixed) stay put when the fleet doubles; its instance-hours
+    (driver time) double."""
+    fleet = option(
+        "ecs-ec2",
+        [
+            comp("Instance usage (on-demand, g5.xlarge)", 730, driver="time"),
+            comp("Application load balancer", 16.4),
+        ],
+        "g5.xlarge",
+        {"per_replica_rps": 10.0, "hourly_usd": 1.0, "replica_hours": 730, "min_replicas": 1},
+    )
+    ((_, _, models),) = layers(report(fleet, rec="ecs-ec2").workloads[0], wf())
+    # peak need 0.49 / (10 x 0.7) = 0.07 replica; x15 needs 2 replicas: 2 x 730 + 16.4
+    assert float(models[0].cost(v=15)) == pytest.approx(1476.4)

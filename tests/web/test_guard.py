@@ -365,7 +365,7 @@ def test_memory_is_given_back_when_the_last_request_ends(monkeypatch: pytest.Mon
 
     asyncio.run(scenario())
     assert len(calls) == 2
-    assert calls[1] - calls[0] >= 2
+    assert calls[1] - calls[0] >= 1.9  # (each is timed as it runs, in a thread: a few ms late)
 
 
 def test_serve_workers_get_the_limits_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ SNAPSHOT_CHECKED = dt.date(2026, 6, 30)
 
 
 @functools.cache
-def _provider():  # type: ignore[no-untyped-def]
+def _provider():
     from genai_prices import data_snapshot
 
     snap = data_snapshot.get_snapshot()

@@ -11,7 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from .models import ArchitectureCard, PriceEntry, ProprietaryCard, Tier
-from .store import Catalog
+from .store import STALE_AFTER_DAYS, Catalog
+
+#: The pseudo-service that lists the model cards instead of prices.
+MODELS = "models"
 
 
 def money_text(value: Decimal) -> str:
@@ -84,3 +87,34 @@ def model_rows(catalog: Catalog) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def today() -> dt.date:
+    """The date ages are measured against (a function so tests can fix it)."""
+    return dt.date.today()
+
+
+def services(catalog: Catalog) -> list[str]:
+    """What ``--service`` / ``?service=`` may name: the catalog's services and ``models``."""
+    return [*catalog.services(), MODELS]
+
+
+def price_document(catalog: Catalog, region: str, service: str | None, day: dt.date) -> dict[str, Any]:
+    """The document of ``prices show --json`` and ``GET /v1/catalog``: the model cards for
+    ``service == "models"``, else the prices (of one service, or all) with their ages on ``day``."""
+    if service == MODELS:
+        return {"region": region, "models": model_rows(catalog)}
+    rows = [
+        price_row(catalog, e, day)
+        for k, e in sorted(catalog.prices.items())
+        if service is None or k.split("/")[0] == service
+    ]
+    return {
+        "region": region,
+        "today": day.isoformat(),
+        "catalog_as_of": catalog.as_of.isoformat(),
+        "stale_after_days": STALE_AFTER_DAYS,
+        "stale_count": sum(1 for r in rows if r["age_days"] > STALE_AFTER_DAYS),
+        "overrides": catalog.applied_overrides(),
+        "prices": rows,
+    }

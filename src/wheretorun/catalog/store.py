@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import MAX_PROBLEMS, InputError, Problem, did_you_mean
 from .models import (
@@ -35,10 +36,10 @@ from .models import (
     ProprietaryCard,
     Tier,
 )
+from .scope import STALE_AFTER_DAYS as STALE_AFTER_DAYS
+from .scope import SUPPORTED_REGIONS as SUPPORTED_REGIONS
 
 DATA_DIR = Path(__file__).parent / "data"
-SUPPORTED_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
-STALE_AFTER_DAYS = 120
 
 
 class CatalogError(Exception):
@@ -160,7 +161,7 @@ class Catalog:
         Keys are catalog price keys, or ``bedrock/<bedrock model id>/input|output`` for the token
         prices that come from genai-prices. An override beats a discount for the same key.
         """
-        problems = []
+        problems: list[Problem] = []
         for key in overrides:
             if key not in self.prices and not _is_bedrock_token_key(key):
                 problems.append(
@@ -256,9 +257,13 @@ class Catalog:
         except KeyError:
             raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
 
+    def model_cards(self) -> list[ArchitectureCard | ProprietaryCard]:
+        """Every model card: open architectures, then proprietary models."""
+        return [*self.open_models.values(), *self.proprietary_models.values()]
+
     def model_ids(self) -> list[str]:
         ids: list[str] = []
-        for card in (*self.open_models.values(), *self.proprietary_models.values()):
+        for card in self.model_cards():
             ids.append(card.id)
             ids.extend(card.aliases)
         return ids
@@ -270,7 +275,7 @@ class Catalog:
         if wanted.endswith("-instruct"):
             candidates.append(wanted.removesuffix("-instruct"))
         for name in candidates:
-            for card in (*self.open_models.values(), *self.proprietary_models.values()):
+            for card in self.model_cards():
                 if name == card.id or name in card.aliases:
                     return card
         return None
@@ -297,14 +302,14 @@ def _read_yaml(path: Path) -> object:
         raise CatalogError(f"{path.name}: invalid YAML: {e}") from None
 
 
-def _validate(model: type, data: object, path: Path):  # type: ignore[no-untyped-def]
+def _validate(model: type[BaseModel], data: object, path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise CatalogError(f"{path.name}: {e}") from None
 
 
-def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:  # type: ignore[type-arg]
+def _index(items: Iterable, attr: str, what: str, path: Path) -> dict:
     out: dict = {}
     for item in items:
         key = getattr(item, attr)

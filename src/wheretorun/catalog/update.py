@@ -42,6 +42,7 @@ import yaml
 
 from ..errors import InputError, Problem, did_you_mean
 from ..files import write_atomically
+from .scope import default_catalog_dir as default_catalog_dir
 from .store import (
     DATA_DIR,
     MARKER,
@@ -93,10 +94,6 @@ class Change:
             return float((Decimal(self.new) - old) / old * 100) if old else None
         except ArithmeticError:
             return None
-
-
-def default_catalog_dir() -> Path:
-    return Path.home() / ".config" / "wheretorun" / "catalog"
 
 
 # ---- fetching -------------------------------------------------------------------------------------
@@ -310,7 +307,7 @@ def map_fargate(offer: dict[str, Any], region: str, keys: list[str]) -> dict[str
         key = FARGATE.get(usage(a))
         dims = dimensions(offer, sku)
         if key in keys and dims:
-            found[key] = Found(_flat(usd(dims[0])), sku)  # type: ignore[index]
+            found[key] = Found(_flat(usd(dims[0])), sku)
     return found
 
 
@@ -388,6 +385,7 @@ def _value_end(text: str, node: yaml.Node) -> int:
 def _rewrite(text: str, name: str, edits: dict[str, _Edit]) -> tuple[str, list[Change]]:
     """Apply ``edits`` to one data file's text; return the new text and the changes made."""
     root = yaml.compose(text)  # pure Python: its marks count characters (libyaml's count bytes)
+    assert root is not None  # the file parsed (it was read and validated before)
     data = _load(text)
     expected = copy.deepcopy(data)
     spans: list[tuple[int, int, str]] = []

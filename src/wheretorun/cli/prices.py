@@ -12,24 +12,25 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.listing import model_rows, price_row
-from ..catalog.overrides import apply_overrides, load_price_overrides
-from ..catalog.store import STALE_AFTER_DAYS, SUPPORTED_REGIONS, Catalog, load_catalog
+from ..catalog.scope import STALE_AFTER_DAYS, SUPPORTED_REGIONS
 from ..errors import InputError, Problem, did_you_mean
 from .app import err_console, guarded, prices_app
 
-MODELS = "models"
+if TYPE_CHECKING:
+    from ..catalog.store import Catalog
 
 
 def today() -> dt.date:
-    """The date ages are measured against (a function so tests can fix it)."""
-    return dt.date.today()
+    """The date ages are measured against (``catalog.listing.today``; here so tests can fix it)."""
+    from ..catalog.listing import today
+
+    return today()
 
 
 @prices_app.command("show")
@@ -50,6 +51,10 @@ def show(
 
 
 def _show(service: str | None, region: str, json_out: bool, prices_file: Path | None) -> None:
+    from ..catalog.listing import MODELS, price_document, services
+    from ..catalog.overrides import apply_overrides, load_price_overrides
+    from ..catalog.store import load_catalog
+
     if region not in SUPPORTED_REGIONS:
         raise InputError(
             [
@@ -64,7 +69,7 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
     catalog = load_catalog(region)
     if prices_file is not None:
         catalog = apply_overrides(catalog, load_price_overrides(prices_file), file=str(prices_file))
-    known = [*catalog.services(), MODELS]
+    known = services(catalog)
     if service is not None and service not in known:
         raise InputError(
             [
@@ -77,28 +82,16 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
         )
     day = today()
     out = Console(highlight=False, soft_wrap=json_out)
-    if service == MODELS:
-        rows = model_rows(catalog)
-        if json_out:
-            out.print_json(json.dumps({"region": region, "models": rows}))
-        else:
-            out.print(_model_table(rows, region))
-        return
-    entries = [e for k, e in sorted(catalog.prices.items()) if service is None or k.split("/")[0] == service]
-    rows = [price_row(catalog, e, day) for e in entries]
-    stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
+    doc = price_document(catalog, region, service, day)
     if json_out:
-        doc = {
-            "region": region,
-            "today": day.isoformat(),
-            "catalog_as_of": catalog.as_of.isoformat(),
-            "stale_after_days": STALE_AFTER_DAYS,
-            "stale_count": len(stale),
-            "overrides": catalog.applied_overrides(),
-            "prices": rows,
-        }
         out.print_json(json.dumps(doc))
-    else:
+    if service == MODELS:
+        if not json_out:
+            out.print(_model_table(doc["models"], region))
+        return
+    rows = doc["prices"]
+    stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
+    if not json_out:
         if out.width >= WIDE_TABLE:
             out.print(_price_table(rows, region, catalog, day))
         else:

@@ -9,15 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..catalog.store import SUPPORTED_REGIONS
-from ..catalog.update import MAPPERS, default_catalog_dir, update_catalog
+from ..catalog.scope import SUPPORTED_REGIONS, UPDATABLE_SERVICES, default_catalog_dir
 from .app import guarded, prices_app
 
 
 @prices_app.command("update")
 def update(
     service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help=f"One of {', '.join(MAPPERS)} (repeat).")
+        list[str] | None,
+        typer.Option("--service", "-s", help=f"One of {', '.join(UPDATABLE_SERVICES)} (repeat)."),
     ] = None,
     region: Annotated[
         list[str] | None, typer.Option("--region", "-r", help="Region(s) to refresh (repeat).")
@@ -44,8 +44,10 @@ def update(
     """
 
     def run() -> None:
+        from ..catalog.update import update_catalog
+
         changes = update_catalog(
-            catalog_dir, service or list(MAPPERS), region or list(SUPPORTED_REGIONS), from_dir
+            catalog_dir, service or list(UPDATABLE_SERVICES), region or list(SUPPORTED_REGIONS), from_dir
         )
         console = Console()
         changed = [c for c in changes if c.changed]

@@ -8,20 +8,22 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from ..decide import recommend as run_recommend
 from ..errors import InputError, Problem
-from ..files import write_atomically
-from ..report import FORMATS, render
-from ..spec import json_schema, load_workloads
-from ..spec.files import FileAccess
-from ..spec.models import PriceOverrides, WorkloadFile, parse_growth
+from ..report import FORMATS
 from .app import app, guarded
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from ..spec.models import PriceOverrides, WorkloadFile
+
+# The engine, the catalog and the spec are imported inside the commands that use them: every
+# command (and `--help`) would otherwise pay their start-up (docs/performance.md).
 
 PROGRESS_FROM = 50  # workloads; below this the answer is instant
 
@@ -32,6 +34,9 @@ def _load(
     """The workload file and the prices file, every problem of both reported in one pass."""
     from ..catalog.overrides import load_price_overrides
     from ..catalog.vocabulary import vocabulary
+    from ..spec import load_workloads
+    from ..spec.files import FileAccess
+    from ..spec.models import parse_growth
 
     known = vocabulary()
     problems = []
@@ -125,6 +130,10 @@ def recommend_cmd(
     """
 
     def run() -> None:
+        from ..decide import recommend as run_recommend
+        from ..files import write_atomically
+        from ..report import render
+
         fmt = format or ("table" if sys.stdout.isatty() and out is None else "json")
         if fmt not in FORMATS:
             raise InputError(
@@ -132,6 +141,8 @@ def recommend_cmd(
             )
         wf, overrides = _load(file, free_tier, growth, prices, allow_files_from or [])
         show = len(wf.workloads) >= PROGRESS_FROM and sys.stderr.isatty()
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         progress = (
             Progress(
                 TextColumn("pricing workloads"),
@@ -175,14 +186,17 @@ def recommend_cmd(
 
             print_table(report, Console(), details=details, full=full)
             return
+        write: Callable[[BinaryIO], object]
         if fmt == "json":
             write = report.write_json  # workload by workload: an inventory's JSON is never held whole
         else:
             text = render(report, fmt, **({"details": details, "full": full} if fmt == "table" else {}))
             data = text.encode("utf-8")
 
-            def write(fh: BinaryIO) -> None:
+            def write_text(fh: BinaryIO) -> None:
                 fh.write(data)
+
+            write = write_text
 
         if out is not None:
             try:
@@ -204,6 +218,8 @@ def schema_cmd() -> None:
 
     Example: wheretorun schema > wheretorun.schema.json
     """
+    from ..spec import json_schema
+
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
@@ -225,6 +241,8 @@ def breakeven_cmd(
     """
 
     def run() -> None:
+        from ..decide import recommend as run_recommend
+
         wf, overrides = _load(file, False, None, prices, allow_files_from or [])
         names = [w.name for w in wf.workloads]
         if workload is not None and workload not in names:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..sizing import PRECISIONS
-from ..sizing.request import resolve_size_request
-from ..sizing.sizer import AcceleratorOption, SizeResult
+from ..units import PRECISIONS
+
+if TYPE_CHECKING:
+    from ..sizing.sizer import AcceleratorOption, SizeResult
 from .app import app, guarded
 
 
@@ -148,6 +149,8 @@ def size_cmd(
     """
 
     def run() -> None:
+        from ..sizing.request import resolve_size_request
+
         result = resolve_size_request(
             model,
             params_b,

@@ -19,11 +19,11 @@ from pathlib import Path
 from ..catalog.bedrock import snapshot_label
 from ..catalog.store import Catalog, load_catalog
 from ..errors import InputError
-from ..platforms import PLATFORMS, Context, assess
-from ..platforms.base import construct
+from ..invoice import construct
+from ..platforms import PLATFORMS, Context, assess, traits
 from ..platforms.capacity import profile_peak, traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
-from ..report.model import (
+from ..results import (
     BreakEven,
     CatalogInfo,
     MonthlyCost,
@@ -40,7 +40,6 @@ from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
-SELF_HOSTED = ("ecs-ec2", "eks-ec2", "sagemaker-endpoint")
 #: Ties in cost go to the platform listed first.
 PLATFORM_RANK = {pid: i for i, pid in enumerate(PLATFORMS)}
 BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the crossover
@@ -50,17 +49,57 @@ BREAKEVEN_GRID = 2000  # log-spaced volumes: 0.5 % steps
 def catalog_for(
     wf: WorkloadFile, file: str, extra: PriceOverrides | None = None, extra_file: str = ""
 ) -> Catalog:
-    """The catalog in the file's region with the file's (and the --prices file's) prices merged."""
+    """The catalog in the file's region with the file's and the --prices file's prices merged.
+
+    Precedence (docs/catalog.md): for the same price key, or the same service's discount, the
+    ``--prices`` file beats the workload file's ``prices:`` (the person running the command
+    decides). The winner comes first (``Catalog._adjust`` applies the first match); the loser stays
+    listed, its note saying it was not applied and why, so the trace and the report show both.
+    """
     catalog = load_catalog().in_region(wf.region, file=file)
     for overrides, src, prefix in ((wf.prices, file, "prices"), (extra, extra_file or "<prices>", "prices")):
         if overrides is not None and (overrides.overrides or overrides.discount_pct):
             merged = catalog.with_overrides(overrides.overrides, overrides.discount_pct, src, prefix)
+            beaten = tuple(
+                (
+                    key,
+                    value,
+                    f"{note}; not applied: {src} gives this key and --prices beats the workload file",
+                )
+                if key in overrides.overrides
+                else (key, value, note)
+                for key, value, note in catalog.overrides
+            )
             catalog = replace(
                 merged,
-                overrides=catalog.overrides + merged.overrides,
-                discounts=catalog.discounts + merged.discounts,
+                overrides=merged.overrides + beaten,
+                discounts=merged.discounts + catalog.discounts,
             )
     return catalog
+
+
+def _overrides_step(catalog: Catalog) -> TraceStep:
+    """Which prices are the user's, and for a key or service given twice which source won (the
+    first listed: ``catalog_for`` puts ``--prices`` first) and which was overridden."""
+    keys = {key for key, _, _ in catalog.overrides}
+    services: dict[str, Decimal] = {}
+    discounts = []
+    for service, pct in catalog.discounts:
+        if service in services:
+            discounts.append(
+                f"{pct}% off every {service} price (workload file): not applied, --prices gives "
+                f"{services[service]}% and beats the workload file"
+            )
+        else:
+            services[service] = pct
+            discounts.append(f"{pct}% off every {service} price")
+    return TraceStep(
+        question="Which prices are yours rather than the catalog's?",
+        answer=f"{len(keys)} override(s), {len(services)} discount(s)",
+        because="; ".join(
+            [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides] + discounts
+        ),
+    )
 
 
 def assess_all(
@@ -87,6 +126,7 @@ def decide_layer(
         wf=wf,
         layer=layer,
         options=assess_all(usage, wf, catalog, layer, file, memo),
+        lambda_timeout_s=catalog.limit("lambda/timeout").value,
         trace_prefix=trace_prefix,
     )
     annotate_unit_costs(d)
@@ -169,46 +209,42 @@ def choose(d: Decision) -> Option | None:
     return pick
 
 
-def pattern_for(usage: Usage, layer_pick: Option | None, model_pick: Option | None, compliance: bool) -> str:
+def pattern_for(
+    usage: Usage,
+    layer_pick: Option | None,
+    model_pick: Option | None,
+    compliance: bool,
+    lambda_timeout_s: float,
+) -> str:
+    """The pattern of the answer, read from the picked platforms' declared traits (``Traits``);
+    ``lambda_timeout_s`` (catalog ``lambda/timeout``) tells a long tail from the rest."""
     w = usage.workload
-    p = layer_pick.platform if layer_pick else None
-    long_tail = usage.duration_p99_s > 900 >= usage.duration_s
+    p = traits(layer_pick.platform) if layer_pick else None
+    long_tail = usage.duration_p99_s > lambda_timeout_s >= usage.duration_s
     if w.role in ORCHESTRATION_ROLES:
         if long_tail and p is not None:
             return "hybrid-queue"
-        if p == "step-functions":
-            return "long-flow-on-step-functions"
-        m = model_pick.platform if model_pick else None
-        if m in ("bedrock", "bedrock-batch"):
+        if p is not None and p.workflow:
+            return p.orchestration_pattern
+        m = traits(model_pick.platform) if model_pick else None
+        if m is not None and m.managed_model:
             return "agent-with-bedrock"
-        if m in SELF_HOSTED:
+        if m is not None and m.self_hosted:
             return "agent-with-self-hosted-model"
         if w.trigger in ("event", "queue", "schedule"):
             return "event-driven-glue"
-        return "serverless-orchestration" if p == "lambda" else "orchestration-on-containers"
-    if p is None:
+        return p.orchestration_pattern if p is not None else "orchestration-on-containers"
+    if p is None or layer_pick is None:
         return "none"
-    if compliance and p in SELF_HOSTED:
+    if compliance and p.self_hosted:
         return "in-vpc-self-hosted"
     if w.role == "fine-tuning":
         return "gpu-training-job"
-    if long_tail and p in ("fargate", "ecs-ec2", "eks-ec2", "aws-batch"):
+    if long_tail and p.containers:
         return "hybrid-queue"
-    if p in ("bedrock-batch", "aws-batch"):
-        return "async-batch"
-    if p == "bedrock":
-        return "rag-with-bedrock" if w.role == "rag" else "managed-inference-on-bedrock"
-    if p in ("ecs-ec2", "eks-ec2"):
-        return (
-            "self-hosted-llm-on-gpu"
-            if layer_pick and layer_pick.extras.get("uses_gpu")
-            else "cpu-model-on-containers"
-        )
-    if p == "fargate":
-        return "rag-on-fargate" if w.role in ("rag", "embedding", "reranking") else "cpu-inference-on-fargate"
-    if p == "sagemaker-endpoint":
-        return "managed-endpoint-on-sagemaker"
-    return "cpu-model-on-lambda"
+    if p.gpu_pattern is not None and layer_pick.extras.get("uses_gpu"):
+        return p.gpu_pattern
+    return p.role_patterns.get(w.role, p.model_pattern)
 
 
 def _where(o: Option | None) -> str:
@@ -218,7 +254,7 @@ def _where(o: Option | None) -> str:
 
 
 @cache
-def _breakeven_grid():  # type: ignore[no-untyped-def]
+def _breakeven_grid():
     """Multiples of today's volume searched for the crossover: the same grid for every workload."""
     import numpy as np
 
@@ -246,8 +282,15 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
         f"(and 'up to {GUIDELINE_MID / 1e6:,.0f}M tokens/month Bedrock wins with ops included')"
     )
-    managed = next((o for o in options if o.platform == "bedrock" and o.feasible), None)
-    hosted = [o for o in options if o.platform in SELF_HOSTED and o.feasible]
+    managed = next(
+        (
+            o
+            for o in options
+            if o.feasible and traits(o.platform).managed_model and not traits(o.platform).batch
+        ),
+        None,
+    )
+    hosted = [o for o in options if o.feasible and traits(o.platform).self_hosted]
     if managed is None or not hosted or tokens_now <= 0:
         return BreakEven(
             tokens_per_month=None,
@@ -270,7 +313,11 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         for i in range(0, BREAKEVEN_GRID, BREAKEVEN_GRID // 40):
             tokens = tokens_now * float(v[i])
             points.append(
-                {"tokens_per_month": tokens, "platform": "bedrock", "monthly_usd": float(bedrock_cost[i])}
+                {
+                    "tokens_per_month": tokens,
+                    "platform": managed.platform,
+                    "monthly_usd": float(bedrock_cost[i]),
+                }
             )
             points.append(
                 {
@@ -284,7 +331,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
         return BreakEven(
             tokens_per_month=None,
             self_hosted_platform=hosted[0].platform,
-            managed_platform="bedrock",
+            managed_platform=managed.platform,
             current_tokens_per_month=tokens_now,
             guideline=guideline,
             note=f"self-hosting stays dearer than Bedrock up to {hi:,.0f}x today's volume; {method}",
@@ -303,7 +350,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     return BreakEven(
         tokens_per_month=tokens,
         self_hosted_platform=at.platform,
-        managed_platform="bedrock",
+        managed_platform=managed.platform,
         current_tokens_per_month=tokens_now,
         guideline=guideline,
         note=f"{note}; {method}",
@@ -332,16 +379,7 @@ def recommend_workload(
     warnings: list[str] = []
     trace: list[TraceStep] = []
     if catalog.overrides or catalog.discounts:
-        trace.append(
-            TraceStep(
-                question="Which prices are yours rather than the catalog's?",
-                answer=f"{len(catalog.overrides)} override(s), {len(catalog.discounts)} discount(s)",
-                because="; ".join(
-                    [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
-                    + [f"{pct}% off every {service} price" for service, pct in catalog.discounts]
-                ),
-            )
-        )
+        trace.append(_overrides_step(catalog))
     if wf.preferences.quota_increase:
         trace.append(
             TraceStep(
@@ -379,7 +417,7 @@ def recommend_workload(
         if o is not None:
             warnings += [f"{o.platform}: {s}" for s in o.soft_warnings]
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
-    pattern = pattern_for(usage, pick, model_pick, compliance)
+    pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)
     extras: dict = {}
     if model_options:
@@ -450,11 +488,10 @@ def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf:
     from ..simulate.week import capacity_week
 
     fleets = [
-        o for o in options if o.feasible and o.extras.get("per_replica_rps") and o.platform != "aws-batch"
+        o for o in options if o.feasible and o.extras.get("per_replica_rps") and not traits(o.platform).batch
     ]
-    if pick is not None and pick in fleets:
-        chosen = pick
-    else:
+    chosen: Option | None = pick
+    if pick is None or pick not in fleets:
         chosen = min(fleets, key=lambda o: o.monthly_cost_usd.total, default=None)  # type: ignore[union-attr]
     return capacity_week(usage, chosen, wf.preferences.target_utilisation) if chosen is not None else None
 

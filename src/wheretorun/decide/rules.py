@@ -13,13 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..platforms import having
 from ..platforms.base import construct, gpu_need
 from ..platforms.usage import Usage
-from ..report.model import Option, TraceStep
+from ..results import Option, TraceStep
 from ..spec.models import WorkloadFile
 
-SELF_MANAGED_GPU = ("ecs-ec2", "eks-ec2")
-MANAGED_MODEL = ("bedrock", "bedrock-batch")
+#: Platform groups the rules name, read from the platforms' declared traits (``platforms.having``).
+SELF_MANAGED_GPU = having(self_hosted=True, gpu_ops_profile=True)  # GPU fleets your team runs: ECS, EKS
+MANAGED_MODEL = having(managed_model=True)  # Bedrock, on demand and batch
+SELF_HOSTED = having(self_hosted=True)
+CPU_ONLY = having(gpu_capable=False, hosts_weights=True, workflow=False)  # Lambda, Fargate
 #: Seed 1, question 4: guideline thresholds in tokens per month.
 GUIDELINE_LOW = 100e6
 GUIDELINE_MID = 500e6
@@ -34,6 +38,8 @@ class Decision:
     wf: WorkloadFile
     layer: str
     options: list[Option]
+    #: Lambda's hard timeout (catalog limit ``lambda/timeout``): past it, work goes to a queue.
+    lambda_timeout_s: float
     trace: list[TraceStep] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     not_preferred: dict[str, str] = field(default_factory=dict)  # platform -> reason
@@ -92,7 +98,7 @@ def q2_needs_gpu(d: Decision) -> None:
     if d.layer != "model":
         return
     needs, why = gpu_need(d.usage, d.wf)
-    cpu_ok = [o.platform for o in d.feasible if o.platform in ("lambda", "fargate")]
+    cpu_ok = [o.platform for o in d.feasible if o.platform in CPU_ONLY]
     d.ask(
         "2. Does the model need a GPU?",
         "yes" if needs else "no",
@@ -171,12 +177,12 @@ def hard_limits(d: Decision) -> None:
 
 def q7_longer_than_15_minutes(d: Decision) -> None:
     u = d.usage
-    timeout = 900
+    timeout = d.lambda_timeout_s
     if u.duration_p99_s > timeout:
         d.ask(
             "7. Does the work take more than 15 minutes?",
             "yes" if u.duration_s > timeout else "the tail does",
-            f"duration_s {u.duration_s:,g} s, p99 {u.duration_p99_s:,g} s vs Lambda's 900 s limit: "
+            f"duration_s {u.duration_s:,g} s, p99 {u.duration_p99_s:,g} s vs Lambda's {timeout:g} s limit: "
             + (
                 "use a queue and a container or batch job, or Step Functions with callbacks."
                 if d.layer == "orchestration" or u.duration_s > timeout
@@ -187,7 +193,7 @@ def q7_longer_than_15_minutes(d: Decision) -> None:
         d.ask(
             "7. Does the work take more than 15 minutes?",
             "no",
-            f"duration_s {u.duration_s:,g} s (p99 {u.duration_p99_s:,g} s) is within Lambda's 900 s limit.",
+            f"duration_s {u.duration_s:,g} s (p99 {u.duration_p99_s:,g} s) is within Lambda's {timeout:g} s limit.",
         )
 
 
@@ -282,11 +288,11 @@ def q4_token_volume(d: Decision) -> None:
     else:
         band = "> 1B tokens/month with stable traffic: self-hosting starts to make financial sense"
     managed = d.cheapest(MANAGED_MODEL)
-    self_hosted = d.cheapest(("ecs-ec2", "eks-ec2", "sagemaker-endpoint"))
-    if managed and self_hosted:
+    self_hosted = d.cheapest(SELF_HOSTED)
+    if managed and self_hosted and managed.monthly_cost_usd and self_hosted.monthly_cost_usd:
         cheaper = (
             managed if managed.monthly_cost_usd.total <= self_hosted.monthly_cost_usd.total else self_hosted
-        )  # type: ignore[union-attr]
+        )
         guideline_says_managed = tokens < GUIDELINE_HIGH
         agree = (cheaper is managed) == guideline_says_managed
         verdict = (
@@ -319,14 +325,22 @@ def seed2_framework(d: Decision) -> None:
     u = d.usage
     p = d.wf.preferences
     per_min = u.mean_rps * 60
+    few, many = p.lambda_favoured_below_per_minute, p.containers_favoured_above_rps
+    frequency = (
+        f"< {few:g}/min favours Lambda"
+        if per_min < few
+        else f"> {many:g}/s favours always-on containers"
+        if u.mean_rps > many
+        else "between the thresholds: cost decides"
+    )
     fits_comfort = u.duration_s < p.lambda_comfort_duration_s and u.memory_gb <= p.lambda_comfort_memory_gb
     d.ask(
         "Seed 2: duration, memory, trigger, frequency?",
         "Lambda's comfort zone" if fits_comfort else "outside Lambda's comfort zone",
-        f"duration {u.duration_s:g} s vs preference {p.lambda_comfort_duration_s:g} s (hard limit 900 s); memory "
+        f"duration {u.duration_s:g} s vs preference {p.lambda_comfort_duration_s:g} s (hard limit {d.lambda_timeout_s:g} s); memory "
         f"{u.memory_gb:g} GB vs preference {p.lambda_comfort_memory_gb:g} GB (hard limit 10,240 MB); trigger "
         f"'{u.workload.trigger}'; {per_min:,.3g} requests/minute on average "
-        f"({'< 10/min favours Lambda' if per_min < 10 else '> 100/s favours always-on containers' if u.mean_rps > 100 else 'between the thresholds: cost decides'}). "
+        f"({frequency}). "
         "The preferences are soft; only the AWS limits exclude.",
     )
 

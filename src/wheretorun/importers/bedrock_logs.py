@@ -126,7 +126,7 @@ def base_model_id(raw: str) -> str:
 def catalog_model(bedrock_id: str, catalog: Catalog) -> str | None:
     """The catalog id whose Bedrock mapping is this model (ignoring version suffixes), if any."""
     base = bedrock_id.split(":")[0]
-    for card in (*catalog.open_models.values(), *catalog.proprietary_models.values()):
+    for card in catalog.model_cards():
         mapped = card.bedrock_model_id
         if mapped and (mapped == bedrock_id or mapped.split(":")[0] == base):
             return card.id
@@ -154,7 +154,7 @@ def model_spec(base: str, catalog: Catalog) -> tuple[dict[str, Any], str | None]
     return model, f"{base} has no catalog card and its id names no size: add params_b to size self-hosting"
 
 
-def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:
     """Scan the logs; return (workload file data, header comments, summary lines)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {render(RECORDS_SQL, lines='lines')}")

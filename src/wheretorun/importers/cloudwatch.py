@@ -56,7 +56,7 @@ REJECT_SQL = f"""CASE WHEN ts IS NULL THEN 'no readable timestamp'
 END"""
 
 
-def _csv_rows(con, files: list[str]) -> str:  # type: ignore[no-untyped-def]
+def _csv_rows(con, files: list[str]) -> str:
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     cols = {
         c.lower()
@@ -113,7 +113,7 @@ def _json_rows(files: list[str]) -> str:
     """
 
 
-def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:
     csvs = [f for f in files if ".csv" in f]
     jsons = [f for f in files if ".json" in f]
     parts = ([_csv_rows(con, csvs)] if csvs else []) + ([_json_rows(jsons)] if jsons else [])
@@ -153,7 +153,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     if not per_dim:
         raise InputError(
             [Problem(paths[0], "", "no Invocations datapoints in the CloudWatch export")]
-            + [Problem(f, place, f"{r}: {t[:80]!r}") for f, place, r, t in malformed.examples]
+            + [Problem(f, str(place), f"{r}: {t[:80]!r}") for f, place, r, t in malformed.examples]
         )
     t0, t1 = con.execute("SELECT min(ts), max(ts) FROM good WHERE metric = 'Invocations'").fetchone()
     catalog = load_catalog()
@@ -229,7 +229,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     return {"workloads": workloads}, header, summary + malformed.lines()
 
 
-def _period_minutes(con, dim: str) -> float:  # type: ignore[no-untyped-def]
+def _period_minutes(con, dim: str) -> float:
     """The export's period: the most common gap between consecutive timestamps (1 minute if one point)."""
     gap = con.execute(
         "SELECT mode(g) FROM (SELECT epoch(ts) - epoch(lag(ts) OVER (ORDER BY ts)) AS g FROM "

@@ -51,7 +51,7 @@ def render(template: str, **tables: str) -> str:
     return out.strip()
 
 
-def connect():  # type: ignore[no-untyped-def]
+def connect():
     """A DuckDB connection with a memory ceiling, spilling to a temporary directory beyond it.
 
     Two threads (this project's machines have two cores; DuckDB's default is all of them).
@@ -74,7 +74,7 @@ def connect():  # type: ignore[no-untyped-def]
     return con
 
 
-def use_s3_credentials(con, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+def use_s3_credentials(con, paths: list[str]) -> None:
     """For ``s3://`` inputs: DuckDB's httpfs with the user's AWS credential chain (environment,
     ~/.aws profiles, SSO, instance role), through its ``aws`` extension (installed on first use)."""
     if not any(p.startswith("s3://") for p in paths):
@@ -96,7 +96,7 @@ def use_s3_credentials(con, paths: list[str]) -> None:  # type: ignore[no-untype
         ) from None
 
 
-def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:  # type: ignore[no-untyped-def]
+def with_progress(con, fn: Callable[[], T], enabled: bool, label: str) -> T:
     """Run ``fn`` (DuckDB queries on ``con``) with a Rich progress bar on stderr when ``enabled``.
 
     The work runs in a thread; this one polls ``con.query_progress()`` (DuckDB's estimate for the
@@ -184,7 +184,7 @@ class Malformed:
         return out
 
 
-def count_rejected(con, table: str, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
+def count_rejected(con, table: str, malformed: Malformed) -> None:
     """Add the rows of ``table`` whose ``reason`` column is set to ``malformed``, by reason."""
     for reason, n in con.execute(
         f"SELECT reason, count(*) FROM {table} WHERE reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
@@ -199,7 +199,7 @@ EARLIEST = dt.datetime(2006, 1, 1)
 BULK_QUANTILES = (0.01, 0.99)
 
 
-def reject_outside_window(con, table: str, ts_col: str = "ts") -> tuple[object, object] | None:  # type: ignore[no-untyped-def]
+def reject_outside_window(con, table: str, ts_col: str = "ts") -> tuple[object, object] | None:
     """Mark (``reason``) the rows of ``table`` whose timestamp lies outside the input's own window.
 
     One record stamped 1970 or 2099 would stretch the observed window to decades and rescale every
@@ -243,7 +243,7 @@ def bad_id(expr: str, limit: int = 256) -> str:
     return f"(length({expr}) > {limit} OR NOT regexp_like({expr}, '^[A-Za-z0-9._:/@+=,-]+$'))"
 
 
-def add_rejects(con, malformed: Malformed) -> None:  # type: ignore[no-untyped-def]
+def add_rejects(con, malformed: Malformed) -> None:
     """Count the lines DuckDB rejected while reading (bad encoding, over-long) as malformed records."""
     try:
         rows = con.execute(
@@ -349,7 +349,7 @@ def choose_interval(count: float, window_minutes: float) -> int:
     return INTERVALS_MIN[-1]
 
 
-def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: object) -> Shape:  # type: ignore[no-untyped-def]
+def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: object) -> Shape:
     """Write one ``timestamp,requests`` CSV from a ``profile_sql`` query; return the shape it measures."""
     peak, mean, buckets = con.execute(f"SELECT max(n), avg(n), count(*) FROM ({sql})", {"g": g}).fetchone()
     csv.parent.mkdir(parents=True, exist_ok=True)
@@ -369,7 +369,7 @@ def write_profile(con, sql: str, g: str, csv: Path, step: int, t0: object, t1: o
 
 def write_profiles(
     con, source: str, ts_col: str, group_col: str, out: Path, names: dict[str, str]
-) -> dict[str, Shape]:  # type: ignore[no-untyped-def]
+) -> dict[str, Shape]:
     """Write one ``timestamp,requests`` CSV per group beside ``out``; return each group's shape.
 
     Every group is measured over the same window: the first to the last record of the input.

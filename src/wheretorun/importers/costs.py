@@ -9,11 +9,15 @@ should match the bill for the same period (list prices, free tier not applied).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ..catalog.bedrock import bedrock_prices
 from ..catalog.store import Catalog
-from ..platforms.base import line, tiered_lines
-from ..report.model import CostComponent
+from ..invoice import line, tiered_lines
+from ..results import CostComponent
+
+#: Usage already observed, at list prices: it follows the volume, bought on demand.
+_LIST: dict[str, Any] = {"driver": "volume", "purchase": "on-demand"}
 
 
 def _text(c: CostComponent) -> str:
@@ -37,8 +41,8 @@ def bedrock_now(name: str, bedrock_id: str, tin: float, tout: float, catalog: Ca
             "its token cost is not shown (pip install -U genai-prices, or give the price in a prices file)"
         ]
     lines = [
-        line(f"Input tokens ({bp.name})", bp.input, Decimal(int(tin)) / 1_000_000),
-        line(f"Output tokens ({bp.name})", bp.output, Decimal(int(tout)) / 1_000_000),
+        line(f"Input tokens ({bp.name})", bp.input, Decimal(int(tin)) / 1_000_000, **_LIST),
+        line(f"Output tokens ({bp.name})", bp.output, Decimal(int(tout)) / 1_000_000, **_LIST),
     ]
     return _total(name, lines, "the observed window on Bedrock on-demand")
 
@@ -46,9 +50,9 @@ def bedrock_now(name: str, bedrock_id: str, tin: float, tout: float, catalog: Ca
 def lambda_now(name: str, requests: float, gb_seconds: float, catalog: Catalog) -> list[str]:
     """Request and duration cost of the usage on Lambda (x86, list prices, no free tier)."""
     lines = [
-        line("Requests", catalog.price("lambda/requests"), Decimal(str(requests)) / 1_000_000),
+        line("Requests", catalog.price("lambda/requests"), Decimal(str(requests)) / 1_000_000, **_LIST),
         *tiered_lines(
-            "Duration", "x86", catalog.price("lambda/duration-x86"), Decimal(str(gb_seconds)), "GB-s"
+            "Duration", "x86", catalog.price("lambda/duration-x86"), Decimal(str(gb_seconds)), "GB-s", **_LIST
         ),
     ]
     return _total(name, lines, "the observed window on Lambda (x86; tiers apply per account)")

@@ -85,7 +85,7 @@ def _source(files: list[str]) -> str:
     return f"read_csv([{listed}], union_by_name=true, all_varchar=true)"
 
 
-def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:
     src = _source(files)
     cols = {c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {src})").fetchall()}
     missing = [c for c in REQUIRED if c not in cols]
@@ -177,7 +177,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
 MAX_AMOUNT = 1e15
 
 
-def _reject_sql(con) -> str:  # type: ignore[no-untyped-def]
+def _reject_sql(con) -> str:
     """Why a line item is not used (NULL: it is): no numeric amount or cost, an absurd one, a
     resource id no AWS id looks like, or a usage start outside the export's own window (one line
     dated 1970 would stretch the window to decades and rescale every volume; see
@@ -206,7 +206,7 @@ def _reject_sql(con) -> str:  # type: ignore[no-untyped-def]
     return checks + "END"
 
 
-def _window_hours(con) -> float:  # type: ignore[no-untyped-def]
+def _window_hours(con) -> float:
     """Hours the export covers: first usage start to last usage end.
 
     Without ``line_item_usage_end_date`` the end is the last start plus the export's granularity

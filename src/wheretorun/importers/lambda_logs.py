@@ -80,7 +80,7 @@ GROUP BY function ORDER BY invocations DESC
 """
 
 
-def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:  # type: ignore[no-untyped-def]
+def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, Any], list[str], list[str]]:
     con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {lines_sql(files)}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW reports AS {render(REPORTS_SQL, lines='lines')}")
     con.execute(

@@ -29,7 +29,7 @@ DIMENSION = {"AWS/Bedrock": "ModelId", "AWS/Lambda": "FunctionName"}
 PERIOD_S = 3600
 
 
-def _boto3():  # type: ignore[no-untyped-def]
+def _boto3():
     try:
         import boto3
     except ImportError:

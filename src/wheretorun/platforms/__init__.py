@@ -1,8 +1,7 @@
-"""One module per AWS platform, each answering the same questions (see ``base``)."""
+"""One module per AWS platform, each keeping the same contract (``base.PlatformModule``), and
+the one registry of them."""
 
 from __future__ import annotations
-
-from types import ModuleType
 
 from . import (
     aws_batch,
@@ -15,10 +14,10 @@ from . import (
     sagemaker_endpoint,
     step_functions,
 )
-from .base import Context, assess
+from .base import Context, PlatformModule, Traits, assess
 
 #: Contract platform ids (../shared/DESIGN.md), in the order options are listed.
-PLATFORMS: dict[str, ModuleType] = {
+PLATFORMS: dict[str, PlatformModule] = {
     m.ID: m
     for m in (
         lambda_,
@@ -34,4 +33,18 @@ PLATFORMS: dict[str, ModuleType] = {
 }
 PLATFORM_IDS = tuple(PLATFORMS)
 
-__all__ = ["PLATFORMS", "PLATFORM_IDS", "Context", "assess"]
+
+def traits(platform_id: str) -> Traits:
+    """The declared traits of a platform (``base.Traits``)."""
+    return PLATFORMS[platform_id].TRAITS
+
+
+def having(**wanted: bool) -> tuple[str, ...]:
+    """The platform ids whose traits have these values, in registry order, e.g.
+    ``having(self_hosted=True)``."""
+    return tuple(
+        pid for pid, m in PLATFORMS.items() if all(getattr(m.TRAITS, k) == v for k, v in wanted.items())
+    )
+
+
+__all__ = ["PLATFORMS", "PLATFORM_IDS", "Context", "PlatformModule", "Traits", "assess", "having", "traits"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Priced, blocker, fact_blocker, line
+from .base import Context, Priced, Traits, blocker, fact_blocker, line, runs_as_jobs
 from .ec2_fleet import ec2_limits, uses_gpu
 from .selfhost import (
     cheapest_fleet,
@@ -24,6 +24,16 @@ from .selfhost import (
 )
 
 ID = "aws-batch"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=True,
+    batch=True,
+    containers=True,
+    model_pattern="async-batch",
+    gpu_ops_profile=True,
+)
 SQS_REQUESTS_PER_MESSAGE = 3  # send, receive, delete
 
 
@@ -43,8 +53,12 @@ def limits(ctx: Context) -> list[Blocker]:
                 "https://docs.aws.amazon.com/batch/latest/userguide/what-is-batch.html",
             )
         ]
-    jobs = w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning") or w.trigger == "schedule"
-    if not jobs and w.trigger == "api" and ctx.usage.duration_p99_s <= 900:
+    jobs = runs_as_jobs(ctx)
+    if (
+        not jobs
+        and w.trigger == "api"
+        and ctx.usage.duration_p99_s <= ctx.catalog.limit("lambda/timeout").value
+    ):
         out.append(
             blocker(
                 ctx,
@@ -94,6 +108,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("sqs/standard-requests"),
                 msgs / MILLION,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{SQS_REQUESTS_PER_MESSAGE} requests per job: send, receive, delete",
             )
         )
@@ -115,11 +131,3 @@ def price(ctx: Context) -> Priced:
             cold_start_s=start, scale_out_s=start, note="job start (queue, launch, image pull)"
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "aws-batch:gpu" if priced.uses_gpu else "aws-batch"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

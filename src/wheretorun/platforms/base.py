@@ -1,54 +1,76 @@
-"""The shape every platform module shares, and the invoice helpers they all use.
+"""The contract every platform module keeps, and the helpers they all use.
 
-A platform module (``platforms/<id>.py``) answers the same four questions, infracost-style:
+A platform module (``platforms/<id>.py``, registered in ``platforms.PLATFORMS``) declares
+(``PlatformModule``):
 
+- ``ID``: its contract platform id, and ``TRAITS``: what kind of platform it is (``Traits``: hosts
+  weights, self-hosted, managed model, GPU-capable, batch, its patterns), which the decision reads
+  instead of lists of platform ids;
 - ``limits(ctx) -> list[Blocker]``: the hard limits this workload breaks, each with its number;
-- ``price(ctx) -> Priced``: itemised cost components (names price keys, never holds a price);
-- ``OPS_PROFILE`` / ``ops_key(ctx)``: which engineering profile of the catalog applies;
-- ``latency(ctx, priced) -> LatencyProfile``: cold start and scale-out time.
+- ``price(ctx) -> Priced``: itemised cost components (names price keys, never holds a price), and
+  its latency profile (``Priced.latency``).
 
-``assess(module, ctx)`` turns those answers into one ``Option`` of the report.
+Its engineering profile is its id (``<id>:gpu`` on a GPU when ``Traits.gpu_ops_profile``).
+``assess(module, ctx)`` turns those answers into one ``Option`` of the report. Adding a platform is
+its module, its data (catalog prices, limits, ``engineering.yml``) and its tests.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import ModuleType
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any, Protocol, TypeVar
 
 from ..catalog.store import Catalog, PriceRef
-from ..report.model import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
-from ..spec.models import WorkloadFile
+
+# the invoice helpers live below the platforms (importers build lines too); re-exported for the
+# platform modules, which build every line through them
+from ..invoice import amount as amount
+from ..invoice import construct as construct
+from ..invoice import line as line
+from ..invoice import tiered_lines as tiered_lines
+from ..results import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
+from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
-from .usage import Usage
+from .usage import ModelInfo, Usage
 
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
-_object_setattr = object.__setattr__
 
 
-def construct(cls: type[M], **values: Any) -> M:
-    """``cls.model_construct(**values)`` without its per-field bookkeeping, for values of *every*
-    field (anything less falls back to ``model_construct``, which fills in defaults).
+@dataclass(frozen=True)
+class Traits:
+    """What kind of platform a module is: the facts the decision reads, declared once per platform.
 
-    The same object: ``__dict__`` in field order, every field set, no extra, no private state (the
-    report models have none). For the hot path only: invoice lines, options and trace steps built
-    here from validated parts, thousands of them for an inventory.
+    ``model_pattern`` names the pattern when the platform serves the model layer (``role_patterns``
+    by workload role and ``gpu_pattern`` on a GPU refine it); ``orchestration_pattern`` when it runs
+    the orchestration layer (a ``workflow`` engine's pattern wins over the model it calls).
     """
-    fields = cls.__pydantic_fields__
-    if len(values) != len(fields):
-        return cls.model_construct(**values)
-    m = cls.__new__(cls)
-    _object_setattr(m, "__dict__", {name: values[name] for name in fields})
-    _object_setattr(m, "__pydantic_fields_set__", set(fields))
-    _object_setattr(m, "__pydantic_extra__", None)
-    _object_setattr(m, "__pydantic_private__", None)
-    return m
+
+    hosts_weights: bool  # runs model weights you deploy (so proprietary weights cannot run on it)
+    self_hosted: bool  # your team runs the model servers (ECS/EKS instances, SageMaker endpoints)
+    managed_model: bool  # a model behind AWS's API (Bedrock), no servers of yours
+    gpu_capable: bool  # offers accelerators
+    batch: bool  # runs queued jobs, not a request/response service
+    containers: bool  # runs containers of any duration (takes the long tail Lambda's timeout leaves)
+    model_pattern: str
+    orchestration_pattern: str = "orchestration-on-containers"
+    gpu_pattern: str | None = None
+    role_patterns: dict[str, str] = field(default_factory=dict)
+    workflow: bool = False
+    gpu_ops_profile: bool = False  # a separate engineering profile when it runs GPUs (``<id>:gpu``)
+
+
+class PlatformModule(Protocol):
+    """The contract of a platform module (see the module docstring)."""
+
+    ID: str
+    TRAITS: Traits
+
+    def limits(self, ctx: Context) -> list[Blocker]: ...
+
+    def price(self, ctx: Context) -> Priced: ...
 
 
 @dataclass
@@ -93,15 +115,15 @@ class Context:
         return self.shared(("price", key), lambda: self.catalog.price(key))
 
     @property
-    def workload(self):  # type: ignore[no-untyped-def]
+    def workload(self) -> Workload:
         return self.usage.workload
 
     @property
-    def prefs(self):  # type: ignore[no-untyped-def]
+    def prefs(self) -> Preferences:
         return self.wf.preferences
 
     @property
-    def model(self):  # type: ignore[no-untyped-def]
+    def model(self) -> ModelInfo | None:
         return self.usage.model
 
     @property
@@ -130,91 +152,6 @@ class Infeasible(Exception):
         #: the infeasible option so that the JSON reports the counts, not only the blocker's text
         self.extras = extras or {}
         super().__init__("; ".join(str(b) for b in blockers))
-
-
-# ---- invoice lines ------------------------------------------------------------------------------
-def line(
-    name: str,
-    ref: PriceRef,
-    quantity: float | Decimal,
-    *,
-    scales_with: Iterable[str] = (),
-    note: str | None = None,
-    kind: str = "infra",
-    unit_price: Decimal | None = None,
-) -> CostComponent:
-    """One invoice line: quantity (in the price's unit) x unit price."""
-    q = money(quantity)
-    price = ref.value if unit_price is None else unit_price
-    notes = [n for n in (note, ref.override_note) if n]
-    # built without re-validation: every field is computed here from validated inputs (hot path)
-    return construct(
-        CostComponent,
-        name=name,
-        unit=ref.unit,
-        quantity=q,
-        unit_price_usd=price,
-        monthly_usd=amount(q * price),
-        price_key=ref.key,
-        source=ref.source,
-        as_of=ref.as_of.isoformat(),
-        verified=ref.verified,
-        note="; ".join(notes) or None,
-        kind=kind,
-        scales_with=list(scales_with),
-    )
-
-
-#: Invoice amounts are kept to 1e-12 USD: far below a cent, and fixed-point so that lines add up
-#: exactly within Decimal's 28 significant digits (a float-derived quantity times a 12-digit price
-#: can exceed them, and sums of mixed magnitudes would then round differently).
-AMOUNT_PLACES = Decimal("1e-12")
-
-
-def amount(value: Decimal) -> Decimal:
-    return value.quantize(AMOUNT_PLACES)
-
-
-def _short(n: Decimal) -> str:
-    """6000000000 -> '6B', 300 -> '300' (for tier names, as infracost writes them)."""
-    v = float(n)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if v >= div:
-            return f"{v / div:g}{suffix}"
-    return f"{v:g}"
-
-
-def tiered_lines(
-    name: str, variant: str, ref: PriceRef, quantity: float | Decimal, unit_abbrev: str, **kw: Any
-) -> list[CostComponent]:
-    """Split a monthly quantity across the price's usage tiers: one line per tier used.
-
-    Names follow infracost: ``Duration (x86, first 6B GB-s)``, ``(next 9B GB-s)``, ``(over 15B GB-s)``.
-    """
-    q = money(quantity)
-    if not ref.tiers or len(ref.tiers) == 1:
-        return [line(f"{name} ({variant})", ref, q, **kw)]
-    out = []
-    lower = Decimal(0)
-    for i, tier in enumerate(ref.tiers):
-        if tier.up_to is None:
-            used = q - lower
-            label = f"over {_short(lower)} {unit_abbrev}"
-        else:
-            used = min(q, tier.up_to) - lower
-            label = (
-                f"first {_short(tier.up_to)} {unit_abbrev}"
-                if i == 0
-                else f"next {_short(tier.up_to - lower)} {unit_abbrev}"
-            )
-        if used > 0 or i == 0:
-            out.append(
-                line(f"{name} ({variant}, {label})", ref, max(used, Decimal(0)), unit_price=tier.price, **kw)
-            )
-        if tier.up_to is None or q <= tier.up_to:
-            break
-        lower = tier.up_to
-    return out
 
 
 # ---- shared judgements ----------------------------------------------------------------------
@@ -246,15 +183,31 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
             False,
             f"{m.label} is a generative model of {m.params_b:g}B parameters, at or below {threshold:g}B",
         )
-    if m.params_b < 0.5:
+    cpu_max = wf.preferences.cpu_model_max_params_b
+    if m.params_b < cpu_max:
         return (
             False,
-            f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters (< 500M run fine on CPU, seed 1)",
+            f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters "
+            f"(< {cpu_max * 1000:g}M run fine on CPU, seed 1)",
         )
     return (
         True,
-        f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b:g}B parameters (>= 500M: GPU for production latency)",
+        f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b:g}B parameters "
+        f"(>= {cpu_max * 1000:g}M: GPU for production latency)",
     )
+
+
+def is_batch(ctx: Context) -> bool:
+    """Is the work a batch of jobs rather than requests to answer? Batch traffic, batch inference
+    or fine-tuning: a fleet then runs the work to completion (no standing replicas, no load balancer)."""
+    w = ctx.workload
+    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
+
+
+def runs_as_jobs(ctx: Context) -> bool:
+    """Can the work run as queued jobs (AWS Batch, Bedrock batch inference)? A batch, or work on a
+    schedule."""
+    return is_batch(ctx) or ctx.workload.trigger == "schedule"
 
 
 def _article(word: str) -> str:
@@ -287,7 +240,7 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
     The same for every workload of a team, so computed once per (profile, team, overrides): the
     returned lines are shared and must not be mutated.
     """
-    override = ctx.wf.engineering.get(profile_key.split(":")[0])
+    override = ctx.wf.engineering.get(profile_key.split(":")[0])  # type: ignore[call-overload]  # a platform id
     key = (
         id(ctx.catalog.engineering),
         profile_key,
@@ -308,7 +261,7 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     cat = ctx.catalog
     platform_id = profile_key.split(":")[0]
     prof = cat.engineering_profile(profile_key)
-    override = ctx.wf.engineering.get(platform_id)
+    override = ctx.wf.engineering.get(platform_id)  # type: ignore[call-overload]  # a platform id
     setup = prof.setup_hours
     upkeep = prof.upkeep_hours_per_month
     oncall = prof.oncall_hours_per_month
@@ -340,6 +293,8 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
             money(setup) * money(factor) / months,
             kind="ops",
             scales_with=["engineer_rate"],
+            driver="engineer_rate",
+            purchase="n/a",
             note=f"{setup:g} h one-off / {months} months, {team_note}; rate = team.engineer_hourly_usd",
         ),
         line(
@@ -348,6 +303,8 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
             money(upkeep) * money(factor),
             kind="ops",
             scales_with=["engineer_rate"],
+            driver="engineer_rate",
+            purchase="n/a",
             note=f"{upkeep:g} h/month, {team_note}",
         ),
         line(
@@ -356,6 +313,8 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
             money(oncall) * money(factor),
             kind="ops",
             scales_with=["engineer_rate"],
+            driver="engineer_rate",
+            purchase="n/a",
             note=f"{oncall:g} h/month, {team_note}",
         ),
     ]
@@ -372,8 +331,24 @@ def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], Ops
     return lines, profile
 
 
-def assess(module: ModuleType, ctx: Context) -> Option:
-    """Ask a platform module its four questions and assemble the report's Option."""
+def ops_key(module: PlatformModule, priced: Priced) -> str:
+    """The engineering profile of an option: the platform's, its GPU variant when it runs GPUs."""
+    return f"{module.ID}:gpu" if module.TRAITS.gpu_ops_profile and priced.uses_gpu else module.ID
+
+
+def proprietary_weights(ctx: Context, hint: str = "") -> Blocker | None:
+    """The blocker of every platform that hosts weights: a proprietary model's are not available
+    to deploy (None when the model layer's model is not proprietary)."""
+    m = ctx.model
+    if not ctx.is_model_layer or m is None or m.weights != "proprietary":
+        return None
+    return fact_blocker(
+        "Weights available to deploy", "proprietary models are API-only", f"{m.label} weights{hint}"
+    )
+
+
+def assess(module: PlatformModule, ctx: Context) -> Option:
+    """Ask a platform module its questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
     found: dict[str, Any] = {}
@@ -400,7 +375,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
             blockers=blockers,
             layer=ctx.layer,
         )
-    ops, profile = ops_lines(ctx, module.ops_key(ctx, priced))
+    ops, profile = ops_lines(ctx, ops_key(module, priced))
     infra = sum((c.monthly_usd for c in priced.components), Decimal(0))
     ops_total = sum((c.monthly_usd for c in ops), Decimal(0))
     # constructed without re-validation: every field is built above from validated parts (hot path)
@@ -417,7 +392,7 @@ def assess(module: ModuleType, ctx: Context) -> Option:
         notes=priced.notes,
         layer=ctx.layer,
         ops_profile=profile,
-        latency=priced.latency or module.latency(ctx, priced),
+        latency=priced.latency or LatencyProfile(),
         soft_warnings=priced.soft_warnings,
         extras={**priced.extras, "uses_gpu": priced.uses_gpu},
     )

@@ -8,15 +8,26 @@ your own fine-tuned weights only through Custom Model Import. Token prices come 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ..catalog.bedrock import BedrockPrices, bedrock_prices
-from ..report.model import Blocker, LatencyProfile
-from ..simulate import behaviour
+from ..fleetsim import behaviour
+from ..results import Blocker, LatencyProfile
 from ..units import MILLION
-from .base import Context, Infeasible, Priced, fact_blocker, line
+from .base import Context, Infeasible, Priced, Traits, fact_blocker, line
 from .capacity import bedrock_quota
 
 ID = "bedrock"
+TRAITS = Traits(
+    hosts_weights=False,
+    self_hosted=False,
+    managed_model=True,
+    gpu_capable=True,
+    batch=False,
+    containers=False,
+    model_pattern="managed-inference-on-bedrock",
+    role_patterns={"rag": "rag-with-bedrock"},
+)
 PRICING = "https://aws.amazon.com/bedrock/pricing/"
 
 
@@ -111,6 +122,8 @@ def token_lines(
             tin,
             unit_price=bp.input.value * factor,
             scales_with=["volume", "tokens"],
+            driver="volume",
+            purchase="on-demand",
             note=note,
         )
     ]
@@ -122,6 +135,8 @@ def token_lines(
                 tout,
                 unit_price=bp.output.value * factor,
                 scales_with=["volume", "tokens"],
+                driver="volume",
+                purchase="on-demand",
                 note=note,
             )
         )
@@ -163,7 +178,7 @@ def model_quotas(ctx: Context, model_id: str) -> tuple[float, float, str]:
         tpm = behaviour.value("bedrock/tokens-per-minute")
         where = (
             f"no per-model quota for {model_id} in the catalog: {tpm:,.0f} tokens/min assumed "
-            "(simulate/data/behaviour.yml; check Service Quotas)"
+            "(fleetsim/data/behaviour.yml; check Service Quotas)"
         )
     else:
         tpm = tpm_entry.value
@@ -195,7 +210,7 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
     tpd = max(tpd_base, granted.get("bedrock-tokens-per-day", 0.0))
     quota = bedrock_quota(u, tpm_quota=tpm, tpd_quota=tpd)
     label = ctx.model.label if ctx.model else bp.name
-    extras = {
+    extras: dict[str, Any] = {
         "quota_tokens_per_minute": tpm,
         "quota_tokens_per_day": tpd,
         "peak_tokens_per_minute": quota.peak_tokens_per_min,
@@ -249,11 +264,3 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
             f"the on-demand quotas ({tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day: {where})"
         )
     return soft, notes, extras
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "bedrock"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

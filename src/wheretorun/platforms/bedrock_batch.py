@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Priced, blocker
+from ..results import Blocker, LatencyProfile
+from .base import Context, Priced, Traits, blocker, runs_as_jobs
 from .bedrock import common_limits, prices_for, token_lines
 
 ID = "bedrock-batch"
+TRAITS = Traits(
+    hosts_weights=False,
+    self_hosted=False,
+    managed_model=True,
+    gpu_capable=True,
+    batch=True,
+    containers=False,
+    model_pattern="async-batch",
+)
 
 
 def limits(ctx: Context) -> list[Blocker]:
     out = common_limits(ctx)
     w = ctx.workload
-    jobs = w.traffic == "batch" or w.role == "batch-inference" or w.trigger == "schedule"
+    jobs = runs_as_jobs(ctx)
     if ctx.is_model_layer and not jobs:
         out.append(
             blocker(
@@ -39,11 +48,3 @@ def price(ctx: Context) -> Priced:
         extras={"bedrock_model_id": bp.model_id},
         latency=LatencyProfile(note="results within 24 hours"),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "bedrock-batch"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

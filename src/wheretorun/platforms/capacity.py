@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..simulate import behaviour
-from ..simulate.fleet import (
+from ..fleetsim import behaviour
+from ..fleetsim.fleet import (
     FleetSim,
     constant_fleet,
     fleet_for_p99,
@@ -32,7 +32,7 @@ from ..simulate.fleet import (
     simulate_lambda,
     simulate_quota,
 )
-from ..simulate.traffic import Traffic, from_profile, horizon_minutes, load_profile, preset
+from ..fleetsim.traffic import Traffic, from_profile, horizon_minutes, load_profile, preset
 from ..spec.files import resolve_named_file
 from ..units import HOURS_PER_MONTH
 from .usage import Usage
@@ -121,7 +121,7 @@ def profile_path(usage: Usage) -> Path | None:
 
 
 @lru_cache(maxsize=16)
-def _profile(path: str, mtime_ns: int, size: int, field_path: str, label: str):  # type: ignore[no-untyped-def]
+def _profile(path: str, mtime_ns: int, size: int, field_path: str, label: str):
     return load_profile(Path(path), field_path=field_path, label=label)
 
 

@@ -6,8 +6,8 @@ latency target, sized into a fleet for the traffic, cheapest monthly total wins.
 
 from __future__ import annotations
 
-from ..report.model import Blocker, CostComponent, LatencyProfile
-from .base import Context, Priced, fact_blocker, gpu_need
+from ..results import Blocker, CostComponent, LatencyProfile
+from .base import Context, Priced, gpu_need, proprietary_weights
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
@@ -26,15 +26,8 @@ def uses_gpu(ctx: Context) -> bool:
 
 
 def ec2_limits(ctx: Context) -> list[Blocker]:
-    if ctx.is_model_layer and ctx.model is not None and ctx.model.weights == "proprietary":
-        return [
-            fact_blocker(
-                "Weights available to deploy",
-                "proprietary models are API-only",
-                f"{ctx.model.label} weights (Bedrock or the provider's API serve it)",
-            )
-        ]
-    return []
+    b = proprietary_weights(ctx, " (Bedrock or the provider's API serve it)")
+    return [b] if b else []
 
 
 def price_on_ec2(ctx: Context, platform_lines: list[CostComponent], min_replicas: int = 1) -> Priced:

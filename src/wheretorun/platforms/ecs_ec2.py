@@ -3,11 +3,22 @@
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Priced
+from ..results import Blocker
+from .base import Context, Priced, Traits
 from .ec2_fleet import ec2_limits, price_on_ec2
 
 ID = "ecs-ec2"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,
+    managed_model=False,
+    gpu_capable=True,
+    batch=False,
+    containers=True,
+    model_pattern="cpu-model-on-containers",
+    gpu_pattern="self-hosted-llm-on-gpu",
+    gpu_ops_profile=True,
+)
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -16,11 +27,3 @@ def limits(ctx: Context) -> list[Blocker]:
 
 def price(ctx: Context) -> Priced:
     return price_on_ec2(ctx, [])
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "ecs-ec2:gpu" if priced.uses_gpu else "ecs-ec2"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -6,12 +6,23 @@ shared by several workloads splits it -- the note says so, the line charges it i
 
 from __future__ import annotations
 
-from ..report.model import Blocker, CostComponent, LatencyProfile
+from ..results import Blocker, CostComponent
 from ..units import HOURS_PER_MONTH
-from .base import Context, Priced, line
+from .base import Context, Priced, Traits, line
 from .ec2_fleet import ec2_limits, price_on_ec2
 
 ID = "eks-ec2"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,
+    managed_model=False,
+    gpu_capable=True,
+    batch=False,
+    containers=True,
+    model_pattern="cpu-model-on-containers",
+    gpu_pattern="self-hosted-llm-on-gpu",
+    gpu_ops_profile=True,
+)
 
 
 def limits(ctx: Context) -> list[Blocker]:
@@ -28,13 +39,7 @@ def control_plane(ctx: Context) -> CostComponent:
         "EKS cluster (control plane)",
         ctx.price("eks/control-plane"),
         HOURS_PER_MONTH,
+        driver="fixed",  # the control plane runs all month, whatever the traffic
+        purchase="on-demand",
         note="one cluster for this workload; shared clusters split this line",
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "eks-ec2:gpu" if priced.uses_gpu else "eks-ec2"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

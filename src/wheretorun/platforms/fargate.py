@@ -7,9 +7,19 @@ vCPU-hour and GB-hour while tasks run (https://aws.amazon.com/fargate/pricing/).
 
 from __future__ import annotations
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import money
-from .base import Context, Infeasible, Priced, blocker, fact_blocker, gpu_need, line
+from .base import (
+    Context,
+    Infeasible,
+    Priced,
+    Traits,
+    blocker,
+    fact_blocker,
+    gpu_need,
+    line,
+    proprietary_weights,
+)
 from .purchase import arches, charged, discounted_note, fargate_rate, memo_key
 from .selfhost import (
     Replica,
@@ -24,6 +34,16 @@ from .selfhost import (
 )
 
 ID = "fargate"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=True,
+    model_pattern="cpu-inference-on-fargate",
+    role_patterns={"rag": "rag-on-fargate", "embedding": "rag-on-fargate", "reranking": "rag-on-fargate"},
+)
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html"
 #: (vCPU, min GB, max GB, step GB) for Linux tasks
 TASK_SIZES = (
@@ -35,7 +55,7 @@ TASK_SIZES = (
     (8, 16, 60, 4),
     (16, 32, 120, 8),
 )
-MODEL_TASK_MIN_VCPU = 4  # seed 1 pattern 2: "Fargate with 4-8 vCPU and embedding models on CPU"
+MODEL_TASK_MIN_VCPU = 4  # the playbook's pattern 2: "Fargate with 4-8 vCPU and embedding models on CPU"
 
 
 def valid_memories(vcpu: float, lo: float, hi: float, step: float | None) -> list[float]:
@@ -64,12 +84,23 @@ def task_replica(ctx: Context, vcpu: float, mem: float, arch: str = "x86") -> Re
     (``purchase.fargate_rate``): the same for every workload of one layer kind, request duration and
     purchase, so shared (``Context.memo``). Graviton tasks are assumed to serve the same rate."""
     rps, why = cpu_replica_rate(ctx, vcpu)
-    rate = fargate_rate(ctx)
     hourly = charged(
-        rate,
+        fargate_rate(ctx),
         [
-            line(f"Compute ({vcpu:g} vCPU task, {arch})", ctx.price(f"fargate/vcpu-{arch}"), money(vcpu)),
-            line(f"Memory ({mem:g} GB task, {arch})", ctx.price(f"fargate/memory-{arch}"), money(mem)),
+            line(
+                f"Compute ({vcpu:g} vCPU task, {arch})",
+                ctx.price(f"fargate/vcpu-{arch}"),
+                money(vcpu),
+                driver="time",
+                purchase="on-demand",
+            ),
+            line(
+                f"Memory ({mem:g} GB task, {arch})",
+                ctx.price(f"fargate/memory-{arch}"),
+                money(mem),
+                driver="time",
+                purchase="on-demand",
+            ),
         ],
     )
     label = f"{vcpu:g} vCPU / {mem:g} GB task" + (", arm64" if arch == "arm64" else "")
@@ -90,12 +121,8 @@ def limits(ctx: Context) -> list[Blocker]:
         )
     if ctx.usage.memory_gb > ctx.catalog.limit("fargate/memory-max").value:
         out.append(blocker(ctx, "fargate/memory-max", f"{ctx.usage.memory_gb:,g} GB"))
-    if ctx.is_model_layer and ctx.model is not None and ctx.model.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{ctx.model.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     return out
 
 
@@ -145,14 +172,6 @@ def price(ctx: Context) -> Priced:
             scale_out_s=start,
             p50_ms=fleet.p50_ms or u.duration_s * 1000,
             p99_ms=fleet.p99_ms or u.duration_p99_s * 1000,
-            note="containers stay warm; new tasks take 30 s - 2 min to start (seed 1)",
+            note="containers stay warm; new tasks take 30 s - 2 min to start (the playbook)",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "fargate"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -2,7 +2,7 @@
 
 Hard limits (catalog ``limits.yml``): 900 s timeout, 10,240 MB memory, no GPU, 10 GB container
 image. Billing: requests plus GB-seconds, duration rounded up to 1 ms, memory in MB with
-1,024 MB billed as 1 GB (https://aws.amazon.com/lambda/pricing/). Seed 2's "<= 3 GB, < 10 min"
+1,024 MB billed as 1 GB (https://aws.amazon.com/lambda/pricing/). The Serverless vs. Containers guide's "<= 3 GB, < 10 min"
 comfort zone is a named preference, never a limit.
 """
 
@@ -11,13 +11,35 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, CostComponent, LatencyProfile
+from ..results import Blocker, CostComponent, LatencyProfile
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
-from .base import Context, Infeasible, Priced, blocker, ceil_ms, fact_blocker, gpu_need, line, tiered_lines
+from .base import (
+    Context,
+    Infeasible,
+    Priced,
+    Traits,
+    blocker,
+    ceil_ms,
+    fact_blocker,
+    gpu_need,
+    line,
+    proprietary_weights,
+    tiered_lines,
+)
 from .capacity import LambdaResult, lambda_fleet
 from .purchase import arches, charged, discounted_note, lambda_rate
 
 ID = "lambda"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=False,
+    model_pattern="cpu-model-on-lambda",
+    orchestration_pattern="serverless-orchestration",
+)
 FREE_REQUESTS = Decimal(1_000_000)
 FREE_GB_SECONDS = Decimal(400_000)  # AWS Lambda free tier (always free), off unless asked for
 
@@ -67,12 +89,8 @@ def limits(ctx: Context) -> list[Blocker]:
                     f"{u.model.footprint.weights_gb:.2f} GB of weights in the image",
                 )
             )
-    if ctx.is_model_layer and u.model is not None and u.model.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{u.model.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     return out
 
 
@@ -150,8 +168,11 @@ def price(ctx: Context) -> Priced:
     requests = Decimal(str(u.requests_per_month))
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
     req_ref = ctx.price("lambda/requests")
+    requests_line = line(
+        "Requests", req_ref, requests / MILLION, scales_with=["volume"], driver="volume", purchase="on-demand"
+    )
 
-    def duration(arch: str) -> list[CostComponent]:
+    def duration_lines(arch: str) -> list[CostComponent]:
         return tiered_lines(
             "Duration",
             arch,
@@ -159,17 +180,19 @@ def price(ctx: Context) -> Priced:
             gb_s,
             "GB-s",
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
             note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
         )
 
     # arch auto: both priced, the cheaper kept (arm64 duration is ~20 % below x86 on every tier)
-    by_arch = {a: duration(a) for a in arches(ctx)}
+    by_arch = {a: duration_lines(a) for a in arches(ctx)}
     arch = min(by_arch, key=lambda a: sum(c.monthly_usd for c in by_arch[a]))
     dur_ref = ctx.price(f"lambda/duration-{arch}")
+    # Compute Savings Plans cover duration (and provisioned concurrency), not requests
     rate = lambda_rate(ctx)
-    comps = [line("Requests", req_ref, requests / MILLION, scales_with=["volume"])]
-    discounted = charged(rate, by_arch[arch])
-    comps += discounted
+    duration = charged(rate, by_arch[arch])
+    discounted = duration
     notes = [f"cold start {cold_how}"]
     if arch == "arm64":
         notes.append(
@@ -178,32 +201,41 @@ def price(ctx: Context) -> Priced:
             if ctx.workload.arch == "auto"
             else "on arm64 (Graviton): the function and its dependencies must build for arm64"
         )
+    # the free tier is a capped monthly allowance: fixed (it stops following volume at its cap)
+    free_requests: list[CostComponent] = []
+    free_duration: list[CostComponent] = []
     if ctx.prefs.free_tier:
-        comps.append(
+        free_requests.append(
             line(
                 "Free tier (requests)",
                 req_ref,
                 -min(requests, FREE_REQUESTS) / MILLION,
+                driver="fixed",
+                purchase="free-tier",
                 note="1M requests/month always free (asked for with preferences.free_tier)",
             )
         )
-        comps.append(
+        free_duration.append(
             line(
                 "Free tier (duration)",
                 dur_ref,
                 -min(gb_s, FREE_GB_SECONDS),
                 unit_price=dur_ref.tiers[0].price if dur_ref.tiers else None,
+                driver="fixed",
+                purchase="free-tier",
                 note="400,000 GB-s/month always free",
             )
         )
+    comps = [requests_line, *duration, *free_requests, *free_duration]
     notes += fleet.notes
     target = u.workload.p99_latency_ms
     if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
         provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target, cold_s, quota, arch)
         if provisioned[0]:
-            comps = [c for c in comps if not c.name.startswith(("Duration", "Free tier (duration)"))]
+            # provisioned duration replaces on-demand duration (and its free allowance, which
+            # does not apply to provisioned concurrency)
             discounted = charged(rate, provisioned[0])
-            comps += discounted
+            comps = [requests_line, *free_requests, *discounted]
             fleet = provisioned[2]
         notes.append(provisioned[1])
     notes += discounted_note(rate, discounted)
@@ -224,12 +256,12 @@ def price(ctx: Context) -> Priced:
     if u.memory_gb > ctx.prefs.lambda_comfort_memory_gb:
         soft.append(
             f"{u.memory_gb:g} GB is above the {ctx.prefs.lambda_comfort_memory_gb:g} GB comfort zone "
-            "(preference lambda_comfort_memory_gb, seed 2); allowed up to 10,240 MB"
+            "(preference lambda_comfort_memory_gb, the Serverless vs. Containers guide); allowed up to 10,240 MB"
         )
     if u.duration_s >= ctx.prefs.lambda_comfort_duration_s:
         soft.append(
             f"{u.duration_s:g} s is at or above the {ctx.prefs.lambda_comfort_duration_s:g} s comfort zone "
-            "(preference lambda_comfort_duration_s, seed 2); the hard limit is 900 s"
+            "(preference lambda_comfort_duration_s, the Serverless vs. Containers guide); the hard limit is 900 s"
         )
     extras = {
         "memory_mb": mb,
@@ -308,7 +340,7 @@ def quota_blocker(ctx: Context, fleet: LambdaResult, default_quota: float, quota
     return b
 
 
-def provisioned_variant(  # type: ignore[no-untyped-def]
+def provisioned_variant(
     ctx: Context,
     fleet: LambdaResult,
     gb_s: Decimal,
@@ -377,6 +409,8 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             f"Provisioned concurrency ({arch}, {environments} environment{plural})",
             pc_ref,
             configured,
+            driver="time",  # configured environments, every second of the month
+            purchase="on-demand",
             note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
         ),
         line(
@@ -384,6 +418,8 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             ctx.price(f"lambda/provisioned-duration-{arch}"),
             gb_s,
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
         ),
     ]
     note = (
@@ -398,11 +434,3 @@ def provisioned_variant(  # type: ignore[no-untyped-def]
             f"${top * per_environment * pc_ref.value * lambda_rate(ctx).factor:,.2f} a month"
         )
     return lines, note, best
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "lambda"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

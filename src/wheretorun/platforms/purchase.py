@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..catalog.models import InstanceSpec
-from ..report.model import CostComponent
+from ..results import CostComponent, Purchase
 from ..units import money
 from .base import Context, amount, construct
 
@@ -32,7 +32,7 @@ HUNDRED = Decimal(100)
 class Rate:
     """The purchase option charged and the factor applied to the on-demand unit price."""
 
-    purchase: str  # on-demand | spot | savings-plan-1yr | savings-plan-3yr
+    purchase: Purchase  # what was charged: on-demand | spot | savings-plan-1yr | savings-plan-3yr
     factor: Decimal  # paid = on-demand x factor
     note: str | None = None
 
@@ -96,7 +96,7 @@ def _plan(
                 asked_for,
                 off(pct_1yr),
                 f"savings-plan-3yr: no 3-year rate in the catalog for {what}; priced at the 1-year rate "
-                f"({_pct(pct_1yr)}% off), an upper bound: a 3-year plan never costs more",
+                f"({_pct(pct_1yr)}% off on-demand), an upper bound: a 3-year plan never costs more",
             )
     elif pct_1yr is not None:
         return Rate(asked_for, off(pct_1yr), f"savings-plan-1yr: {_pct(pct_1yr)}% off on-demand ({what})")

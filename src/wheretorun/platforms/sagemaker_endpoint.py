@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
-from .base import Context, Priced, blocker, fact_blocker, gpu_need, line
+from ..results import Blocker, LatencyProfile
+from .base import Context, Priced, Traits, blocker, fact_blocker, gpu_need, line, proprietary_weights
 from .selfhost import cheapest_fleet, fleet_extras, fleet_lines, fleet_notes, gpu_replicas, instances_count
 
 ID = "sagemaker-endpoint"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=True,
+    managed_model=False,
+    gpu_capable=True,
+    batch=False,
+    containers=False,
+    model_pattern="managed-endpoint-on-sagemaker",
+)
 SERVERLESS_MAX_GB = 6  # Serverless Inference memory sizes 1-6 GB
 
 
@@ -27,13 +36,8 @@ def limits(ctx: Context) -> list[Blocker]:
                 "to run orchestration code",
             )
         ]
-    m = ctx.model
-    if m is not None and m.weights == "proprietary":
-        out.append(
-            fact_blocker(
-                "Weights available to deploy", "proprietary models are API-only", f"{m.label} weights"
-            )
-        )
+    if b := proprietary_weights(ctx):
+        out.append(b)
     if ctx.workload.role == "fine-tuning":
         out.append(
             fact_blocker(
@@ -61,6 +65,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("sagemaker/serverless-compute"),
                 gb_s,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",
             )
             return Priced(
@@ -86,11 +92,3 @@ def price(ctx: Context) -> Priced:
             note="new endpoint instances take minutes",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "sagemaker-endpoint"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -14,14 +14,14 @@ from functools import cached_property
 
 from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
-from ..report.model import Blocker, CostComponent
-from ..simulate import behaviour
+from ..fleetsim import behaviour
+from ..results import Blocker, CostComponent, Purchase
 from ..sizing import Architecture, InstanceFit, fit_on, latency_s, requests_per_second
 from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor_parallel_degrees
 from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
 from ..sizing.throughput import interconnect_for
 from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, amount, construct, fact_blocker, line
+from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
 from .capacity import FleetResult, replica_fleet
 from .purchase import instance_rate, memo_key
 
@@ -59,12 +59,7 @@ class Replica:
         return sum((c.monthly_usd for c in self.hourly), Decimal(0))
 
 
-def is_batch(ctx: Context) -> bool:
-    w = ctx.workload
-    return w.traffic == "batch" or w.role in ("batch-inference", "fine-tuning")
-
-
-def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, str, str | None]:
+def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, Purchase, str | None]:
     """On-demand price, the price actually paid under the workload's commitment, the purchase
     option actually charged (the line's label says it, so never one that was not applied), and why
     (``purchase.instance_rate``: a 3-year plan never costs more than a 1-year one)."""
@@ -194,7 +189,8 @@ def serving_fits(
             need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
             if need > inst.total_accelerator_memory_gb * 0.9:
                 continue
-            out.append(SizedServer(fit, 1.0 / training_s, training_s, training_s))  # type: ignore[operator]
+            assert training_s is not None  # training is training_s is not None
+            out.append(SizedServer(fit, 1.0 / training_s, training_s, training_s))
             continue
         sized = _size_instance(catalog, inst, arch, precision, context_tokens, input_tokens, output_tokens,
                                avg, targets, measured_tps)  # fmt: skip
@@ -259,7 +255,7 @@ def _size_instance(
 SHORTLIST = 3
 
 
-def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: ignore[no-untyped-def]
+def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:
     """The ``SHORTLIST`` candidates with the lowest closed-form monthly cost (hourly price x the
     replicas the peak needs all month, or x the work-hours of a batch), cheapest first.
 
@@ -272,7 +268,7 @@ def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:  # type: 
     peak = ctx.usage.peak_rps
     utilisation = ctx.prefs.target_utilisation
 
-    def estimate(c) -> float:  # type: ignore[no-untyped-def]
+    def estimate(c) -> float:
         paid, rps = price_and_rate(c)
         if rps <= 0:
             return math.inf
@@ -431,7 +427,15 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
 
     def compute() -> CostComponent:
         ref, paid, purchase, note = instance_hourly(ctx, inst)
-        return line(f"Instance usage ({purchase}, {inst.type})", ref, 1, unit_price=paid, note=note)
+        return line(
+            f"Instance usage ({purchase}, {inst.type})",
+            ref,
+            1,
+            unit_price=paid,
+            note=note,
+            driver="time",
+            purchase=purchase,
+        )
 
     return ctx.shared(("instance-hour", inst.type, *memo_key(ctx)), compute)
 
@@ -634,12 +638,23 @@ def _load_balancer_lines(ctx: Context) -> list[CostComponent]:
     lcus = max(Decimal(1), money(ctx.usage.mean_rps) / NEW_CONNECTIONS_PER_LCU)
     hours = always_on_hours()
     return [
-        ctx.shared(("alb-hours",), lambda: line("Application load balancer", ctx.price("alb/hours"), hours)),
+        ctx.shared(
+            ("alb-hours",),
+            lambda: line(
+                "Application load balancer",
+                ctx.price("alb/hours"),
+                hours,
+                driver="fixed",  # one load balancer, all month, whatever the traffic
+                purchase="on-demand",
+            ),
+        ),
         line(
             "Load balancer capacity units",
             ctx.price("alb/lcu"),
             hours * lcus.quantize(Decimal("0.001")),
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
             note=f"max(1, {ctx.usage.mean_rps:,.3g} requests/s / {NEW_CONNECTIONS_PER_LCU} new connections per LCU)",
         ),
     ]

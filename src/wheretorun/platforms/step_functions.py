@@ -11,12 +11,23 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..report.model import Blocker, LatencyProfile
+from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
-from .base import Context, Priced, blocker, fact_blocker, line, tiered_lines
+from .base import Context, Priced, Traits, blocker, fact_blocker, line, tiered_lines
 from .lambda_ import memory_mb
 
 ID = "step-functions"
+TRAITS = Traits(
+    hosts_weights=True,
+    self_hosted=False,
+    managed_model=False,
+    gpu_capable=False,
+    batch=False,
+    containers=False,
+    model_pattern="long-flow-on-step-functions",
+    orchestration_pattern="long-flow-on-step-functions",
+    workflow=True,
+)
 TRANSITIONS_PER_EXECUTION = 6  # start, ~4 task/choice states, end: a typical agent loop
 EXPRESS_MEMORY_MB = 64  # Express bills memory in 64-MB chunks; a workflow's own state is small
 
@@ -67,6 +78,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("stepfunctions/express-requests"),
                 executions / MILLION,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
             )
         )
         billed_s = Decimal(math.ceil(u.duration_s * 10)) / 10  # 100 ms rounding
@@ -78,6 +91,8 @@ def price(ctx: Context) -> Priced:
             gb_s,
             "GB-s",
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
         )
     else:
         variant = "Standard"
@@ -88,6 +103,8 @@ def price(ctx: Context) -> Priced:
                 ctx.price("stepfunctions/standard-transitions"),
                 transitions / 1000,
                 scales_with=["volume"],
+                driver="volume",
+                purchase="on-demand",
                 note=f"{TRANSITIONS_PER_EXECUTION} transitions x {u.requests_per_month:,.0f} executions",
             )
         )
@@ -100,6 +117,8 @@ def price(ctx: Context) -> Priced:
             ctx.price("lambda/requests"),
             invocations / MILLION,
             scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
             note=f"{steps} Lambda step(s) per execution",
         )
     )
@@ -110,6 +129,8 @@ def price(ctx: Context) -> Priced:
         gb_s,
         "GB-s",
         scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
         note=f"{active:,g} s active x {mb:,} MB per execution",
     )
     return Priced(
@@ -124,11 +145,3 @@ def price(ctx: Context) -> Priced:
             note=f"{variant} workflow; steps start like Lambda functions",
         ),
     )
-
-
-def ops_key(ctx: Context, priced: Priced) -> str:
-    return "step-functions"
-
-
-def latency(ctx: Context, priced: Priced) -> LatencyProfile:
-    return priced.latency or LatencyProfile()

@@ -168,7 +168,7 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
     else:
         params = float(m.params_b or 0)
         arch = estimate_architecture(params)
-        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(
+        kind = {"embedding": "embedding", "reranking": "reranker", "classification": "classifier"}.get(  # type: ignore[assignment]  # one of ModelKind
             w.role, "generative"
         )
         bedrock_id = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .model import Report
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..results import Report
 
 FORMATS = ("table", "json", "markdown", "html")
 
@@ -29,6 +32,15 @@ def render(report: Report, fmt: str = "json", **options: object) -> str:
 
         return render_html(report)
     raise ValueError(f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
+
+
+def __getattr__(name: str) -> Any:
+    """``Report`` on first use: the CLI reads ``FORMATS`` for its help without loading pydantic."""
+    if name == "Report":
+        from ..results import Report
+
+        return Report
+    raise AttributeError(f"module 'wheretorun.report' has no attribute '{name}'")
 
 
 __all__ = ["FORMATS", "Report", "render", "render_json"]

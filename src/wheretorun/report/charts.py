@@ -26,6 +26,7 @@ all), and its fork start copies a threaded server's locks mid-flight.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import re
@@ -39,7 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .model import DETAILED_UP_TO, Option, Report, WorkloadReport
 
@@ -49,6 +50,10 @@ INFRA, ENGINEERING = "infrastructure", "engineering"
 # d3's SI prefix says G for 10^9; token volumes are spoken of in billions (B).
 SI_BILLIONS = "replace(format(datum.value, '~s'), 'G', 'B')"
 PALETTE = {"domain": [INFRA, ENGINEERING], "range": ["#2b6cb0", "#dd8a2b"]}
+
+
+def _write_bytes(fh: BinaryIO, data: bytes) -> None:
+    fh.write(data)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "workload"
 
 
-def _alt():  # type: ignore[no-untyped-def]
+def _alt():
     try:
         import altair as alt
     except ImportError as e:  # pragma: no cover - exercised only without the charts extra
@@ -100,7 +105,7 @@ def cost_per_option(w: WorkloadReport) -> dict[str, Any] | None:
         ]
     if not rows:
         return None
-    order = [r["option"] for r in sorted(rows[::2], key=lambda r: r["total"])]
+    order = [r["option"] for r in sorted(rows[::2], key=lambda r: float(r["total"]))]  # type: ignore[arg-type]
     chart = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
@@ -595,7 +600,7 @@ def write_charts(report: Report, directory: str | Path) -> list[Path]:
         except ChartError as e:
             raise ChartError(f"chart {chart.slug} ({chart.workload!r}): {e}") from None
         for path, data in ((out / f"{chart.slug}.svg", svg), (out / f"{chart.slug}.png", png)):
-            write_atomically(path, lambda fh, data=data: fh.write(data))
+            write_atomically(path, functools.partial(_write_bytes, data=data))
             written.append(path)
     return written
 

@@ -11,6 +11,7 @@ nobody reads, and take Rich minutes to lay out); ``full=True`` prints every pane
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 from rich import box
@@ -255,12 +256,11 @@ def rollup_table(workloads: list[WorkloadReport]) -> Table:
     return keep_figures_whole(t)
 
 
-class _Null:
+class _Null(io.StringIO):
+    """A sink: the console records what it prints, nothing else needs it."""
+
     def write(self, _: str) -> int:
         return 0
-
-    def flush(self) -> None:
-        pass
 
 
 def fmt_tokens(n: float) -> str:

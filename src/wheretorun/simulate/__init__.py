@@ -1,6 +1,5 @@
-"""Traffic over time: minute-by-minute capacity, cold starts, queueing and latency per platform,
-cost growth month by month, and a Monte Carlo of uncertain inputs.
-
-``traffic`` builds the requests-per-minute series, ``fleet`` simulates each platform over it,
-``growth`` and ``montecarlo`` re-price a report's options (docs/simulation.md).
+"""What-if projections over a report: cost growth month by month (``growth``), a Monte Carlo of
+uncertain inputs (``montecarlo``), both re-pricing its options (``reprice``), and the capacity
+week of the chosen fleet (``week``). The minute-by-minute simulators they and the platforms use
+are ``wheretorun.fleetsim`` (docs/simulation.md).
 """

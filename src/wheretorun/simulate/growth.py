@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..report.model import Report, WorkloadReport
+from ..results import Report, WorkloadReport
 from ..spec.models import WorkloadFile
 from .reprice import layers
 
@@ -37,7 +37,7 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
         cheapest_idx[none] = -1
         keys = [m.key for m in models]
         cheapest = [keys[i] if i >= 0 else "none" for i in cheapest_idx]
-        changes = [
+        changes: list[dict[str, Any]] = [
             {"month": n + 1, "from": cheapest[n - 1], "to": cheapest[n]}
             for n in range(1, months)
             if cheapest[n] != cheapest[n - 1]
@@ -98,7 +98,7 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
     }
 
 
-def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:
     """The month each option's traffic first needs more than its default quota, and the month it
     first exceeds the quota in force (then it is infeasible: ``monthly_total_usd`` is null)."""
     out = []
@@ -134,7 +134,7 @@ def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:  # ty
     return out
 
 
-def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:  # type: ignore[no-untyped-def]
+def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:
     g = f"{rate:.0%}/month"
     if not changes and overtaken is None:
         text = f"at {g}, {cheapest[0]} stays the cheapest for all {months} months"

@@ -16,12 +16,13 @@ Spearman rank correlation between the input and the total over the draws beside 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from ..report.model import Report, WorkloadReport
+from ..results import Report, WorkloadReport
 from ..spec.models import WorkloadFile
 from .reprice import OptionModel, layers
 
@@ -64,7 +65,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     return out
 
 
-def _cost(m: OptionModel, x: dict[str, np.ndarray | float], n: int | None = None) -> np.ndarray:
+def _cost(m: OptionModel, x: Mapping[str, np.ndarray | float], n: int | None = None) -> np.ndarray:
     c = m.cost(
         v=x.get("volume", 1.0),
         t=x.get("tokens_per_request", 1.0),
@@ -75,7 +76,7 @@ def _cost(m: OptionModel, x: dict[str, np.ndarray | float], n: int | None = None
     return np.broadcast_to(c, (n,)) if n is not None and c.ndim == 0 else c
 
 
-def _over(m: OptionModel, x: dict[str, np.ndarray | float], n: int) -> np.ndarray:
+def _over(m: OptionModel, x: Mapping[str, np.ndarray | float], n: int) -> np.ndarray:
     """Draws in which the option's traffic passes its quota in force (volume, and tokens for a token quota)."""
     if m.quota is None:
         return np.zeros(n, dtype=bool)
@@ -165,8 +166,8 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                     "rank_correlation": round(_spearman(x_ranks[name], target_ranks), 3),
                 }
             )
-        sens.sort(key=lambda s: -s["swing_usd"])
-        best = max(options, key=lambda o: o["p_cheapest"])
+        sens.sort(key=lambda s: -float(s["swing_usd"]))  # type: ignore[arg-type]  # a float, set above
+        best = max(options, key=lambda o: float(o["p_cheapest"]))  # type: ignore[arg-type]  # a float
         out_layers.append(
             {
                 "layer": layer,

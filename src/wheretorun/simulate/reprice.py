@@ -1,17 +1,19 @@
 """Re-price a report's options under other inputs, vectorised: the core of growth and Monte Carlo.
 
-An option's monthly cost is split by what drives it (``CostComponent.scales_with``):
+An option's monthly cost is split by what drives it, read from each line's typed fields
+(``CostComponent.driver``, ``purchase``, ``scales_with``), never from its name:
 
 - lines proportional to ``volume`` scale with the volume multiplier v; lines proportional to
   ``volume`` and ``tokens`` with v x t (t = tokens-per-request multiplier);
-- lines proportional to ``engineer_rate`` (engineering time) scale with rate / the file's rate;
-- a self-hosted fleet (``Option.extras`` has ``per_replica_rps`` and ``hourly_usd``) steps up in
-  whole replicas: its peak need is peak requests/s x m / (per-replica requests/s x target
-  utilisation), m = v (x t for a GPU model server) / throughput multiplier, and its replica-hours
-  scale with max(min_replicas, ceil(need)) relative to today's; on Spot its hourly price scales
-  with (1 - discount) / (1 - today's discount);
-- batch fleets (their instance lines scale with ``volume``) also follow m;
-- everything else is fixed (load balancer hours, setup amortisation, ...).
+- ``engineer_rate`` lines (engineering time) scale with rate / the file's rate;
+- a self-hosted fleet's ``time`` lines (its replica-hours; ``Option.extras`` has
+  ``per_replica_rps`` and ``hourly_usd``) step up in whole replicas: its peak need is peak
+  requests/s x m / (per-replica requests/s x target utilisation), m = v (x t for a GPU model
+  server) / throughput multiplier, and its replica-hours scale with max(min_replicas, ceil(need))
+  relative to today's; bought on Spot (``purchase``), its hourly price scales with
+  (1 - discount) / (1 - today's discount);
+- a batch fleet's ``time`` lines (their hours follow ``volume``) also follow m;
+- everything else is fixed (load balancer hours, a cluster's control plane, ...).
 
 At today's inputs every option re-prices to its report total exactly (the multipliers are 1).
 Money here is float64 (a projection, not an invoice); figures are rounded to cents when shown.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..report.model import Option, WorkloadReport
+from ..results import Option, WorkloadReport
 from ..spec.models import WorkloadFile
 
 
@@ -108,30 +110,30 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
     """The re-pricing model of one feasible option (None for an infeasible or unpriced one)."""
     if not o.feasible or o.monthly_cost_usd is None:
         return None
-    fixed = volume = volume_tokens = ops_rate = batch_fleet = 0.0
+    fixed = volume = volume_tokens = ops_rate = batch_fleet = fleet = 0.0
     ex = o.extras or {}
     self_hosted = ex.get("per_replica_rps") is not None and ex.get("hourly_usd") is not None
-    spot = any("spot" in c.name.lower() for c in o.cost_components)
+    spot = any(c.purchase == "spot" for c in o.cost_components)
     for c in o.cost_components:
         m = float(c.monthly_usd)
         sw = set(c.scales_with)
-        if "engineer_rate" in sw or (c.kind == "ops" and not sw):
+        if c.driver == "engineer_rate":
             ops_rate += m
+        elif c.driver == "time" and self_hosted:
+            # the fleet's replica-hours: a batch fleet's follow the work, the others the peak need
+            if "volume" in sw:
+                batch_fleet += m
+            else:
+                fleet += m
         elif "volume" in sw and "tokens" in sw:
             volume_tokens += m
-        elif "volume" in sw and self_hosted and c.name.lower().startswith("instance usage"):
-            batch_fleet += m
         elif "volume" in sw:
             volume += m
         else:
             fixed += m
-    fleet = 0.0
     peak_need = 0.0
     min_replicas = int(ex.get("min_replicas") or 0)
-    if self_hosted and ex.get("replica_hours") and not batch_fleet:
-        fleet = float(ex["replica_hours"]) * float(ex["hourly_usd"])
-        fleet = min(fleet, fixed)  # the fleet's instance lines are among the fixed ones
-        fixed -= fleet
+    if fleet:
         rps = float(ex["per_replica_rps"])
         peak_rps = float(wr.usage.get("peak_requests_per_s") or 0.0)
         if ex.get("peak_demand_replicas") is not None:
@@ -167,7 +169,9 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
 def layers(wr: WorkloadReport, wf: WorkloadFile) -> list[tuple[str, str | None, list[OptionModel]]]:
     """[(layer, recommended option key, option models)] for the workload's layers with a priced option."""
     out = []
-    groups = [(wr.options, wr.recommendation.platform, wr.recommendation.instance_type)]
+    groups: list[tuple[list[Option], str | None, str | None]] = [
+        (wr.options, wr.recommendation.platform, wr.recommendation.instance_type)
+    ]
     if wr.model_options:
         groups.append(
             (wr.model_options, wr.recommendation.model_platform, wr.recommendation.model_instance_type)

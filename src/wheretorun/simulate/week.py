@@ -1,6 +1,6 @@
 """Traffic against provisioned capacity over the busiest week, for the report's chart.
 
-The same simulation that priced a self-hosted fleet (``simulate.fleet.fleet_schedule`` over the
+The same simulation that priced a self-hosted fleet (``fleetsim.fleet.fleet_schedule`` over the
 workload's 1-minute traffic) is replayed for the option, and the week with the most requests is
 cut out and averaged into 15-minute buckets (672 points: enough to see idle nights and the lag of
 scale-out, small enough for a self-contained HTML report).
@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from ..fleetsim.fleet import fleet_schedule
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage
-from ..report.model import Option
-from .fleet import fleet_schedule
+from ..results import Option
 
 WEEK_MINUTES = 7 * 24 * 60
 BUCKET_MINUTES = 15

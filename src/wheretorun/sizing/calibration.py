@@ -301,7 +301,7 @@ def _params() -> list[Param]:
             (
                 f"{link}.tp_layer_s",
                 set_link,
-                lambda d, link=link: d["interconnects"][link]["tp_layer_s"],
+                lambda d, link=link: d["interconnects"][link]["tp_layer_s"],  # type: ignore[misc]  # a default-bound lambda
                 lo,
                 hi,
             )

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 
 from ..catalog.models import ArchitectureCard
+from ..units import PRECISIONS as PRECISIONS
 
-PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 #: The KV cache stays 16-bit unless the engine quantises it; FP8 weights commonly pair with an FP8 KV
 #: cache (TensorRT-LLM ``--fp8_kv_cache``, vLLM ``--kv-cache-dtype fp8``). INT8/INT4 are weight-only.

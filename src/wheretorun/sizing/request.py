@@ -41,7 +41,7 @@ def resolve_size_request(
     rate: float | None = None,
     max_ttft_ms: float | None = None,
     max_tpot_ms: float | None = None,
-) -> SizeResult:  # type: ignore[no-untyped-def]
+) -> SizeResult:
     """``batch`` is the concurrency (requests in flight; ``--concurrency``, alias ``--batch``)."""
     catalog = load_catalog()
     problems: list[Problem] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ..catalog.models import AcceleratorSpec, InstanceSpec
 from ..catalog.store import Catalog
@@ -216,7 +217,7 @@ def evaluate(
     f = fp(devices)
     fits = used is not None and f.total_gb <= usable(devices)
     cheapest = _cheapest_instance(catalog, accel.name, devices) if used else None
-    common = {
+    common: dict[str, Any] = {
         "accelerator": accel.name,
         "gpus": used,
         "gpus_needed": needed,

@@ -65,7 +65,7 @@ def _yaml_int(loader: Any, node: Any) -> int | HugeNumber:
     text = loader.construct_scalar(node)
     if len(re.sub(r"[^0-9a-fA-F]", "", text)) > MAX_INT_DIGITS:
         return HugeNumber(text)
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)  # type: ignore[no-any-return]
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _yaml_int)

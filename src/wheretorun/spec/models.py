@@ -240,6 +240,25 @@ class Preferences(_Strict):
         "production latency (seed 1, question 2).",
         le=10_000,
     )
+    cpu_model_max_params_b: PositiveFloat = Field(
+        0.5,
+        description="Non-generative models (embedding, reranking, classification) below this size "
+        "(billions of parameters) run fine on CPU; at or above it they need a GPU for production "
+        "latency (seed 1, question 2: '< 500M params run fine on CPU').",
+        le=10_000,
+    )
+    lambda_favoured_below_per_minute: PositiveFloat = Field(
+        10.0,
+        description="Code called fewer times a minute than this favours Lambda (seed 2, frequency); "
+        "shown in the trace, cost decides.",
+        le=1e9,
+    )
+    containers_favoured_above_rps: PositiveFloat = Field(
+        100.0,
+        description="Code called more times a second than this favours always-on containers (seed 2, "
+        "frequency); shown in the trace, cost decides.",
+        le=1e9,
+    )
     target_utilisation: Annotated[float, Field(ge=0.01, le=1)] = Field(
         0.7, description="Fraction of an instance's throughput to plan for at peak (headroom; 0.01 to 1)."
     )

@@ -183,7 +183,7 @@ def _workload_file(data: Any, name: str) -> WorkloadFile:
     return wf
 
 
-def _recommend(wf: WorkloadFile, name: str, charts: bool = False):  # type: ignore[no-untyped-def]
+def _recommend(wf: WorkloadFile, name: str, charts: bool = False):
     """The report; ``charts``: with the chart data, for the HTML page and report."""
     from ..decide import recommend
 
@@ -226,7 +226,7 @@ ERROR_SCHEMA = {
         },
     },
 }
-ERRORS = {
+ERRORS: dict[str | int, dict[str, Any]] = {
     str(code): {
         "description": text,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -245,7 +245,7 @@ def _static(name: str, media_type: str) -> Response:
     )
 
 
-async def _computed(request: Request, data: Any, work, charts: bool = False):  # type: ignore[no-untyped-def]
+async def _computed(request: Request, data: Any, work, charts: bool = False):
     """``work()`` in a thread (validation included: never on the event loop), once its lane has
     room: ``big`` for a document of more than ``BIG_DOCUMENT`` workloads, else ``small``; a chart
     render (``charts``) is already limited by the guard's lane of its own."""
@@ -398,7 +398,7 @@ def create_app(limits: Limits | None = None) -> FastAPI:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
 
-        return await _computed(request, data, run, charts=format == "html")  # type: ignore[no-any-return]
+        return await _computed(request, data, run, charts=format == "html")
 
     @app.post(
         "/v1/view",
@@ -561,9 +561,8 @@ def size_json(data: Any, name: str) -> dict[str, Any]:
 
 def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
     """The same document as ``wheretorun prices show --json [--service S] [--region R]``."""
-    from ..catalog.listing import model_rows, price_row
+    from ..catalog.listing import price_document, services, today
     from ..catalog.store import SUPPORTED_REGIONS, load_catalog
-    from ..cli.prices import MODELS, today
     from ..errors import did_you_mean
 
     if region not in SUPPORTED_REGIONS:
@@ -578,7 +577,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
             ]
         )
     catalog = load_catalog(region)
-    known = [*catalog.services(), MODELS]
+    known = services(catalog)
     if service is not None and service not in known:
         raise InputError(
             [
@@ -589,25 +588,7 @@ def catalog_doc(region: str, service: str | None) -> dict[str, Any]:
                 )
             ]
         )
-    if service == MODELS:
-        return {"region": region, "models": model_rows(catalog)}
-    day = today()
-    rows = [
-        price_row(catalog, e, day)
-        for k, e in sorted(catalog.prices.items())
-        if service is None or k.split("/")[0] == service
-    ]
-    from ..catalog.store import STALE_AFTER_DAYS
-
-    return {
-        "region": region,
-        "today": day.isoformat(),
-        "catalog_as_of": catalog.as_of.isoformat(),
-        "stale_after_days": STALE_AFTER_DAYS,
-        "stale_count": sum(1 for r in rows if r["age_days"] > STALE_AFTER_DAYS),
-        "overrides": catalog.applied_overrides(),
-        "prices": rows,
-    }
+    return price_document(catalog, region, service, today())
 
 
 def choices() -> dict[str, Any]:

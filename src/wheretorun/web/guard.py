@@ -57,7 +57,7 @@ BIG_DOCUMENT = 5
 
 @dataclass(frozen=True)
 class Limits:
-    """The server's limits; ``wheretorun serve`` sets them from its flags (docs/web.md, "Limits")."""
+    """The server's limits; ``wheretorun serve`` sets them from its flags (docs/web.md, "serve flags")."""
 
     allowed_hosts: tuple[str, ...] = LOOPBACK
     request_timeout_s: float = 60.0
@@ -155,7 +155,7 @@ class LaneFull(Exception):
     pass
 
 
-def _libc_trim():  # type: ignore[no-untyped-def]
+def _libc_trim():
     try:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):  # not glibc (musl, macOS): their allocators differ
@@ -235,13 +235,13 @@ class Guard:
                     "cross-origin request refused",
                     f"a page from {origin} may not call this server; open the page it serves instead",
                 )
-        allowed = JSON_TYPES + (YAML_TYPES if scope["path"] == "/v1/parse" else ())
+        media_types = JSON_TYPES + (YAML_TYPES if scope["path"] == "/v1/parse" else ())
         got = media_type(scope)
-        if got not in allowed:
+        if got not in media_types:
             return _json(
                 415,
                 "unsupported media type",
-                f"the body is {got or 'of no declared type'}; send it as {' or '.join(allowed)} "
+                f"the body is {got or 'of no declared type'}; send it as {' or '.join(media_types)} "
                 "(Content-Type header)",
             )
         return None

@@ -72,7 +72,7 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env():
     """The app factory each ``serve --workers N`` process calls: the limits come in the environment."""
     from .app import create_app
 

@@ -1,6 +1,6 @@
 """Window statistics taken once per traffic shape give the same simulation as the series itself.
 
-The fast path (``simulate.traffic.Shape``) must be exact: rolling maxima and minima commute with the
+The fast path (``fleetsim.traffic.Shape``) must be exact: rolling maxima and minima commute with the
 non-decreasing per-minute functions the simulators apply, so schedules match bit for bit; rolling
 sums are scaled instead of re-summed, so what depends on them matches up to float rounding.
 """
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from wheretorun.simulate.fleet import fleet_schedule, lindley, run_queue, simulate_lambda
-from wheretorun.simulate.traffic import Shape, Traffic, preset
+from wheretorun.fleetsim.fleet import fleet_schedule, lindley, run_queue, simulate_lambda
+from wheretorun.fleetsim.traffic import Shape, Traffic, preset
 
 shapes = arrays(
     np.float64, st.integers(30, 400), elements=st.floats(0, 50, allow_nan=False, allow_infinity=False)

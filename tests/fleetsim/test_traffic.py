@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wheretorun.errors import InputError
-from wheretorun.simulate.traffic import MINUTES_PER_YEAR, from_profile, load_profile, preset
+from wheretorun.fleetsim.traffic import MINUTES_PER_YEAR, from_profile, load_profile, preset
 from wheretorun.units import MINUTES_PER_MONTH
 
 FIELD = "workloads[0].traffic_profile"
@@ -130,7 +130,7 @@ def test_bad_profiles_name_the_field_and_line(tmp_path, case, text, message):
 
 
 def test_a_huge_file_is_refused_before_reading(tmp_path, monkeypatch):
-    import wheretorun.simulate.traffic as traffic
+    import wheretorun.fleetsim.traffic as traffic
 
     p = write(tmp_path, "timestamp,requests\n" + rows(0, [1] * 10))
     monkeypatch.setattr(traffic, "MAX_PROFILE_BYTES", 100)
@@ -139,7 +139,7 @@ def test_a_huge_file_is_refused_before_reading(tmp_path, monkeypatch):
 
 
 def test_more_than_a_year_of_rows_is_refused(tmp_path, monkeypatch):
-    import wheretorun.simulate.traffic as traffic
+    import wheretorun.fleetsim.traffic as traffic
 
     monkeypatch.setattr(traffic, "MAX_PROFILE_ROWS", 5)
     p = write(tmp_path, "timestamp,requests\n" + rows(0, [1] * 8))

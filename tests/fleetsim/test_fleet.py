@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from wheretorun.simulate.fleet import (
+from wheretorun.fleetsim.fleet import (
     fleet_schedule,
     lindley,
     rolling_max,

@@ -1,0 +1,1 @@
+"""The price and limits catalog: reviewed YAML data with provenance, validated on load."""
