@@ -90,4 +90,6 @@ def test_the_json_says_driver_and_purchase_of_every_line(one_workload):
     } == {
         ("Requests", "volume", "on-demand"),
         ("Duration (arm64, first 7.5B GB-s)", "volume", "on-demand"),
+        # an API-triggered function's front door (front_door auto): API Gateway HTTP API requests
+        ("API Gateway requests (HTTP API, first 300 M requests)", "volume", "on-demand"),
     }

@@ -229,7 +229,55 @@ def test_arch_auto_prices_both_and_keeps_the_cheaper(
 
 
 def test_lambda_arm64_gb_seconds_bill_exactly() -> None:
-    # 1M requests x 200 ms x 512 MB = 100,000 GB-s x $0.0000133334 = $1.33334; + requests $0.20
+    # 1M requests x 200 ms x 512 MB = 100,000 GB-s x $0.0000133334 = $1.33334; + requests $0.20;
+    # + the HTTP API in front (api trigger, front_door auto): 1M x $1.00 per million = $1.00
     opt = option(_file(), "lambda")
     assert lines(opt)["Duration (arm64, first 7.5B GB-s)"].monthly_usd == Decimal("1.33334")
-    assert opt.monthly_cost_usd.infra == Decimal("1.53334")
+    assert opt.monthly_cost_usd.infra == Decimal("2.53334")
+
+
+# ---- 4. the front door ----------------------------------------------------------------------------------
+def _door(opt) -> dict:
+    return {c.name: c.monthly_usd for c in opt.cost_components if c.name.startswith("API Gateway")}
+
+
+@pytest.mark.parametrize(
+    ("rps", "door", "expected"),
+    [
+        # 500 req/s x 3,600 x 730 h = 1,314M requests: 300M x $1.00 + 1,014M x $0.90 = $300 + $912.60
+        (500, "auto", {"first 300 M": "300", "over 300 M": "912.6"}),
+        # exactly at the tier boundary: 300M requests = 114.155... req/s; 300M / 2,628,000 s
+        (Decimal(300_000_000) / 2_628_000, "api-gateway-http", {"first 300 M": "300"}),
+        # REST API: 1,314M: 333M x $3.50 + 667M x $2.80 + 314M x $2.38 = 1,165.50 + 1,867.60 + 747.32
+        (500, "api-gateway-rest", {"first 333 M": "1165.5", "next 667 M": "1867.6", "next 19K M": "747.32"}),
+        (500, "function-url", {}),
+        (500, "none", {}),
+    ],
+)
+def test_lambda_api_front_door_is_priced_at_its_tiers(rps, door: str, expected: dict) -> None:
+    data = _file(front_door=door, requests_per_second=float(rps), duration_s=0.1)
+    del data["workloads"][0]["requests_per_month"]
+    got = _door(option(data, "lambda"))
+    assert {k.split(", ", 1)[1].removesuffix(" requests)"): v for k, v in got.items()} == {
+        k: pytest.approx(Decimal(v), abs=Decimal("0.000001")) for k, v in expected.items()
+    }
+
+
+def test_lambda_at_500_rps_includes_1212_60_of_http_api() -> None:
+    data = _file(requests_per_second=500, duration_s=0.1)
+    del data["workloads"][0]["requests_per_month"]
+    assert sum(_door(option(data, "lambda")).values()) == Decimal("1212.6")
+
+
+def test_queued_lambda_work_has_no_front_door() -> None:
+    assert _door(option(_file(trigger="queue"), "lambda")) == {}
+
+
+def test_a_container_fleet_behind_api_gateway_has_no_alb() -> None:
+    # 1M requests: $1.00 per million on HTTP API, and no load balancer lines
+    opt = option(_file(front_door="api-gateway-http", duration_s=2), "fargate")
+    assert sum(_door(opt).values()) == Decimal("1")
+    assert not any("load balancer" in c.name.lower() for c in opt.cost_components)
+    # auto: an ALB (730 h x $0.0225 = $16.425)
+    alb = option(_file(duration_s=2), "fargate")
+    assert lines(alb)["Application load balancer"].monthly_usd == Decimal("16.425")

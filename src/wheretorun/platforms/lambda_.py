@@ -28,6 +28,7 @@ from .base import (
 )
 from .capacity import LambdaResult, lambda_fleet
 from .purchase import arches, charged, discounted_note, lambda_rate
+from .selfhost import api_gateway_lines, load_balancer_lines
 
 ID = "lambda"
 TRAITS = Traits(
@@ -226,7 +227,8 @@ def price(ctx: Context) -> Priced:
                 note="400,000 GB-s/month always free",
             )
         )
-    comps = [requests_line, *duration, *free_requests, *free_duration]
+    door = front_door_lines(ctx)
+    comps = [requests_line, *duration, *free_requests, *free_duration, *door]
     notes += fleet.notes
     target = u.workload.p99_latency_ms
     if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
@@ -235,7 +237,7 @@ def price(ctx: Context) -> Priced:
             # provisioned duration replaces on-demand duration (and its free allowance, which
             # does not apply to provisioned concurrency)
             discounted = charged(rate, provisioned[0])
-            comps = [requests_line, *free_requests, *discounted]
+            comps = [requests_line, *free_requests, *discounted, *door]
             fleet = provisioned[2]
         notes.append(provisioned[1])
     notes += discounted_note(rate, discounted)
@@ -434,3 +436,18 @@ def provisioned_variant(
             f"${top * per_environment * pc_ref.value * lambda_rate(ctx).factor:,.2f} a month"
         )
     return lines, note, best
+
+
+def front_door_lines(ctx: Context) -> list[CostComponent]:
+    """What API requests reach the function through (``front_door``): auto is an API Gateway HTTP
+    API; a function URL is free (https://aws.amazon.com/lambda/pricing/: no charge beyond the
+    invocation); an ALB is priced as for containers. Only for API-triggered work."""
+    w = ctx.workload
+    if w.trigger != "api":
+        return []
+    door = "api-gateway-http" if w.front_door == "auto" else w.front_door
+    if door.startswith("api-gateway"):
+        return api_gateway_lines(ctx, door)
+    if door == "alb":
+        return load_balancer_lines(ctx)
+    return []

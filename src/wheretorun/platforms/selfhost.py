@@ -20,8 +20,8 @@ from ..sizing import Architecture, InstanceFit, fit_on, latency_s, requests_per_
 from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor_parallel_degrees
 from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
 from ..sizing.throughput import interconnect_for
-from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
+from ..units import HOURS_PER_MONTH, MILLION, money
+from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line, tiered_lines
 from .capacity import FleetResult, replica_fleet
 from .purchase import instance_rate, memo_key
 
@@ -627,11 +627,42 @@ NEW_CONNECTIONS_PER_LCU = 25
 
 
 def load_balancer_lines(ctx: Context) -> list[CostComponent]:
-    """An Application Load Balancer in front of an API-triggered fleet (the same lines for every
-    fleet of one workload layer; the hourly line is the same for every workload: shared)."""
+    """The front door of an API-triggered fleet (``front_door``; auto: an Application Load Balancer),
+    the same lines for every fleet of one workload layer (the ALB's hourly line is the same for
+    every workload: shared). ``none``/``function-url``: no front door priced."""
     if ctx.workload.trigger != "api" or is_batch(ctx):
         return []
-    return ctx.per_layer(("alb",), lambda: _load_balancer_lines(ctx))
+    door = ctx.workload.front_door
+    if door in ("auto", "alb"):
+        return ctx.per_layer(("alb",), lambda: _load_balancer_lines(ctx))
+    if door.startswith("api-gateway"):
+        return api_gateway_lines(ctx, door)
+    return []
+
+
+#: API Gateway price keys by front door (https://aws.amazon.com/api-gateway/pricing/, tiered per month).
+API_GATEWAY = {
+    "api-gateway-http": ("apigateway/http-requests", "HTTP API"),
+    "api-gateway-rest": ("apigateway/rest-requests", "REST API"),
+}
+
+
+def api_gateway_lines(ctx: Context, door: str) -> list[CostComponent]:
+    """API Gateway requests at their monthly tiers: every request of the month comes through it
+    (HTTP API us-east-1: $1.00 per million for the first 300M, $0.90 after)."""
+    key, kind = API_GATEWAY[door]
+    millions = Decimal(str(ctx.usage.requests_per_month)) / MILLION
+    return tiered_lines(
+        "API Gateway requests",
+        kind,
+        ctx.price(key),
+        millions,
+        "M requests",
+        scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
+        note=f"{ctx.usage.requests_per_month:,.0f} requests a month (front_door: {ctx.workload.front_door})",
+    )
 
 
 def _load_balancer_lines(ctx: Context) -> list[CostComponent]:
