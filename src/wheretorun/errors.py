@@ -82,3 +82,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(str(word)[:200], list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def missing_extra(extra: str, what: str, module: str | None = None) -> InputError:
+    """An optional package is not installed: the user's to install (exit 2), never an internal error."""
+    missing = f" ({module} is not installed)" if module else ""
+    return InputError(
+        [Problem(what, "", f"needs the '{extra}' extra{missing}: pip install 'wheretorun[{extra}]'")]
+    )

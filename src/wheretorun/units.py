@@ -27,3 +27,15 @@ def money(value: Decimal | float | int) -> Decimal:
     if isinstance(value, Decimal):
         return value
     return Decimal(str(value))
+
+
+def tokens_text(n: float) -> str:
+    """A token count in the unit its size calls for, three significant figures: 25.5B, 237B, 940M.
+
+    One function for every token volume in a report, so one block never says "237B" beside
+    "236,520.0M" for the same kind of figure.
+    """
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= div:
+            return f"{n / div:,.3g}{suffix}"
+    return f"{n:,.0f}"

@@ -26,17 +26,15 @@ def test_json_output_matches_the_library():
     assert data["version"] == 1 and len(data["workloads"]) == 4
 
 
-def test_table_output_shows_recommendation_invoice_and_trace():
+def test_table_output_shows_recommendation_and_why_and_details_add_invoices_and_trace():
     result = run("recommend", str(EXAMPLE), "--format", "table")
     assert result.exit_code == 0, result.output
-    for text in (
-        "support-agent",
-        "agent-with-bedrock",
-        "Invoice",
-        "Why, question by question",
-        "System total",
-    ):
+    for text in ("support-agent (orchestration): lambda + bedrock  $5,793.73/month", "Why: ", "System total"):
         assert text in result.stdout
+    assert "Invoice" not in result.stdout and "Why, question by question" not in result.stdout
+    details = run("recommend", str(EXAMPLE), "--details").stdout  # --details alone means the table
+    for text in ("Invoice: lambda", "Invoice (model layer): bedrock", "Why, question by question"):
+        assert text in details
 
 
 def test_out_writes_a_file(tmp_path: Path):
@@ -156,7 +154,7 @@ def test_an_inventory_table_is_a_summary_with_a_rollup(tmp_path: Path):
     result = run("recommend", str(path), "--format", "table")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Why, question by question" not in out  # no panel per workload
+    assert "Why: " not in out  # no block per workload
     assert "25 workloads: each one's options" in out and "--full" in out
     # the 20 costliest are listed, the 5 cheapest are counted
     ranked = sorted(report["workloads"], key=lambda w: -w["recommendation"]["monthly_cost_usd"]["total"])
@@ -176,7 +174,7 @@ def test_an_inventory_table_is_a_summary_with_a_rollup(tmp_path: Path):
         row = next(line for line in rollup.splitlines() if line.strip().startswith(place + " "))
         assert f"{len(totals):,}" in row.split() and f"${sum(totals):,.2f}" in row
     full = run("recommend", str(path), "--format", "table", "--full").stdout
-    assert full.count("Why, question by question") == 25
+    assert full.count("Why: ") == 25
 
 
 @pytest.mark.parametrize("width", [50, 60, 80])

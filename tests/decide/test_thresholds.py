@@ -56,8 +56,8 @@ def test_the_frequency_thresholds_are_preferences(prefs, expected):
         }
     )
     trace = recommend(wf, file="<t>").workloads[0].trace
-    seed2 = next(t for t in trace if "Seed 2" in t.question)
-    assert f"({expected})" in seed2.because
+    guide = next(t for t in trace if "Serverless vs. Containers guide" in t.question)
+    assert f"({expected})" in guide.because
 
 
 @pytest.mark.parametrize(

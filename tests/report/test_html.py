@@ -146,3 +146,24 @@ def test_an_inventory_charts_its_costliest_workloads_only() -> None:
     assert all(c.spec is None and "20 costliest of the 24 workloads" in c.reason for c in skipped)
     html = render_html(report, today=DAY)
     assert html.count("20 costliest of the 24 workloads") == 4
+
+
+def test_growth_and_monte_carlo_draw_each_layer_on_its_own_axis() -> None:
+    """support-agent's model layer (thousands a month) and its code layer (hundreds) would flatten
+    each other on one axis: two charts, stacked, each with its own dollar scale."""
+    from wheretorun.report.charts import growth, uncertainty
+
+    report = load("ai-product-extras.json")
+    agent = next(w for w in report.workloads if w.name == "support-agent")
+    for build, axis in ((growth, "y"), (uncertainty, "x")):
+        spec = build(agent)
+        assert len(spec["vconcat"]) == 2 and spec["resolve"]["scale"][axis] == "independent"
+    single = next(w for w in report.workloads if w.name == "summariser")
+    assert "vconcat" not in growth(single) and "vconcat" not in uncertainty(single)
+
+
+def test_every_chart_has_a_text_alternative(extras_html: str) -> None:
+    svgs = re.findall(r"<svg[^>]*>(?:<title>[^<]*</title>)?", extras_html)
+    assert svgs
+    for svg in svgs:
+        assert 'role="img"' in svg and 'aria-label="' in svg and "<title>" in svg, svg[:300]

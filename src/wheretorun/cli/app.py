@@ -1,7 +1,8 @@
 """The Typer application and the error boundary every command shares.
 
-Exit codes (interface contract): 0 success; 2 invalid input, one line per problem naming the file
-and field path, no traceback; 1 internal error.
+Exit codes (interface contract): 0 success; 1 internal error; 2 invalid input, one line per
+problem naming the file and field path, no traceback; 3 a budget given with ``--fail-above`` is
+exceeded; 141 the reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -9,17 +10,48 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from ..errors import InputError
+from ..errors import InputError, Problem
+
+#: ``--fail-above``: the answer is printed, then the command exits with this status (a CI budget guardrail).
+EXIT_BUDGET = 3
+
+
+def _flags_take_no_value() -> None:
+    """Typer (0.2x) prints a ``<bool>`` placeholder beside every on/off flag in ``--help``, as if the
+    flag took a value; a flag takes none, so its type column stays empty."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("wheretorun")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        typer.echo(f"wheretorun {number}")
+        raise typer.Exit(0)
+
 
 app = typer.Typer(
     name="wheretorun",
-    help="Where should each part of your AI system run on AWS, and what will it really cost "
-    "(engineering time included)?\n\nExample: wheretorun recommend examples/ai-product.yml",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -27,9 +59,54 @@ app = typer.Typer(
 prices_app = typer.Typer(help="The price catalog in use: show it, or refresh it from the AWS Price List.")
 app.add_typer(prices_app, name="prices")
 
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Where should each part of your AI system run on AWS, and what will it really cost
+    (engineering time included)?
+
+    Example: wheretorun recommend examples/ai-product.yml
+    """
+
+
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
+
+
+def parse_budget(text: str | None) -> Decimal | None:
+    """``--fail-above``: US dollars a month, as "5000", "$5,000" or "5000.50"; exit 2 otherwise."""
+    if text is None:
+        return None
+    cleaned = text.strip().removeprefix("$").replace(",", "").replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise InputError(
+            [
+                Problem(
+                    "--fail-above",
+                    "",
+                    f"'{text}' is not an amount; allowed: US dollars a month >= 0, e.g. 5000",
+                )
+            ]
+        )
+    return value
+
+
+def over_budget(amount: Decimal, budget: Decimal | None, what: str) -> None:
+    """After the output is written: exit 3 when ``amount`` exceeds the ``--fail-above`` budget."""
+    if budget is not None and amount > budget:
+        err_console.print(
+            f"budget exceeded: {what} ${amount:,.2f}/month is above --fail-above ${budget:,.2f}", markup=False
+        )
+        raise typer.Exit(EXIT_BUDGET)
 
 
 def fail_input(error: InputError) -> typer.Exit:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -87,7 +88,7 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
         out.print_json(json.dumps(doc))
     if service == MODELS:
         if not json_out:
-            out.print(_model_table(doc["models"], region))
+            out.print(_model_table(doc["models"], region, out.width))
         return
     rows = doc["prices"]
     stale = [r for r in rows if r["age_days"] > STALE_AFTER_DAYS]
@@ -196,20 +197,45 @@ def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day:
     return table
 
 
-def _model_table(rows: list[dict[str, Any]], region: str) -> Table:
-    table = Table(title=f"Models in the catalog ({region}); Bedrock token prices from genai-prices")
-    for name in ("id", "weights", "params (B)", "aliases", "Bedrock model", "in $/1M", "out $/1M", "as of"):
-        table.add_column(name, overflow="fold")
-    for r in rows:
-        bedrock = r["bedrock_model_id"] or "not on Bedrock on-demand"
-        table.add_row(
-            r["id"],
-            r["weights"],
-            "" if r["params_b"] is None else f"{r['params_b']:g}",
-            ", ".join(r["aliases"]),
-            bedrock,
-            r["bedrock_input_per_1m_tokens"] or "-",
-            r["bedrock_output_per_1m_tokens"] or "-",
-            r["as_of"],
+def _model_table(rows: list[dict[str, Any]], region: str, width: int = 200) -> Table:
+    """Below 120 columns the aliases and Bedrock model ids give way (they are in --json), so the
+    ids, sizes and token prices read whole at 80 columns."""
+    from ..report.table import keep_figures_whole
+
+    wide = width >= 120
+    dates = sorted({r["as_of"] for r in rows})
+    one_date = not wide and len(dates) == 1  # then said once in the title, not on every row
+    table = Table(
+        title=f"Models in the catalog ({region}{f', as of {dates[0]}' if one_date else ''}); "
+        "Bedrock token prices from genai-prices",
+        title_justify="left",
+        box=None if not wide else box.HEAVY_HEAD,
+        header_style="bold",
+        caption=None if wide else "aliases and Bedrock model ids: a terminal of 120 columns, or --json",
+        caption_justify="left",
+    )
+    names = ("id", "weights", "params (B)", "aliases", "Bedrock model", "in $/1M", "out $/1M", "as of")
+    shown = (
+        names
+        if wide
+        else ("id", "weights", "params (B)", "in $/1M", "out $/1M", "as of")[: 5 if one_date else 6]
+    )
+    for name in shown:
+        table.add_column(
+            name,
+            overflow="fold",
+            justify="right" if name in ("params (B)", "in $/1M", "out $/1M") else "left",
         )
-    return table
+    for r in rows:
+        cells = {
+            "id": r["id"],
+            "weights": r["weights"],
+            "params (B)": "" if r["params_b"] is None else f"{r['params_b']:g}",
+            "aliases": ", ".join(r["aliases"]),
+            "Bedrock model": r["bedrock_model_id"] or "not on Bedrock on-demand",
+            "in $/1M": r["bedrock_input_per_1m_tokens"] or "-",
+            "out $/1M": r["bedrock_output_per_1m_tokens"] or "-",
+            "as of": r["as_of"],
+        }
+        table.add_row(*(cells[n] for n in shown))
+    return keep_figures_whole(table)

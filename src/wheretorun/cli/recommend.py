@@ -15,7 +15,7 @@ from rich.console import Console
 
 from ..errors import InputError, Problem
 from ..report import FORMATS
-from .app import app, guarded
+from .app import app, guarded, over_budget, parse_budget
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -91,7 +91,10 @@ def recommend_cmd(
         typer.Option("--prices", help="Your negotiated prices (same shape as the file's `prices:` section)."),
     ] = None,
     details: Annotated[
-        bool, typer.Option("--details", help="Table: show the invoice of every option.")
+        bool,
+        typer.Option(
+            "--details", help="Table: add every option's invoice and the full trace (implies --format table)."
+        ),
     ] = False,
     full: Annotated[
         bool,
@@ -112,6 +115,14 @@ def recommend_cmd(
     ] = None,
     allow_files_from: Annotated[
         list[Path] | None, typer.Option("--allow-files-from", metavar="DIR", help=ALLOW_FILES_HELP)
+    ] = None,
+    fail_above: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-above",
+            metavar="USD",
+            help="Exit 3 (after writing the output) when the monthly total exceeds this many US dollars.",
+        ),
     ] = None,
 ) -> None:
     """Recommend where each workload should run, with every option priced and the reasons.
@@ -134,10 +145,24 @@ def recommend_cmd(
         from ..files import write_atomically
         from ..report import render
 
-        fmt = format or ("table" if sys.stdout.isatty() and out is None else "json")
+        table_flags = [flag for flag, on in (("--details", details), ("--full", full)) if on]
+        # a table-only flag asks for the table: `--details > file.txt` writes the table, not JSON
+        fmt = format or ("table" if table_flags or (sys.stdout.isatty() and out is None) else "json")
         if fmt not in FORMATS:
             raise InputError(
                 [Problem("--format", "", f"unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")]
+            )
+        budget = parse_budget(fail_above)
+        if table_flags and fmt != "table":
+            raise InputError(
+                [
+                    Problem(
+                        table_flags[0],
+                        "",
+                        f"shapes the table only; --format {fmt} always holds every option, invoice and "
+                        "reason: drop the flag, or use --format table",
+                    )
+                ]
             )
         wf, overrides = _load(file, free_tier, growth, prices, allow_files_from or [])
         show = len(wf.workloads) >= PROGRESS_FROM and sys.stderr.isatty()
@@ -185,6 +210,7 @@ def recommend_cmd(
             from ..report.table import print_table
 
             print_table(report, Console(), details=details, full=full)
+            over_budget(report.total_monthly_cost_usd, budget, "the total")
             return
         write: Callable[[BinaryIO], object]
         if fmt == "json":
@@ -208,6 +234,7 @@ def recommend_cmd(
             sys.stdout.flush()
             write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
+        over_budget(report.total_monthly_cost_usd, budget, "the total")
 
     guarded(run)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, missing_extra
 from .app import app, err_console, guarded
 
 
@@ -70,10 +70,7 @@ def serve_cmd(
             from ..web.guard import Limits
             from ..web.server import run as run_server
         except ImportError as e:
-            err_console.print(
-                f"the web app needs the 'web' extra: pip install 'wheretorun[web]' ({e.name} missing)"
-            )
-            raise typer.Exit(1) from None
+            raise missing_extra("web", "serve", e.name) from None
         limits = Limits.for_host(
             host,
             tuple(allow_host or ()),

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -41,25 +42,11 @@ def _render(result: SizeResult, console: Console) -> None:
         f"({b.footprint.kv_bytes_per_token:,.0f} B/token x {b.footprint.kv_tokens:,} tokens) + overhead "
         f"{b.footprint.overhead_gb:,.2f} GB = {b.footprint.total_gb:,.2f} GB (decimal GB)"
     )
-    table = Table(show_lines=False)
-    loaded = any(o.serving for o in result.options)
-    rated = any(o.at_rate for o in result.options)
-    targets = any(o.max_concurrency is not None for o in result.options)
-    columns = [("Accel", "left"), ("GPUs", "right"), ("Fits", "left"), ("Need GB", "right"),
-               ("Have GB", "right"), ("Instance", "left"), ("$/h", "right")]  # fmt: skip
-    if loaded:
-        columns += [("out tok/s", "right"), ("TTFT s", "right"), ("TPOT ms", "right"), ("latency s", "right")]
-    else:
-        columns += [("tok/s", "right"), ("tok/s/seq", "right"), ("TTFT s", "right")]
-    if rated:
-        columns += [("p99 s", "right"), ("TTFT p99", "right")]
-    if targets:
-        columns += [("max conc.", "right"), ("max req/s", "right")]
-    for col, just in columns:
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for o in result.options:
-        table.add_row(*_row(o, loaded, rated, targets))
-    console.print(table)
+    tables = _tables(result, console.width)
+    for table in tables:
+        console.print(table)
+    if any(SATURATED in cell for t in tables for col in t.columns for cell in map(str, col.cells)):
+        console.print(f"{SATURATED} = saturated: requests arrive faster than one replica serves them")
     reasons: dict[str, list[str]] = {}
     for o in result.options:
         for why in o.unvalidated:
@@ -73,16 +60,84 @@ def _render(result: SizeResult, console: Console) -> None:
     )
 
 
-def _row(o: AcceleratorOption, loaded: bool, rated: bool, targets: bool) -> list[str]:
-    row = [
-        o.accelerator,
-        _fmt(o.gpus_needed, "d") if o.gpus_needed else "none",
-        "yes" if o.fits else "no",
-        f"{o.footprint.total_gb:,.1f}",
-        f"{o.usable_gb:,.1f}",
-        o.instance_type or "-",
-        f"${o.instance_hourly_usd}" if o.instance_hourly_usd is not None else "-",
-    ]
+#: Below this many columns the accelerator and its count share a cell ("4x L4"), usable memory is
+#: left out and "fits" is shown only when some accelerator does not fit: every figure and instance
+#: type stays whole at 80 columns (issue 16) instead of being cut to "p4de..." or "$27....".
+WIDE_COLUMNS = 100
+
+
+def _tables(result: SizeResult, width: int) -> list[Table]:
+    """The accelerators table, as wide as the terminal allows without cutting a figure: one table
+    when wide; on a narrow terminal the hardware and the serving figures in two tables."""
+    from ..report.table import keep_figures_whole
+
+    narrow = width < WIDE_COLUMNS
+    show_fits = not narrow or not all(o.fits for o in result.options)
+    loaded = any(o.serving for o in result.options)
+    rated = any(o.at_rate for o in result.options)
+    targets = any(o.max_concurrency is not None for o in result.options)
+    hardware = [("Accelerator", "left")] if narrow else [("Accel", "left"), ("GPUs", "right")]
+    hardware += [("Fits", "left")] if show_fits else []
+    hardware += [("Need GB", "right")] + ([] if narrow else [("Have GB", "right")])
+    hardware += [("Instance", "left"), ("$/h", "right")]
+    if loaded:
+        figures = [("out tok/s", "right"), ("TTFT s", "right"), ("TPOT ms", "right"), ("latency s", "right")]
+    else:
+        figures = [("tok/s", "right"), ("tok/s/seq", "right"), ("TTFT s", "right")]
+    if rated:
+        figures += [("p99 s", "right"), ("TTFT p99", "right")]
+    if targets:
+        figures += [("max conc.", "right"), ("max req/s", "right")]
+
+    def new(columns: list[tuple[str, str]]) -> Table:
+        table = Table(
+            show_lines=False, box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD, pad_edge=not narrow
+        )
+        for col, just in columns:
+            table.add_column(col, justify=just)  # type: ignore[arg-type]
+        return table
+
+    # narrow: the hardware, then the serving figures at most five to a table
+    split = narrow and len(hardware) + len(figures) > 8
+    groups = [figures[i : i + 5] for i in range(0, len(figures), 5)] if split else []
+    tables = (
+        [new(hardware)] + [new([("Accelerator", "left"), *g]) for g in groups]
+        if split
+        else [new(hardware + figures)]
+    )
+    for o in result.options:
+        count = _fmt(o.gpus_needed, "d") if o.gpus_needed else "none"
+        name = f"{count}x {o.accelerator}"
+        head = [name] if narrow else [o.accelerator, count]
+        head += ["yes" if o.fits else "no"] if show_fits else []
+        head += [f"{o.footprint.total_gb:,.1f}"] + ([] if narrow else [f"{o.usable_gb:,.1f}"])
+        head += [o.instance_type or "-", _hourly(o.instance_hourly_usd)]
+        cells = _figures(o, loaded, rated, targets)
+        if split:
+            tables[0].add_row(*head)
+            for table, start in zip(tables[1:], range(0, len(cells), 5), strict=True):
+                table.add_row(name, *cells[start : start + 5])
+        else:
+            tables[0].add_row(*head, *cells)
+    return [keep_figures_whole(t) for t in tables]
+
+
+#: What a figure shows when arrivals outrun the replica (the queue grows without bound); short, so
+#: the serving table fits 80 columns, and explained under the table.
+SATURATED = "sat."
+
+
+def _hourly(usd: object) -> str:
+    """An hourly price to at most four decimals (as the price pages show it); the exact catalog
+    figure is in ``size --json``."""
+    if usd is None:
+        return "-"
+    return "$" + format(float(str(usd)), ",.4f").rstrip("0").rstrip(".")
+
+
+def _figures(o: AcceleratorOption, loaded: bool, rated: bool, targets: bool) -> list[str]:
+    """The serving figures shown for one accelerator option."""
+    row: list[str] = []
     pt = o.at_rate or o.serving
     if loaded:
         row += [
@@ -102,7 +157,7 @@ def _row(o: AcceleratorOption, loaded: bool, rated: bool, targets: bool) -> list
         row += [_fmt(r.latency_p99_s if r else None, ",.2f"), _fmt(r.ttft_p99_s if r else None, ",.3f")]
     if targets:
         row += [_fmt(o.max_concurrency, ",d"), _fmt(o.max_requests_per_s, ",.2f")]
-    return ["saturated" if x == "inf" else x for x in row]
+    return [SATURATED if x == "inf" else x for x in row]
 
 
 @app.command("size")

@@ -37,6 +37,7 @@ from ..simulate.growth import project
 from ..simulate.montecarlo import analyse
 from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
+from ..units import tokens_text
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
@@ -278,7 +279,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     layer_usage = wr.extras.get("model_layer_usage") or wr.usage
     tokens_now = float(layer_usage.get("tokens_per_month") or 0.0)
     guideline = (
-        f"seed 1 guideline: < {GUIDELINE_LOW / 1e6:,.0f}M tokens/month Bedrock wins, {GUIDELINE_LOW / 1e6:,.0f}M-"
+        f"the playbook's guideline: < {GUIDELINE_LOW / 1e6:,.0f}M tokens/month Bedrock wins, {GUIDELINE_LOW / 1e6:,.0f}M-"
         f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
         f"(and 'up to {GUIDELINE_MID / 1e6:,.0f}M tokens/month Bedrock wins with ops included')"
     )
@@ -327,7 +328,11 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
                 }
             )
     method = "re-priced from today's invoices (fleets step up in whole instances of today's type)"
-    if wins.size == 0:
+    # "from X" must hold for every volume above X: a fleet that steps up by one instance can make
+    # self-hosting dearer again just past a volume where it first won, so the break-even is the
+    # first volume after the last one at which Bedrock is still cheaper
+    losses = np.nonzero(hosted_cost > bedrock_cost)[0]
+    if wins.size == 0 or (losses.size and int(losses[-1]) == BREAKEVEN_GRID - 1):
         return BreakEven(
             tokens_per_month=None,
             self_hosted_platform=hosted[0].platform,
@@ -336,7 +341,7 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
             guideline=guideline,
             note=f"self-hosting stays dearer than Bedrock up to {hi:,.0f}x today's volume; {method}",
         ), points
-    i = int(wins[0])
+    i = int(losses[-1]) + 1 if losses.size else 0
     at = m_hosted[best[i]]
     tokens = tokens_now * float(v[i])
     if i == 0:
@@ -344,8 +349,9 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     else:
         rel = "above" if tokens_now >= tokens else "below"
         note = (
-            f"self-hosting on {at.key} costs no more than Bedrock from {tokens / 1e6:,.1f}M tokens/month "
-            f"({float(v[i]):,.3g}x today's {tokens_now / 1e6:,.1f}M; today is {rel} the break-even), engineering included"
+            f"self-hosting on {at.key} costs no more than Bedrock from {tokens_text(tokens)} tokens/month "
+            f"upward ({float(v[i]):,.3g}x today's {tokens_text(tokens_now)}; today is {rel} the break-even), "
+            "engineering included"
         )
     return BreakEven(
         tokens_per_month=tokens,
@@ -465,7 +471,7 @@ def recommend_workload(
         wr.trace.append(
             TraceStep(
                 question="At what monthly token volume does self-hosting beat Bedrock?",
-                answer=f"{be.tokens_per_month / 1e6:,.1f}M tokens/month"
+                answer=f"{tokens_text(be.tokens_per_month)} tokens/month"
                 if be.tokens_per_month
                 else "not within range",
                 because=f"{be.note}. {be.guideline}.",

@@ -1,7 +1,7 @@
 """The playbook as explicit, ordered, named rules.
 
-Seed 1 ("Playbook: Where to Run AI on AWS") asks seven questions in order; seed 2 ("Serverless vs.
-Containers for AI Workloads") adds a framework of duration, memory, GPU, trigger and frequency.
+The playbook ("Playbook: Where to Run AI on AWS") asks seven questions in order; the Serverless vs.
+Containers guide ("Serverless vs. Containers for AI Workloads") adds a framework of duration, memory, GPU, trigger and frequency.
 Each rule is a small function that reads the ``Decision`` (usage + priced options), answers its
 question with the numbers behind it, and may mark options as not preferred (never infeasible:
 only hard limits do that, in the platform modules). Hard limits come before preferences.
@@ -24,7 +24,7 @@ SELF_MANAGED_GPU = having(self_hosted=True, gpu_ops_profile=True)  # GPU fleets 
 MANAGED_MODEL = having(managed_model=True)  # Bedrock, on demand and batch
 SELF_HOSTED = having(self_hosted=True)
 CPU_ONLY = having(gpu_capable=False, hosts_weights=True, workflow=False)  # Lambda, Fargate
-#: Seed 1, question 4: guideline thresholds in tokens per month.
+#: The playbook, question 4: guideline thresholds in tokens per month.
 GUIDELINE_LOW = 100e6
 GUIDELINE_MID = 500e6
 GUIDELINE_HIGH = 1e9
@@ -84,7 +84,7 @@ def q1_serving_or_orchestrating(d: Decision) -> None:
             "1. Are you serving a model or orchestrating calls?",
             "orchestrating",
             f"role '{w.role}' is code that builds prompts, calls tools and models and returns{calls}. "
-            "Seed 1: Lambda or Step Functions orchestrate; the model lives elsewhere.",
+            "The playbook: Lambda or Step Functions orchestrate; the model lives elsewhere.",
         )
     else:
         d.ask(
@@ -149,7 +149,7 @@ def compliance(d: Decision) -> None:
         d.ask(
             "Must the data stay in your VPC?",
             "yes, PrivateLink is acceptable",
-            "Bedrock stays allowed through a VPC interface endpoint (seed 1: consider PrivateLink).",
+            "Bedrock stays allowed through a VPC interface endpoint (the playbook: consider PrivateLink).",
         )
         return
     d.compliance_forces_self_hosting = d.layer == "model"
@@ -157,7 +157,7 @@ def compliance(d: Decision) -> None:
         "Must the data stay in your VPC?",
         "yes, and PrivateLink is not enough",
         "requests may not reach the Bedrock endpoint: open weights are self-hosted inside the VPC. "
-        "Seed 1: this decision is compliance-driven, not cost-driven.",
+        "The playbook: this decision is compliance-driven, not cost-driven.",
     )
 
 
@@ -245,13 +245,13 @@ def q6_ops_capacity(d: Decision) -> None:
             return
         for o in gpu_opts:
             d.not_preferred[o.platform] = (
-                "ops_capacity: none -- nobody runs GPU clusters at 3 a.m. (seed 1, question 6)"
+                "ops_capacity: none -- nobody runs GPU clusters at 3 a.m. (the playbook, question 6)"
             )
         d.ask(
             "6. Does your team have operational capacity for GPUs?",
             "no",
             f"ops_capacity: none: {', '.join(o.platform for o in gpu_opts)} are not recommended even where cheaper; "
-            "Bedrock or SageMaker endpoints are the way (seed 1)"
+            "Bedrock or SageMaker endpoints are the way (the playbook)"
             + (
                 " -- and SageMaker endpoints also keep the data in your VPC."
                 if d.compliance_forces_self_hosting
@@ -284,7 +284,7 @@ def q4_token_volume(d: Decision) -> None:
     if tokens < GUIDELINE_LOW:
         band = "< 100M tokens/month: Bedrock almost always wins on total cost"
     elif tokens < GUIDELINE_HIGH:
-        band = "100M-1B tokens/month: do the math, ops included (seed 1's other figure: 500M)"
+        band = "100M-1B tokens/month: do the math, ops included (the playbook's other figure: 500M)"
     else:
         band = "> 1B tokens/month with stable traffic: self-hosting starts to make financial sense"
     managed = d.cheapest(MANAGED_MODEL)
@@ -314,12 +314,13 @@ def q4_token_volume(d: Decision) -> None:
         "4. What is your monthly token volume?",
         f"{tokens / 1e6:,.1f}M tokens/month",
         f"{u.requests_per_month:,.0f} requests x ({u.input_tokens:,} in + {u.output_tokens:,} out). "
-        f"Guideline (seed 1): {band}. {verdict}",
+        f"The playbook's guideline: {band}. {verdict}",
     )
 
 
 def seed2_framework(d: Decision) -> None:
-    """Seed 2's questions for code (not models): duration, memory, trigger, frequency."""
+    """The Serverless vs. Containers guide's questions for code (not models): duration, memory,
+    trigger, frequency."""
     if d.layer != "orchestration":
         return
     u = d.usage
@@ -335,7 +336,8 @@ def seed2_framework(d: Decision) -> None:
     )
     fits_comfort = u.duration_s < p.lambda_comfort_duration_s and u.memory_gb <= p.lambda_comfort_memory_gb
     d.ask(
-        "Seed 2: duration, memory, trigger, frequency?",
+        "Does the code suit Lambda by duration, memory, trigger and frequency (the Serverless vs. "
+        "Containers guide)?",
         "Lambda's comfort zone" if fits_comfort else "outside Lambda's comfort zone",
         f"duration {u.duration_s:g} s vs preference {p.lambda_comfort_duration_s:g} s (hard limit {d.lambda_timeout_s:g} s); memory "
         f"{u.memory_gb:g} GB vs preference {p.lambda_comfort_memory_gb:g} GB (hard limit 10,240 MB); trigger "

@@ -156,7 +156,7 @@ class Infeasible(Exception):
 
 # ---- shared judgements ----------------------------------------------------------------------
 def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
-    """Does the model layer need an accelerator? Seed 1, question 2: generative models above 1B do."""
+    """Does the model layer need an accelerator? The playbook, question 2: generative models above 1B do."""
     w = usage.workload
     m = usage.model
     if w.gpu == "required":
@@ -177,7 +177,7 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
         if m.params_b > threshold:
             return True, (
                 f"{m.label} is a generative model of {m.params_b:g}B parameters, above the "
-                f"{threshold:g}B threshold (preference gpu_params_threshold_b; seed 1: '>1B params needs GPU')"
+                f"{threshold:g}B threshold (preference gpu_params_threshold_b; the playbook: '>1B params needs GPU')"
             )
         return (
             False,
@@ -188,7 +188,7 @@ def gpu_need(usage: Usage, wf: WorkloadFile) -> tuple[bool, str]:
         return (
             False,
             f"{m.label} is {_article(m.kind)} {m.kind} of {m.params_b * 1000:g}M parameters "
-            f"(< {cpu_max * 1000:g}M run fine on CPU, seed 1)",
+            f"(< {cpu_max * 1000:g}M run fine on CPU, the playbook)",
         )
     return (
         True,

@@ -70,6 +70,6 @@ def _ec2_fleet(ctx: Context, min_replicas: int) -> Priced:
             scale_out_s=start,
             p50_ms=fleet.p50_ms or (replica.latency_s or ctx.usage.duration_s) * 1000,
             p99_ms=fleet.p99_ms or (replica.latency_s or ctx.usage.duration_p99_s) * 1000,
-            note="new GPU nodes take 3-8 minutes (seed 1)" if gpu else "new instances take minutes",
+            note="new GPU nodes take 3-8 minutes (the playbook)" if gpu else "new instances take minutes",
         ),
     )

@@ -11,6 +11,7 @@ trace, the break-even volume, when to revisit, and the invoice lines with their 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
@@ -56,6 +57,117 @@ def where(platform: str | None, instance_type: str | None) -> str:
     if not platform:
         return "-"
     return f"{platform} ({instance_type})" if instance_type else platform
+
+
+_LAYER = re.compile(r"^\[(?P<layer>[^\]]+)\]\s*")
+_NUMBER = re.compile(r"^(?P<n>\d+)\.\s")
+
+
+def ordered_trace(trace: list[TraceStep]) -> list[TraceStep]:
+    """The trace in the playbook's question order, layer by layer.
+
+    The engine asks the questions in the order the decision needs them (hard limits before
+    traffic, traffic before ops capacity), so its trace reads 1, 7, 5, 6, 4; a reader follows the
+    playbook's numbering. Within a layer (``[orchestration]``, ``[model]``, or none): numbered
+    questions by number, then the checks without a number (hard limits, the cost ranking) in the
+    order they ran. Steps without a layer (the break-even) come last.
+    """
+
+    def key(item: tuple[int, TraceStep]) -> tuple[int, int, int]:
+        pos, step = item
+        m = _LAYER.match(step.question)
+        layer = layers.setdefault(m.group("layer"), len(layers)) if m else None
+        rest = step.question[m.end() :] if m else step.question
+        n = _NUMBER.match(rest)
+        if layer is None:
+            layer = 0 if n else 1_000  # a numbered step without a layer: a one-layer workload
+        return (layer, 0 if n else 1, int(n.group("n")) if n else pos)
+
+    layers: dict[str, int] = {}
+    keys = [key(item) for item in enumerate(trace)]  # in trace order, so layers number as they appear
+    return [step for _, step in sorted(zip(keys, trace, strict=True), key=lambda kv: kv[0])]
+
+
+#: Short reasons for the limits that most often rule a platform out, for the one-line "blocked:"
+#: summary (the full limit, its number and source stay in the trace and the decision record).
+_SHORT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), short)
+    for pattern, short in (
+        (r"GPU support", "no GPU"),
+        (r"Weights available", "weights not deployable"),
+        (r"runs? your (orchestration )?code", "serves models only"),
+        (r"runs model weights", "runs no models"),
+        (r"^AWS Batch runs$", "queued jobs only"),
+        (r"model catalog", "model not offered"),
+        (r"Data stays in your VPC", "data leaves the VPC"),
+        (r"Fine-tuning jobs", "fine-tuning not modelled"),
+        (r"run training jobs", "no training jobs"),
+        (r"returns results within 24 hours", "24 h turnaround"),
+        (r"job start", "job start {value}"),
+    )
+)
+
+
+def short_reason(o: Option) -> str:
+    """A few words on why a hard limit rules ``o`` out, with the limit's number when it has one:
+    "no GPU", "Maximum function timeout: 900 s"."""
+    if o.blockers:
+        b = o.blockers[0]
+        limit, value = b.limit, b.value
+    elif o.blocked_by:
+        limit, _, value = o.blocked_by[0].partition(": ")
+    else:
+        return "blocked"
+    if "API-only" in value:
+        return "API-only model"
+    value = re.sub(r"\s*\([^)]*\)", "", value).split(";")[0].strip()
+    for pattern, short in _SHORT_REASONS:
+        if pattern.search(limit):
+            return short.format(value=value)
+    name = re.sub(r"\s*(\[[^\]]*\]|\([^)]*\))", "", limit).split(":")[0].strip()
+    return f"{name}: {value}" if value else name
+
+
+def why_sentence(w: WorkloadReport) -> str:
+    """Why this platform, in one sentence: the cost margin over the next option, or the only option
+    left, or the cheaper option the team should not run (and why); per layer when there are two."""
+    layers = [(w.options, w.chosen)]
+    if w.model_options:
+        layers.append((w.model_options, w.chosen_model))
+    parts = []
+    for options, chosen in layers:
+        label = ("code" if chosen is None or chosen.layer == "orchestration" else "model") + ": "
+        label = label if len(layers) > 1 else ""
+        if chosen is None or chosen.monthly_cost_usd is None:
+            parts.append(f"{label}nowhere, every platform breaks a hard limit")
+            continue
+        total = chosen.monthly_cost_usd.total
+        others = sorted(
+            (o for o in options if o.feasible and o is not chosen and o.monthly_cost_usd is not None),
+            key=lambda o: o.monthly_cost_usd.total,  # type: ignore[union-attr]
+        )
+        cheaper = [o for o in others if o.monthly_cost_usd.total < total]  # type: ignore[union-attr]
+        if not others:
+            parts.append(f"{label}the only option no hard limit rules out")
+        elif not cheaper:
+            nxt = others[0]
+            margin = nxt.monthly_cost_usd.total - total  # type: ignore[union-attr]
+            parts.append(
+                f"{label}cheapest with engineering, {usd(margin)}/month below "
+                f"{where(nxt.platform, nxt.instance_type)}"
+            )
+        else:
+            o = cheaper[0]
+            margin = total - o.monthly_cost_usd.total  # type: ignore[union-attr]
+            reason = next(
+                (n[len("not recommended: ") :] for n in o.notes if n.startswith("not recommended")), ""
+            )
+            parts.append(
+                f"{label}{o.platform} costs {usd(margin)}/month less but "
+                + (f"is not recommended: {reason}" if reason else "is not recommended for this team")
+            )
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 @dataclass(frozen=True)
@@ -349,7 +461,7 @@ def workload_record(w: WorkloadReport, report: Report) -> WorkloadRecord:
         total=mc.total if mc else None,
         context=_context(w),
         options=rows,
-        trace=w.trace,
+        trace=ordered_trace(w.trace),
         consequences=_consequences(w, rows),
         breakeven=_breakeven(w),
         revisit=_revisit(w, rows, report),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..errors import missing_extra
 from .model import DETAILED_UP_TO, Option, Report, WorkloadReport
 
 NOT_COMPUTED = "not computed for this run"
@@ -79,9 +81,27 @@ def _slug(text: str) -> str:
 def _alt():
     try:
         import altair as alt
-    except ImportError as e:  # pragma: no cover - exercised only without the charts extra
-        raise RuntimeError("charts need the 'charts' extra: pip install 'wheretorun[charts]'") from e
+    except ImportError as e:  # exercised only without the charts extra (tests/cli: a blocked import)
+        raise missing_extra("charts", "charts", e.name) from None
     return alt
+
+
+_charts_extra = False  # set once vl-convert is known to be installed
+
+
+def _require_charts_extra() -> None:
+    """vl-convert draws in a worker process, where a missing package would be one more failed
+    chart; say it here, once, as the install hint it is (exit 2, never 'internal error')."""
+    global _charts_extra
+    if _charts_extra:
+        return
+    try:
+        found = importlib.util.find_spec("vl_convert") is not None
+    except ValueError:  # sys.modules holds None for it: blocked
+        found = False
+    if not found:
+        raise missing_extra("charts", "charts", "vl_convert")
+    _charts_extra = True
 
 
 def _label(o: Option) -> str:
@@ -226,103 +246,131 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
     return chart.to_dict()
 
 
+def _per_layer(alt: Any, charts: list, title: str, shared: str) -> dict[str, Any]:
+    """One chart, or one per layer stacked with their own axes: the model layer ($13k-$120k a month)
+    on the axis of the orchestration options ($0.5k-$3k) would flatten both."""
+    if len(charts) == 1:
+        return charts[0].properties(title=title).to_dict()
+    both = alt.vconcat(*charts).properties(title=title)
+    return both.resolve_scale(**{shared: "independent"}, color="independent").to_dict()
+
+
 def growth(w: WorkloadReport) -> dict[str, Any] | None:
-    """Monthly total of each option over the growth projection, per layer; the months the cheapest changes marked."""
+    """Monthly total of each option over the growth projection, a chart per layer; the months the
+    cheapest changes marked."""
     alt = _alt()
     data = w.extras.get("growth")
     if not data or not data.get("layers"):
         return None
-    rows, marks = [], []
     several = len(data["layers"]) > 1
+    charts = []
     for layer in data["layers"]:
-        prefix = f"{layer['layer']}: " if several else ""
-        for o in layer["options"]:
-            rows += [
-                {"month": i + 1, "option": prefix + str(o["key"]), "usd": float(v)}
-                for i, v in enumerate(o["monthly_total_usd"])
-            ]
-        marks += [
-            {"month": int(c["month"]), "what": f"month {c['month']}: {prefix}{c['from']} -> {c['to']}"}
+        rows = [
+            {"month": i + 1, "option": str(o["key"]), "usd": float(v)}
+            for o in layer["options"]
+            for i, v in enumerate(o["monthly_total_usd"])
+        ]
+        if not rows:
+            continue
+        marks = [
+            {"month": int(c["month"]), "what": f"month {c['month']}: {c['from']} -> {c['to']}"}
             for c in layer.get("changes") or []
         ]
-    if not rows:
+        parts = [
+            alt.Chart(alt.Data(values=rows))
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("month:Q", title="month (1 = today's volume)", scale=alt.Scale(nice=False)),
+                y=alt.Y(
+                    "usd:Q",
+                    title=f"{layer['layer']} layer, USD per month" if several else "USD per month, total",
+                    axis=alt.Axis(format="$,.0f"),
+                ),
+                color=alt.Color("option:N", title="option", legend=alt.Legend(labelLimit=260)),
+                tooltip=[
+                    alt.Tooltip("option:N"),
+                    alt.Tooltip("month:Q"),
+                    alt.Tooltip("usd:Q", format="$,.2f"),
+                ],
+            )
+        ]
+        if marks:
+            mark = alt.Chart(alt.Data(values=marks))
+            parts.append(
+                mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(
+                    x="month:Q", tooltip=[alt.Tooltip("what:N")]
+                )
+            )
+            first = alt.Chart(
+                alt.Data(
+                    values=[
+                        {"month": marks[0]["month"], "what": f"month {marks[0]['month']}: cheapest changes"}
+                    ]
+                )
+            )
+            parts.append(  # one label: every change is a rule with its own tooltip
+                first.mark_text(align="right", dx=-4, baseline="top", color="#444").encode(
+                    x="month:Q", y=alt.value(4), text="what:N"
+                )
+            )
+        charts.append(alt.layer(*parts).properties(width=WIDTH, height=240 if several else 280))
+    if not charts:
         return None
     title = f"{w.name}: monthly cost under {float(data['rate_per_month']) * 100:g}%/month growth"
-    layers = [
-        alt.Chart(alt.Data(values=rows))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:Q", title="month (1 = today's volume)", scale=alt.Scale(nice=False)),
-            y=alt.Y("usd:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")),
-            color=alt.Color("option:N", title="option", legend=alt.Legend(labelLimit=260)),
-            tooltip=[alt.Tooltip("option:N"), alt.Tooltip("month:Q"), alt.Tooltip("usd:Q", format="$,.2f")],
-        )
-    ]
-    if marks:
-        mark = alt.Chart(alt.Data(values=marks))
-        layers.append(
-            mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(
-                x="month:Q", tooltip=[alt.Tooltip("what:N")]
-            )
-        )
-        first = alt.Chart(
-            alt.Data(
-                values=[{"month": marks[0]["month"], "what": f"month {marks[0]['month']}: cheapest changes"}]
-            )
-        )
-        layers.append(  # one label: every change is a rule with its own tooltip
-            first.mark_text(align="right", dx=-4, baseline="top", color="#444").encode(
-                x="month:Q", y=alt.value(4), text="what:N"
-            )
-        )
-    return alt.layer(*layers).properties(width=WIDTH, height=280, title=title).to_dict()
+    return _per_layer(alt, charts, title, "y")
 
 
 def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
-    """Monte Carlo spread: P10-P90 of each option's monthly total, P50 marked, P(cheapest) labelled."""
+    """Monte Carlo spread: P10-P90 of each option's monthly total, P50 marked, P(cheapest)
+    labelled; a chart per layer, each on its own dollar axis."""
     alt = _alt()
     data = w.extras.get("uncertainty")
     if not data or not data.get("layers"):
         return None
     several = len(data["layers"]) > 1
-    rows = [
-        {
-            "option": (f"{layer['layer']}: " if several else "") + str(o["key"]),
-            "p10": float(o["p10_usd"]),
-            "p50": float(o["p50_usd"]),
-            "p90": float(o["p90_usd"]),
-            "label": f"P(cheapest) {float(o['p_cheapest']) * 100:.0f}%",
-        }
-        for layer in data["layers"]
-        for o in layer["options"]
-    ]
-    if not rows:
-        return None
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        y=alt.Y(
-            "option:N",
-            title=None,
-            sort=alt.EncodingSortField("p50", order="ascending"),
-            axis=alt.Axis(labelLimit=260),
+    charts = []
+    for layer in data["layers"]:
+        rows = [
+            {
+                "option": str(o["key"]),
+                "p10": float(o["p10_usd"]),
+                "p50": float(o["p50_usd"]),
+                "p90": float(o["p90_usd"]),
+                "label": f"P(cheapest) {float(o['p_cheapest']) * 100:.0f}%",
+            }
+            for o in layer["options"]
+        ]
+        if not rows:
+            continue
+        base = alt.Chart(alt.Data(values=rows)).encode(
+            y=alt.Y(
+                "option:N",
+                title=f"{layer['layer']} layer" if several else None,
+                sort=alt.EncodingSortField("p50", order="ascending"),
+                axis=alt.Axis(labelLimit=260),
+            )
         )
-    )
+        charts.append(
+            alt.layer(
+                base.mark_rule(strokeWidth=6, color="#90cdf4").encode(
+                    x=alt.X("p10:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")), x2="p90:Q"
+                ),
+                base.mark_tick(thickness=3, size=18, color="#2b6cb0").encode(
+                    x="p50:Q",
+                    tooltip=[
+                        alt.Tooltip("option:N"),
+                        alt.Tooltip("p10:Q", format="$,.2f"),
+                        alt.Tooltip("p50:Q", format="$,.2f"),
+                        alt.Tooltip("p90:Q", format="$,.2f"),
+                    ],
+                ),
+                base.mark_text(align="left", dx=8, color="#333").encode(x="p90:Q", text="label:N"),
+            ).properties(width=WIDTH - 120)
+        )
+    if not charts:
+        return None
     title = f"{w.name}: monthly cost spread (P10-P90, P50 marked), {int(data['draws']):,} draws"
-    chart = alt.layer(
-        base.mark_rule(strokeWidth=6, color="#90cdf4").encode(
-            x=alt.X("p10:Q", title="USD per month, total", axis=alt.Axis(format="$,.0f")), x2="p90:Q"
-        ),
-        base.mark_tick(thickness=3, size=18, color="#2b6cb0").encode(
-            x="p50:Q",
-            tooltip=[
-                alt.Tooltip("option:N"),
-                alt.Tooltip("p10:Q", format="$,.2f"),
-                alt.Tooltip("p50:Q", format="$,.2f"),
-                alt.Tooltip("p90:Q", format="$,.2f"),
-            ],
-        ),
-        base.mark_text(align="left", dx=8, color="#333").encode(x="p90:Q", text="label:N"),
-    ).properties(width=WIDTH - 120, title=title)
-    return chart.to_dict()
+    return _per_layer(alt, charts, title, "x")
 
 
 CHARTS: tuple[tuple[str, str, Callable[[WorkloadReport], dict[str, Any] | None]], ...] = (
@@ -551,6 +599,7 @@ def stop_chart_workers() -> None:
 
 def _render(fmt: str, spec: dict[str, Any], **options: Any) -> Any:
     """vl-convert's ``vegalite_to_<fmt>`` on the safe spec, in a chart worker."""
+    _require_charts_extra()
     job = json.dumps({"fmt": fmt, "spec": safe_spec(spec), "options": options}).encode()
     with _slots:  # at most CHART_WORKERS charts at once
         worker = _take()

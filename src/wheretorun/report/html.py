@@ -26,18 +26,20 @@ REPORT_CSS = """
 .wtr .scroll { overflow-x:auto; -webkit-overflow-scrolling:touch; max-width:100%; }
 .wtr table { border-collapse:collapse; margin:.4em 0 1em; font-size:.9rem; }
 .wtr th, .wtr td { border-bottom:1px solid var(--line); padding:.3em .6em; text-align:left; vertical-align:top; }
-.wtr th { background:#f7fafc; white-space:nowrap; }
-.wtr td.num, .wtr th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
+.wtr th { background:#f7fafc; }
+.wtr td.num, .wtr th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.wtr td.num { white-space:nowrap; }
 .wtr tr.chosen td { background:#f0fff4; font-weight:600; }
 .wtr tr.blocked td { color:var(--muted); }
 .wtr tr.total td { font-weight:700; border-top:2px solid var(--ink); }
-.wtr td.src { font-size:.8rem; color:var(--muted); min-width:16em; word-break:break-word; }
+.wtr td { overflow-wrap:break-word; }
+.wtr .src { font-size:.8rem; color:var(--muted); overflow-wrap:anywhere; }
 .wtr .decision { font-size:1.05rem; background:#ebf8ff; border-left:4px solid var(--accent); padding:.6em .9em; }
 .wtr .warning { color:var(--bad); }
-.wtr ol.trace li { margin:.35em 0; }
-.wtr ol.trace .q { font-weight:600; }
-.wtr ol.trace .a { color:var(--ok); font-weight:600; }
-.wtr ol.trace .b { display:block; color:var(--muted); font-size:.92rem; }
+.wtr ul.trace { padding-left:1.2em; } .wtr ul.trace li { margin:.35em 0; }
+.wtr ul.trace .q { font-weight:600; }
+.wtr ul.trace .a { color:var(--ok); font-weight:600; }
+.wtr ul.trace .b { display:block; color:var(--muted); font-size:.92rem; }
 .wtr figure.chart { margin:.8em 0; }
 .wtr figure.chart svg { max-width:100%; height:auto; display:block; }
 .wtr figure.chart figcaption { font-size:.85rem; color:var(--muted); }
@@ -89,7 +91,16 @@ def _figure(chart: Chart) -> str:
             f'<figure class="chart" data-chart="{_e(chart.key)}"><div class="missing">'
             f"{_e(chart.title)}: could not be drawn: {_e(e)}.</div></figure>"
         )
-    return f'<figure class="chart" data-chart="{_e(chart.key)}">{svg}{head}</figure>'
+    return f'<figure class="chart" data-chart="{_e(chart.key)}">{_accessible(svg, chart)}{head}</figure>'
+
+
+def _accessible(svg: str, chart: Chart) -> str:
+    """A chart a screen reader can name: ``role="img"``, an ``aria-label`` and a ``<title>`` (the
+    chart's title and workload), as WAI-ARIA's graphics role asks of an inline SVG
+    (https://www.w3.org/TR/graphics-aria-1.0/#img)."""
+    label = _e(f"{chart.title}, {chart.workload}")
+    end = svg.index(">", svg.index("<svg")) + 1
+    return f'{svg[: end - 1]} role="img" aria-label="{label}"><title>{label}</title>{svg[end:]}'
 
 
 def _workload(n: int, w: WorkloadRecord, charts: list[Chart]) -> str:
@@ -122,13 +133,14 @@ def _workload(n: int, w: WorkloadRecord, charts: list[Chart]) -> str:
             classes,
         )
     )
-    out.append('<h4>Why: question by question</h4><ol class="trace">')
+    # a list without its own numbers: each question carries the playbook's number ("7. Does ...")
+    out.append('<h4>Why: question by question</h4><ul class="trace">')
     for t in w.trace:
         out.append(
             f'<li><span class="q">{_e(t.question)}</span> <span class="a">{_e(t.answer)}</span>'
             f'<span class="b">{_e(t.because)}</span></li>'
         )
-    out.append("</ol>")
+    out.append("</ul>")
     if w.consequences:
         out.append("<h4>Consequences</h4>" + _ul(w.consequences))
     if w.breakeven:
@@ -234,9 +246,10 @@ def render_record_fragment(record: Record, charts: list[Chart]) -> str:
     return "".join(out)
 
 
-def render_fragment(report: Report, *, today: dt.date | None = None) -> str:
-    """The report's body (a ``<div class="wtr">``) for embedding, e.g. in the web page."""
-    return render_record_fragment(build_record(report, today), charts_for(report))
+def render_fragment(report: Report, *, today: dt.date | None = None, charts: bool = True) -> str:
+    """The report's body (a ``<div class="wtr">``) for embedding, e.g. in the web page;
+    ``charts=False`` leaves the charts out (they take seconds to render, the rest milliseconds)."""
+    return render_record_fragment(build_record(report, today), charts_for(report) if charts else [])
 
 
 def render_html(report: Report, *, today: dt.date | None = None) -> str:

@@ -7,10 +7,20 @@ A pure function of the Report (and of the date that heads the record). The conte
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .adr import Record, WorkloadRecord, build_record, quantity, unit_price, usd
 from .charts import CHARTS, NOT_COMPUTED
 from .model import Report
+
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def no_raw_html(text: str) -> str:
+    """Markdown renderers pass raw HTML through (GitHub renders ``<img>``, ``<details>``, links);
+    a workload name is data, never markup. A ``<`` that could open a tag or a comment becomes
+    ``&lt;`` (shown as ``<``); "< 100M tokens" stays as it is."""
+    return _TAG.sub("&lt;", text)
 
 
 def cell(text: object) -> str:
@@ -52,7 +62,8 @@ def _workload(n: int, w: WorkloadRecord) -> list[str]:
         )
     out += table(rows, ["l", "l", "l", "r", "r", "r", "l"]) + [""]
     out += ["#### Why: question by question", ""]
-    out += [f"{i}. **{t.question}** {t.answer}. *Because:* {t.because}" for i, t in enumerate(w.trace, 1)]
+    # bullets, not a numbered list: each question carries the playbook's number ("7. Does ...")
+    out += [f"- **{t.question}** {t.answer}. *Because:* {t.because}" for t in w.trace]
     out.append("")
     if w.consequences:
         out += ["#### Consequences", "", *(f"- {c}" for c in w.consequences), ""]
@@ -133,7 +144,7 @@ def render_record(record: Record, charts_note: bool = True) -> str:
             + f". Charts whose data a run did not compute are marked '{NOT_COMPUTED}'.",
             "",
         ]
-    return "\n".join(out).rstrip() + "\n"
+    return no_raw_html("\n".join(out).rstrip() + "\n")
 
 
 def render_markdown(report: Report, *, today: dt.date | None = None) -> str:

@@ -17,10 +17,13 @@ from decimal import Decimal
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, Group
-from rich.panel import Panel
+from rich.padding import Padding
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from ..units import tokens_text
+from .adr import ordered_trace, short_reason, why_sentence
 from .model import DETAILED_UP_TO, CostComponent, Option, Report, WorkloadReport
 
 
@@ -45,51 +48,107 @@ def fmt_qty(value: Decimal) -> str:
 
 def keep_figures_whole(t: Table) -> Table:
     """Right-aligned (figure) columns never wrap or truncate: on a narrow terminal the text columns
-    give way, so a total is never shown as "$15,790,3..."."""
+    give way, so a total is never shown as "$15,790,3..."; text columns fold a word too long for
+    them (an instance type) instead of cutting it with an ellipsis."""
     for col in t.columns:
         if col.justify == "right":
-            col.no_wrap = True
+            # as wide as its widest figure; a longer header wraps above it
             col.min_width = max((cell_len(str(c)) for c in col.cells), default=0)
+            col.overflow = "fold"
+        else:
+            # never narrower than its longest word (an instance type): text wraps between words
+            words = (w for c in col.cells for w in str(c).split())
+            col.min_width = max(col.min_width or 0, max((cell_len(w) for w in words), default=0))
+            if col.overflow == "ellipsis":
+                col.overflow = "fold"
     return t
 
 
-def options_table(title: str, options: list[Option], chosen: str | None) -> Table:
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", expand=False)
-    t.add_column("platform", no_wrap=True)
-    t.add_column("runs on")
-    t.add_column("infra $/mo", justify="right")
-    t.add_column("engineering $/mo", justify="right")
-    t.add_column("total $/mo", justify="right")
-    feasible = sorted((o for o in options if o.feasible), key=lambda o: o.monthly_cost_usd.total)  # type: ignore[union-attr]
-    for o in feasible:
-        mc = o.monthly_cost_usd
-        assert mc is not None
-        mark = "-> " if o.platform == chosen else "   "
-        style = "bold green" if o.platform == chosen else None
-        flag = " *" if any(n.startswith("not recommended") for n in o.notes) else ""
-        t.add_row(
-            mark + o.platform + flag,
-            o.instance_type or "",
-            fmt_usd(mc.infra),
-            fmt_usd(mc.ops),
-            fmt_usd(mc.total),
-            style=style,
-        )
+def printable(text: object) -> str:
+    """Text from the workload file as the terminal should show it: control characters (an escape
+    sequence in a workload name could recolour, retitle or clear the terminal) shown as ``\\x1b``."""
+    return str(text).translate(_CONTROL)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+_TEXT = {**_CONTROL, 0x0A: "\\n", 0x09: " "}  # for one-line fields (names): no line breaks either
+
+
+def one_line(text: object) -> str:
+    return str(text).translate(_TEXT)
+
+
+def _label(layer: str, two_layers: bool) -> str:
+    return ("code" if layer == "orchestration" else "model") if two_layers else ""
+
+
+#: Below this many terminal columns the options table keeps only the total (infra and engineering
+#: are in --details' invoices) and the instance type joins the platform's cell.
+NARROW = 78
+
+
+def options_table(w: WorkloadReport, width: int = 80) -> Table:
+    """One row per feasible option of each layer, cheapest first; the chosen one marked ``->``.
+
+    Columns fit 80 terminal columns: figures are never cut (``keep_figures_whole``); an instance
+    type is never split inside a word. Narrower, the infra and engineering columns give way.
+    """
+    r = w.recommendation
+    narrow = width < NARROW
+    t = Table(box=None, pad_edge=False, padding=(0, 1), header_style="dim")
+    two = bool(w.model_options)
+    t.add_column("option", no_wrap=not narrow)
+    if not narrow:
+        t.add_column("runs on", overflow="fold")
+        t.add_column("infra/mo", justify="right")
+        t.add_column("eng./mo", justify="right")
+    t.add_column("total/mo", justify="right")
+    for options, chosen in ((w.options, r.platform), (w.model_options, r.model_platform)):
+        feasible = sorted((o for o in options if o.feasible), key=lambda o: o.monthly_cost_usd.total)  # type: ignore[union-attr]
+        for i, o in enumerate(feasible):
+            mc = o.monthly_cost_usd
+            assert mc is not None
+            layer = _label(o.layer, two) if i == 0 else ""
+            mark = "->" if o.platform == chosen else "  "
+            flag = " *" if _not_recommended(o) else ""
+            name = f"{layer:<5} {mark} {o.platform}{flag}" if two else f"{mark} {o.platform}{flag}"
+            runs_on = printable(o.instance_type or "")
+            if narrow:
+                cells = [name + (f" ({runs_on})" if runs_on else ""), fmt_usd(mc.total)]
+            else:
+                cells = [name, runs_on, fmt_usd(mc.infra), fmt_usd(mc.ops), fmt_usd(mc.total)]
+            t.add_row(*cells, style="bold green" if o.platform == chosen else None)
     return keep_figures_whole(t)
 
 
-def ruled_out(options: list[Option]) -> Text:
-    """Infeasible options and not-preferred ones, one line each, with the limit and its number."""
-    text = Text()
-    for o in options:
-        if not o.feasible:
-            text.append(f"  x {o.platform}: ", style="bold red")
-            text.append("; ".join(o.blocked_by) + "\n", style="dim")
-        else:
-            for n in o.notes:
-                if n.startswith("not recommended"):
-                    text.append(f"  * {o.platform}: ", style="bold yellow")
-                    text.append(n + "\n", style="dim")
+def _not_recommended(o: Option) -> list[str]:
+    return [n[len("not recommended: ") :] for n in o.notes if n.startswith("not recommended")]
+
+
+def blocked_lines(w: WorkloadReport) -> list[Text]:
+    """Platforms a hard limit rules out, grouped by their short reason, one line per layer."""
+    out = []
+    two = bool(w.model_options)
+    for options in (w.options, w.model_options):
+        groups: dict[str, list[str]] = {}
+        for o in options:
+            if not o.feasible:
+                groups.setdefault(short_reason(o), []).append(o.platform)
+        if not groups:
+            continue
+        label = f"{_label(options[0].layer, two)} blocked" if two else "blocked"
+        text = Text(f"{label}: ", style="bold red")
+        text.append("; ".join(f"{', '.join(p)} ({why})" for why, p in groups.items()), style="dim")
+        out.append(text)
+    return out
+
+
+def trace_text(w: WorkloadReport) -> Text:
+    text = Text("Why, question by question\n", style="bold")
+    for step in ordered_trace(w.trace):
+        text.append(f"  {printable(step.question)} ", style="bold")
+        text.append(f"-> {printable(step.answer)}\n", style="bold cyan")
+        text.append(f"     {printable(step.because)}\n")
     return text
 
 
@@ -102,68 +161,92 @@ def invoice_table(title: str, components: list[CostComponent], wide: bool) -> Ta
         t.add_column("price key (checked)", ratio=2)
     for c in components:
         qty = Text(f"{fmt_qty(c.quantity)} {c.unit} x {fmt_unit_price(c.unit_price_usd)}")
-        row = [Text(c.name), qty, Text(fmt_usd(c.monthly_usd))]
+        row = [Text(printable(c.name)), qty, Text(fmt_usd(c.monthly_usd))]
         if wide:
             row.append(Text(f"{c.price_key or ''} ({c.as_of}){'' if c.verified else ' UNVERIFIED'}"))
         t.add_row(*row)
     total = sum((c.monthly_usd for c in components), Decimal(0))
     t.add_row(Text("Total"), Text(""), Text(fmt_usd(total)), *([Text("")] if wide else []), style="bold")
+    # quantity x unit price wraps at its spaces, never inside a figure
+    for col in t.columns:
+        col.overflow = "fold"
     return t
 
 
-def trace_text(w: WorkloadReport) -> Text:
-    text = Text("Why, question by question\n", style="bold")
-    for step in w.trace:
-        text.append(f"  {step.question} ", style="bold")
-        text.append(f"-> {step.answer}\n", style="bold cyan")
-        text.append(f"     {step.because}\n")
-    return text
+def _indent(text: Text) -> Padding:
+    """Two columns in, wrapped lines too (a hanging indent keeps a workload's lines under its rule)."""
+    return Padding(text, (0, 0, 0, 2))
 
 
-def workload_panel(w: WorkloadReport, details: bool, wide: bool = True) -> Panel:
+def same_columns(tables: list[Table]) -> None:
+    """Give every workload's options table the same column widths, so the figures line up down the
+    page and one header row serves them all."""
+    for i in range(len(tables[0].columns) if tables else 0):
+        widest = max(
+            max([cell_len(str(t.columns[i].header)), *(cell_len(str(c)) for c in t.columns[i].cells)])
+            for t in tables
+            if i < len(t.columns)
+        )
+        for t in tables:
+            if i < len(t.columns):
+                t.columns[i].min_width = widest
+
+
+def workload_block(w: WorkloadReport, table: Table, details: bool, width: int = 80) -> Group:
+    """A workload: what runs where and its monthly total, why in one sentence, one line per feasible
+    option, the blocked platforms grouped by reason, warnings. ``details`` adds every option's
+    invoice, the full trace, the assumptions and the break-even note."""
     r = w.recommendation
     head = Text()
-    head.append(f"{r.platform}", style="bold green")
-    if r.instance_type:
-        head.append(f" ({r.instance_type})")
-    if r.model_platform:
-        head.append(" + model on ")
-        head.append(r.model_platform, style="bold green")
-        if r.model_instance_type:
-            head.append(f" ({r.model_instance_type})")
-    head.append(f"   pattern: {r.pattern}")
+    head.append(one_line(w.name), style="bold")
+    head.append(f" ({w.role}): ")
+    head.append(_where(w), style="bold green")
     if r.monthly_cost_usd:
-        head.append(f"   {fmt_usd(r.monthly_cost_usd.total)}/month", style="bold")
-    parts: list = [head, Text(r.summary)]
-    layer_title = "Orchestration options" if w.model_options else "Options"
-    parts.append(options_table(layer_title, w.options, r.platform))
-    parts.append(ruled_out(w.options))
-    if w.model_options:
-        parts.append(options_table("Model options", w.model_options, r.model_platform))
-        parts.append(ruled_out(w.model_options))
-    for chosen, label in ((w.chosen, "Invoice"), (w.chosen_model, "Invoice (model layer)")):
-        if chosen is not None:
-            parts.append(invoice_table(f"{label}: {chosen.platform}", chosen.cost_components, wide))
+        head.append(f"  {fmt_usd(r.monthly_cost_usd.total)}/month", style="bold")
+    wide = width >= 120
+    # the head over a rule when it fits on one line; a long name wraps instead of being cut
+    top = Rule(head, align="left", style="dim") if cell_len(head.plain) + 4 <= width else head
+    parts: list = [top, _indent(Text("Why: " + printable(why_sentence(w))))]
+    parts.append(Padding(table, (0, 0, 0, 2)))
+    parts += [_indent(t) for t in blocked_lines(w)]
+    if any(_not_recommended(o) for o in [*w.options, *w.model_options]):
+        parts.append(
+            _indent(Text("* feasible, not recommended for this team (--details says why)", style="dim"))
+        )
+    be = w.breakeven
+    if be and be.tokens_per_month and not details:
+        parts.append(
+            _indent(
+                Text(
+                    f"Break-even: self-hosting on {be.self_hosted_platform} wins from "
+                    f"{tokens_text(be.tokens_per_month)} tokens/month; today {tokens_text(be.current_tokens_per_month or 0)}.",
+                    style="cyan",
+                )
+            )
+        )
+    for key, label in (("growth", "Growth"), ("uncertainty", "Uncertainty")):
+        for layer in (w.extras.get(key) or {}).get("layers", []):
+            parts.append(
+                _indent(Text(f"{label} ({layer['layer']}): {printable(layer['summary'])}", style="magenta"))
+            )
+    for warning in w.warnings:
+        parts.append(_indent(Text(f"warning: {printable(warning)}", style="yellow")))
     if details:
+        for chosen, label in ((w.chosen, "Invoice"), (w.chosen_model, "Invoice (model layer)")):
+            if chosen is not None:
+                parts.append(invoice_table(f"{label}: {chosen.platform}", chosen.cost_components, wide))
         for o in [*w.options, *w.model_options]:
             if o.feasible and o not in (w.chosen, w.chosen_model):
                 parts.append(invoice_table(f"Invoice: {o.platform} ({o.layer})", o.cost_components, wide))
-    parts.append(trace_text(w))
-    if w.breakeven and w.breakeven.tokens_per_month:
-        parts.append(Text(f"Break-even: {w.breakeven.note}", style="cyan"))
-    for key, label in (("growth", "Growth"), ("uncertainty", "Uncertainty")):
-        for layer in (w.extras.get(key) or {}).get("layers", []):
-            parts.append(Text(f"{label} ({layer['layer']}): {layer['summary']}", style="magenta"))
-    if w.assumptions:
-        parts.append(Text("Assumptions: " + "; ".join(w.assumptions), style="dim"))
-    for warning in w.warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
-    return Panel(
-        Group(*parts),
-        title=Text(f"{w.name} ({w.role})", style="bold"),
-        title_align="left",
-        box=box.HORIZONTALS,
-    )
+        for o in [*w.options, *w.model_options]:
+            for reason in _not_recommended(o):
+                parts.append(Text(f"  * {o.platform}: {printable(reason)}", style="yellow"))
+        parts.append(trace_text(w))
+        if be and be.note:
+            parts.append(Text(f"Break-even: {printable(be.note)}", style="cyan"))
+        if w.assumptions:
+            parts.append(Text("Assumptions: " + printable("; ".join(w.assumptions)), style="dim"))
+    return Group(*parts)
 
 
 def render_table(
@@ -176,75 +259,105 @@ def render_table(
 
 def print_table(report: Report, console: Console, *, details: bool = False, full: bool = False) -> None:
     c = report.catalog
+    n = len(report.workloads)
     console.print(
         Text(
-            f"wheretorun: {len(report.workloads)} workload(s), region {c.region}, catalog as of {c.as_of} "
-            f"(oldest figure {c.oldest}); Bedrock prices: {c.bedrock_prices}; a month is {c.month_hours} hours."
+            f"{n:,} workload{'s' if n != 1 else ''} · {c.region} · prices {c.as_of} (oldest {c.oldest}) "
+            f"· month = {c.month_hours} h"
         )
     )
+    if details:
+        console.print(Text(f"Bedrock token prices: {c.bedrock_prices}."))
     for note in c.overrides:
-        console.print(Text(f"price override: {note}"))
+        console.print(Text(f"price override: {printable(note)}"))
     wide = console.width >= 120
-    panels = full or len(report.workloads) <= DETAILED_UP_TO
-    if panels:
-        for w in report.workloads:
-            console.print(workload_panel(w, details, wide))
+    blocks = full or n <= DETAILED_UP_TO
+    if blocks:
+        tables = [options_table(w, console.width) for w in report.workloads]
+        if console.width >= NARROW:
+            same_columns(tables)
+        for i, (w, t) in enumerate(zip(report.workloads, tables, strict=True)):
+            # one header over aligned columns; each block has its own under --details or when narrow
+            t.show_header = i == 0 or details or console.width < NARROW
+            console.print(workload_block(w, t, details, console.width))
     shown = report.workloads
     title = "System total"
-    if not panels:  # an inventory: its costliest workloads, then every one of them by platform
+    if not blocks:  # an inventory: its costliest workloads, then every one of them by platform
         shown = [report.workloads[i] for i in report.costliest(DETAILED_UP_TO)]
-        title = f"System total; the {len(shown)} costliest of {len(report.workloads):,} workloads"
-    summary = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    summary.add_column("workload")
+        title = f"System total; the {len(shown)} costliest of {n:,} workloads"
+    summary = Table(box=None, header_style="bold", title=None if blocks else title, title_justify="left")
+    summary.add_column(title if blocks else "workload")
     summary.add_column("runs on")
-    summary.add_column("pattern")
-    summary.add_column("infra $/mo", justify="right")
-    summary.add_column("engineering $/mo", justify="right")
-    summary.add_column("total $/mo", justify="right")
+    if wide:
+        summary.add_column("pattern")
+    split = console.width >= NARROW  # infra and engineering columns, when there is room for them
+    if split:
+        summary.add_column("infra/mo", justify="right")
+        summary.add_column("eng./mo", justify="right")
+    summary.add_column("total/mo", justify="right")
     for w in shown:
         r = w.recommendation
         mc = r.monthly_cost_usd
         summary.add_row(
-            w.name,
+            one_line(w.name),
             _where(w),
-            r.pattern,
-            fmt_usd(mc.infra if mc else None),
-            fmt_usd(mc.ops if mc else None),
+            *([r.pattern] if wide else []),
+            *([fmt_usd(mc.infra if mc else None), fmt_usd(mc.ops if mc else None)] if split else []),
             fmt_usd(mc.total if mc else None),
         )
-    if len(shown) < len(report.workloads):
-        summary.caption = f"{len(report.workloads) - len(shown):,} cheaper workloads not listed: in the total and by platform below"
+    if len(shown) < n:
+        summary.caption = (
+            f"{n - len(shown):,} cheaper workloads not listed: in the total and by platform below"
+        )
         summary.caption_justify = "left"
-    summary.add_row("Total", "", "", "", "", fmt_usd(report.total_monthly_cost_usd), style="bold")
+    summary.add_row(
+        "Total",
+        "",
+        *([""] if wide else []),
+        *(["", ""] if split else []),
+        fmt_usd(report.total_monthly_cost_usd),
+        style="bold",
+    )
     console.print(keep_figures_whole(summary))
-    if not panels:
+    if not blocks:
         console.print(rollup_table(report.workloads))
         console.print(
             Text(
-                f"{len(report.workloads):,} workloads: each one's options, invoice and reasons are in "
-                "--format json, markdown or html (or --full to print every panel here). Engineering is "
+                f"{n:,} workloads: each one's options, invoice and reasons are in "
+                "--format json, markdown or html (or --full to print every workload here). Engineering is "
                 "counted per workload, each as if alone; for many workloads on one platform give the "
                 "marginal hours in engineering: (docs/engineering-cost.md)."
+            )
+        )
+    elif not details:
+        console.print(
+            Text(
+                "--details: invoices and full trace · --format markdown|html: decision record",
+                style="dim",
             )
         )
 
 
 def _where(w: WorkloadReport) -> str:
     r = w.recommendation
-    return r.platform + (f" + {r.model_platform}" if r.model_platform else "")
+    where = r.platform + (f" ({r.instance_type})" if r.instance_type else "")
+    if r.model_platform:
+        where += f" + {r.model_platform}" + (f" ({r.model_instance_type})" if r.model_instance_type else "")
+    return printable(where)
 
 
 def rollup_table(workloads: list[WorkloadReport]) -> Table:
     """Workloads and monthly cost per place they run (orchestration platform + model platform)."""
     groups: dict[str, list[WorkloadReport]] = {}
     for w in workloads:
-        groups.setdefault(_where(w), []).append(w)
-    t = Table(title="By platform", box=box.SIMPLE_HEAD, title_justify="left")
+        r = w.recommendation
+        groups.setdefault(r.platform + (f" + {r.model_platform}" if r.model_platform else ""), []).append(w)
+    t = Table(title="By platform", box=None, title_justify="left", header_style="bold")
     t.add_column("runs on")
     t.add_column("workloads", justify="right")
-    t.add_column("infra $/mo", justify="right")
-    t.add_column("engineering $/mo", justify="right")
-    t.add_column("total $/mo", justify="right")
+    t.add_column("infra/mo", justify="right")
+    t.add_column("eng./mo", justify="right")
+    t.add_column("total/mo", justify="right")
     rows = []
     for where, ws in groups.items():
         costs = [w.recommendation.monthly_cost_usd for w in ws if w.recommendation.monthly_cost_usd]
@@ -263,40 +376,58 @@ class _Null(io.StringIO):
         return 0
 
 
-def fmt_tokens(n: float) -> str:
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= div:
-            return f"{n / div:,.3g}{suffix}"
-    return f"{n:,.0f}"
-
-
 def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
-    """Cost against monthly token volume for Bedrock and the cheapest self-hosted option."""
+    """Cost against monthly token volume for Bedrock and the cheapest self-hosted option.
+
+    "cheaper" agrees with the break-even stated below the table: a volume under the break-even at
+    which self-hosting happens to win (its fleet is just full; one more request adds an instance)
+    is marked ``self-hosted*`` and footnoted, so no row contradicts "from X upward".
+    """
     for w in workloads:
         be = w.breakeven
-        console.print(Text(f"{w.name}", style="bold"))
+        console.print(Text(one_line(w.name), style="bold"))
         if be is None:
             console.print(Text("  not a generative model workload: no token break-even"))
             continue
         curve = w.extras.get("breakeven_curve", [])
+        windows = False
         if curve:
-            t = Table(box=box.SIMPLE_HEAD)
+            places = list(dict.fromkeys(h["platform"] for h in curve[1::2]))
+            one_place = len(places) == 1  # then said once, above the table, not on every row
+            t = Table(
+                box=box.SIMPLE_HEAD,
+                title=f"self-hosted on {places[0]}" if one_place else None,
+                title_justify="left",
+            )
             t.add_column("tokens/month", justify="right")
             t.add_column("bedrock $/month", justify="right")
             t.add_column("self-hosted $/month", justify="right")
-            t.add_column("self-hosted on")
-            t.add_column("cheaper")
+            if not one_place:
+                t.add_column("self-hosted on", overflow="fold")
+            t.add_column("cheaper", no_wrap=True)
             for managed, hosted in zip(curve[0::2], curve[1::2], strict=True):
-                cheaper = "self-hosted" if hosted["monthly_usd"] <= managed["monthly_usd"] else "bedrock"
+                cheaper = "bedrock"
+                if hosted["monthly_usd"] <= managed["monthly_usd"]:
+                    for_good = (
+                        be.tokens_per_month is not None and managed["tokens_per_month"] >= be.tokens_per_month
+                    )
+                    cheaper = "self-hosted" if for_good else "self-hosted*"
+                    windows = windows or not for_good
                 t.add_row(
-                    fmt_tokens(managed["tokens_per_month"]),
+                    tokens_text(managed["tokens_per_month"]),
                     f"${managed['monthly_usd']:,.2f}",
                     f"${hosted['monthly_usd']:,.2f}",
-                    hosted["platform"],
+                    *([] if one_place else [hosted["platform"]]),
                     cheaper,
                 )
-            console.print(t)
+            if windows:
+                t.caption = (
+                    "* cheaper at this volume only: a little more traffic adds a whole instance "
+                    "and Bedrock is cheaper again"
+                )
+                t.caption_justify = "left"
+            console.print(keep_figures_whole(t))
         now = be.current_tokens_per_month or 0
-        console.print(Text(f"  today: {fmt_tokens(now)} tokens/month"))
+        console.print(Text(f"  today: {tokens_text(now)} tokens/month"))
         console.print(Text(f"  computed: {be.note or 'n/a'}", style="cyan"))
         console.print(Text(f"  {be.guideline}", style="dim"))

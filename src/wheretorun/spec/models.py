@@ -225,37 +225,39 @@ class Preferences(_Strict):
 
     lambda_comfort_memory_gb: PositiveFloat = Field(
         3.0,
-        description="Seed 2's comfort zone: Lambda 'fits' up to this memory (GB). The AWS limit is "
+        description="Soft comfort zone of the Serverless vs. Containers guide: Lambda 'fits' up to this "
+        "memory (GB). The AWS limit is "
         "10,240 MB regardless.",
         le=10.24,
     )
     lambda_comfort_duration_s: PositiveFloat = Field(
         600.0,
-        description="Seed 2's comfort zone: Lambda 'fits' below this duration (s). The AWS limit is 900 s.",
+        description="Soft comfort zone of the Serverless vs. Containers guide: Lambda 'fits' below this "
+        "duration (s). The AWS limit is 900 s.",
         le=900,
     )
     gpu_params_threshold_b: PositiveFloat = Field(
         1.0,
         description="Generative models above this size (billions of parameters) need a GPU for "
-        "production latency (seed 1, question 2).",
+        "production latency (the playbook, question 2).",
         le=10_000,
     )
     cpu_model_max_params_b: PositiveFloat = Field(
         0.5,
         description="Non-generative models (embedding, reranking, classification) below this size "
         "(billions of parameters) run fine on CPU; at or above it they need a GPU for production "
-        "latency (seed 1, question 2: '< 500M params run fine on CPU').",
+        "latency (the playbook, question 2: '< 500M params run fine on CPU').",
         le=10_000,
     )
     lambda_favoured_below_per_minute: PositiveFloat = Field(
         10.0,
-        description="Code called fewer times a minute than this favours Lambda (seed 2, frequency); "
+        description="Code called fewer times a minute than this favours Lambda (the Serverless vs. Containers guide, frequency); "
         "shown in the trace, cost decides.",
         le=1e9,
     )
     containers_favoured_above_rps: PositiveFloat = Field(
         100.0,
-        description="Code called more times a second than this favours always-on containers (seed 2, "
+        description="Code called more times a second than this favours always-on containers (the Serverless vs. Containers guide, "
         "frequency); shown in the trace, cost decides.",
         le=1e9,
     )

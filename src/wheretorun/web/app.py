@@ -406,14 +406,22 @@ def create_app(limits: Limits | None = None) -> FastAPI:
         openapi_extra=_body(),
         responses={"200": {"description": "{report, html}"}, **ERRORS},
     )
-    async def view_endpoint(request: Request, file: FileName = BODY) -> JSONResponse:
+    async def view_endpoint(
+        request: Request,
+        file: FileName = BODY,
+        charts: bool = Query(
+            True,
+            description="false: the report without its charts, in tens of milliseconds (the page asks "
+            "for the charts only when they are shown; rendering them takes seconds)",
+        ),
+    ) -> JSONResponse:
         data = await _json_body(request, file)
 
         def run() -> dict[str, Any]:
             from ..report.html import render_fragment
 
-            report = _recommend(_workload_file(data, file), file, charts=True)
-            return {"report": report.to_json_dict(), "html": render_fragment(report)}
+            report = _recommend(_workload_file(data, file), file, charts=charts)
+            return {"report": report.to_json_dict(), "html": render_fragment(report, charts=charts)}
 
         return JSONResponse(await _computed(request, data, run, charts=True))
 

@@ -9,13 +9,16 @@
   const text = $("#workload-text");
   const NUMBERS = new Set([
     "requests_per_month", "input_tokens", "output_tokens", "peak_to_mean", "duration_s", "params_b",
-    "context_tokens", "duration_p99_s", "memory_gb", "p99_latency_ms", "engineer_hourly_usd",
+    "context_tokens", "duration_p99_s", "memory_gb", "p99_latency_ms", "engineer_hourly_usd", "growth_pct",
+    "mc_low", "mc_high",
   ]);
+  const NOTICE_MS = 5000;
   const DEBOUNCE_MS = 350;
   let mode = "questions";
   let timer = null;
   let controller = null;
   let seq = 0;
+  let chartsShown = false; // charts take seconds to render: asked for only when shown
 
   function values() {
     const v = {};
@@ -55,7 +58,10 @@
     }
     const team = { ops_capacity: v.ops_capacity };
     put(team, "engineer_hourly_usd", num(v.engineer_hourly_usd));
-    return { region: v.region || "us-east-1", team, workloads: [w] };
+    const file = { region: v.region || "us-east-1", team, workloads: [w] };
+    if (v.growth_pct !== "") file.growth = `${v.growth_pct}%/month`;
+    if (v.monte_carlo === "1") file.uncertainty = { volume: [num(v.mc_low), num(v.mc_high)] };
+    return file;
   }
 
   // ------------------------------------------------------------------ URL state
@@ -137,17 +143,34 @@
     setBusy(true, "updating...");
     try {
       const workload = await currentWorkload(controller.signal);
-      const r = await call("/v1/view", JSON.stringify(workload), "application/json", controller.signal);
+      const url = `/v1/view?charts=${chartsShown ? "true" : "false"}`;
+      const r = await call(url, JSON.stringify(workload), "application/json", controller.signal);
       const res = await r.json();
       if (mine !== seq) return;
       showProblems([]);
       render(res);
+      setStale(false);
       setBusy(false, "");
     } catch (e) {
       if (e.name === "AbortError" || mine !== seq) return;
       showProblems(e.problems || [{ path: "", message: String(e.message || e) }]);
+      setStale(true);
       setBusy(false, "not updated: fix the input");
     }
+  }
+
+  // A result that no longer matches the input is dimmed and says so, never shown at full strength.
+  function setStale(stale) {
+    $("#result").classList.toggle("stale", stale);
+    $("#stale-note").hidden = !stale;
+  }
+
+  // Short-lived messages ("link copied") each get their own line and time: an update's status
+  // never overwrites them, nor they each other.
+  function notify(msg) {
+    const note = el("span", "notice", msg);
+    $("#notices").append(note);
+    setTimeout(() => note.remove(), NOTICE_MS);
   }
 
   function setBusy(busy, msg) {
@@ -258,10 +281,12 @@
       document.body.append(a);
       a.click();
       setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
-      setBusy(false, "downloaded " + a.download);
+      setBusy(false, "");
+      notify("downloaded " + a.download);
     } catch (e) {
       showProblems(e.problems || [{ path: "", message: String(e.message || e) }]);
-      setBusy(false, "download failed");
+      setBusy(false, "");
+      notify("download failed: see the problems above");
     }
   }
 
@@ -269,9 +294,9 @@
     saveState();
     try {
       await navigator.clipboard.writeText(location.href);
-      $("#status").textContent = "link copied";
+      notify("link copied");
     } catch (e) {
-      $("#status").textContent = "copy this link: " + location.href;
+      notify("copy this link: " + location.href);
     }
   }
 
@@ -302,6 +327,12 @@
   $("#dl-md").addEventListener("click", () => download("markdown"));
   $("#dl-html").addEventListener("click", () => download("html"));
   $("#copy-link").addEventListener("click", copyLink);
+  $("#show-charts").addEventListener("click", (e) => {
+    chartsShown = !chartsShown;
+    e.target.setAttribute("aria-pressed", String(chartsShown));
+    e.target.textContent = chartsShown ? "Hide charts" : "Show charts";
+    update();
+  });
 
   loadChoices().then(() => { loadState(); tokensHint(); update(); });
 })();
