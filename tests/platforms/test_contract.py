@@ -9,7 +9,8 @@ import pytest
 
 from wheretorun import load_workloads
 from wheretorun.catalog.store import load_catalog
-from wheretorun.decide.engine import catalog_for, pattern_for
+from wheretorun.decide.catalog_merge import catalog_for
+from wheretorun.decide.pattern import pattern_for
 from wheretorun.platforms import PLATFORMS, Traits, having, traits
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.results import MonthlyCost, Option

@@ -12,7 +12,7 @@ import functools
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from .models import (
     ArchitectureCard,
     EngineeringFile,
     EngineeringProfile,
+    GuidelineEntry,
+    GuidelineFile,
     InstanceFile,
     InstanceSpec,
     LimitEntry,
@@ -83,6 +85,8 @@ class Catalog:
     proprietary_models: dict[str, ProprietaryCard]
     engineering: EngineeringFile
     limits: dict[str, LimitEntry]
+    #: soft thresholds of the source articles (``guidelines.yml``): quoted, never excluding
+    guidelines: dict[str, GuidelineEntry] = field(default_factory=dict)
     region: str = "us-east-1"
     overrides: tuple[tuple[str, Decimal, str], ...] = ()  # (key, value, note)
     discounts: tuple[tuple[str, Decimal], ...] = ()  # (service, percent)
@@ -257,6 +261,12 @@ class Catalog:
         except KeyError:
             raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
 
+    def guideline(self, key: str) -> GuidelineEntry:
+        try:
+            return self.guidelines[key]
+        except KeyError:
+            raise KeyError(f"no catalog guideline '{key}'{did_you_mean(key, self.guidelines)}") from None
+
     def model_cards(self) -> list[ArchitectureCard | ProprietaryCard]:
         """Every model card: open architectures, then proprietary models."""
         return [*self.open_models.values(), *self.proprietary_models.values()]
@@ -352,6 +362,7 @@ def load_catalog_dir(directory: Path) -> Catalog:
     models: ModelFile | None = None
     engineering: EngineeringFile | None = None
     limits: dict[str, LimitEntry] = {}
+    guidelines: dict[str, GuidelineEntry] = {}
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise CatalogError(f"no catalog files in {directory}")
@@ -378,6 +389,9 @@ def load_catalog_dir(directory: Path) -> Catalog:
         elif "limits" in data:
             lf = _validate(LimitFile, data, path)
             limits.update(_index(lf.limits, "key", "limit", path))
+        elif "guidelines" in data:
+            gf = _validate(GuidelineFile, data, path)
+            guidelines.update(_index(gf.guidelines, "key", "guideline", path))
         else:
             raise CatalogError(f"{path.name}: unknown kind of catalog file (keys: {', '.join(data)})")
     if models is None or engineering is None:
@@ -392,6 +406,7 @@ def load_catalog_dir(directory: Path) -> Catalog:
         proprietary_models=_index(models.proprietary_models, "id", "model", directory),
         engineering=engineering,
         limits=limits,
+        guidelines=guidelines,
     )
 
 
