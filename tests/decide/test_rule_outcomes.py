@@ -6,10 +6,14 @@ from __future__ import annotations
 import types
 from dataclasses import replace
 from decimal import Decimal
+from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wheretorun import load_workloads
+from wheretorun.catalog.store import load_catalog
 from wheretorun.decide import rules
 from wheretorun.decide.assemble import decide_layer
 from wheretorun.decide.catalog_merge import catalog_for
@@ -238,6 +242,7 @@ def test_each_rule_returns_its_answer_reason_and_effect(
 def test_apply_renders_the_trace_step_and_records_each_effect():
     d = decision(EMBED, [opt("lambda"), opt("fargate")])
     d.trace_prefix = "[model] "
+    assert [o.platform for o in d.feasible] == ["lambda", "fargate"]  # listed (and kept) before
     apply(d, RuleOutcome("Q?", "A", "because", Exclude((("lambda", "why"),))))
     apply(d, RuleOutcome("Q2?", "B", "so", Demote((("fargate", "not ready"),))))
     apply(d, RuleOutcome("Q3?", "C", "hence", Require("self-hosting")))
@@ -376,3 +381,49 @@ def test_a_new_platform_with_traits_needs_no_change_in_decide(monkeypatch):
     q4 = next(t for t in d.trace if t.question.startswith("4."))
     assert "vs fake-endpoint $" in q4.because
     assert pattern_for(usage, pick, None, False, 900) == "model-on-fake-endpoint"
+
+
+def test_the_token_guideline_is_the_catalogs_with_its_source():
+    """The playbook's thresholds live in catalog guidelines.yml, each citing the seed article."""
+    catalog = load_catalog()
+    assert Guideline.of(catalog) == PLAYBOOK
+    for key in (
+        "playbook/tokens-managed-wins-below",
+        "playbook/tokens-self-hosting-pays-above",
+        "playbook/tokens-managed-wins-with-ops-up-to",
+    ):
+        assert "seeds/playbook-lambda-fargate-eks-bedrock.txt" in catalog.guideline(key).source
+    assert PLAYBOOK.summary() == (
+        "the playbook's guideline: < 100M tokens/month Bedrock wins, 100M-1B do the math, > 1B "
+        "self-hosting starts to pay (and 'up to 500M tokens/month Bedrock wins with ops included')"
+    )
+    with pytest.raises(KeyError, match="did you mean 'playbook/tokens-managed-wins-below'"):
+        catalog.guideline("playbook/tokens-managed-wins-belw")
+
+
+@cache
+def _embedding_decision() -> Decision:
+    return decision(EMBED)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(list(PLATFORMS)),
+        st.tuples(st.integers(1, 50), st.booleans()),  # (monthly total in dollars, demoted)
+        max_size=6,
+    )
+)
+def test_choose_picks_the_cheapest_eligible_else_the_cheapest(picks):
+    options = [opt(pid, str(total)) for pid, (total, _) in picks.items()]
+    d = replace(_embedding_decision(), options=options, trace=[], warnings=[], not_preferred={}, excluded={})
+    d.not_preferred.update({pid: "x" for pid, (_, demoted) in picks.items() if demoted})
+    order = list(PLATFORMS)
+
+    def key(pid: str) -> tuple[int, int]:
+        return picks[pid][0], order.index(pid)
+
+    eligible = [pid for pid, (_, demoted) in picks.items() if not demoted]
+    expected = min(eligible or list(picks), key=key, default=None)
+    chosen = choose(d)
+    assert (chosen.platform if chosen else None) == expected

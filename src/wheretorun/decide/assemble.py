@@ -49,6 +49,8 @@ def decide_layer(
     memo: dict | None = None,
     trace_prefix: str = "",
 ) -> tuple[Decision, Option | None]:
+    """One layer decided: every platform assessed, the rules applied, the pick (``choose.decide``).
+    The decision is returned too: its trace, warnings and constraints go into the report."""
     d = Decision(
         usage=usage,
         wf=wf,
