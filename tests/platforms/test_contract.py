@@ -49,6 +49,8 @@ def test_each_platform_has_its_engineering_profiles(pid):
             ("lambda", "fargate", "sagemaker-serverless"),
         ),
         ({"batch": True}, ("aws-batch", "bedrock-batch")),
+        # AWS runs the instances: the way to GPUs for a team without GPU operations (rules.q6)
+        ({"managed_instances": True}, ("sagemaker-endpoint", "sagemaker-serverless", "sagemaker-async")),
     ],
 )
 def test_trait_groups(wanted, expected):

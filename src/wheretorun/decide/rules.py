@@ -115,8 +115,8 @@ class Guideline:
 @dataclass
 class Decision:
     """One layer of one workload being decided: what the rules read, and the effects applied so far
-    (``choose.apply`` is the only writer of ``excluded``, ``not_preferred``, ``constraints``,
-    ``warnings`` and ``trace``)."""
+    (only ``choose`` writes ``excluded``, ``not_preferred``, ``constraints``, ``warnings`` and
+    ``trace``)."""
 
     usage: Usage
     wf: WorkloadFile
