@@ -182,6 +182,7 @@ def test_provisioned_concurrency_is_the_fewest_environments_that_meet_the_target
         memory_gb=1,
         p99_latency_ms=1_500,
         trigger="api",
+        arch="x86_64",  # the x86 rates above (arch auto would take arm64)
     )
     lam = option(run({"workloads": [w]}, base_dir=tmp_path).workloads[0], "lambda")
     pc = next(c for c in lam.cost_components if c.name.startswith("Provisioned concurrency"))
