@@ -49,6 +49,7 @@ def line(
     note: str | None = None,
     kind: str = "infra",
     unit_price: Decimal | None = None,
+    shared_key: str | None = None,
 ) -> CostComponent:
     """One invoice line: quantity (in the price's unit) x unit price.
 
@@ -75,6 +76,7 @@ def line(
         scales_with=list(scales_with),
         driver=driver,
         purchase=purchase,
+        shared_key=shared_key,
     )
 
 
