@@ -179,7 +179,8 @@ def _egress(ctx: Context) -> tuple[list[CostComponent], list[str]]:
     w = ctx.workload
     if w.egress_gb_per_month is None:
         return [], []
-    facing = "orchestration" if w.role in ORCHESTRATION_ROLES else "model"
+    # the file's workload (the model layer of an orchestration workload sees it as an inference one)
+    facing = "orchestration" if ctx.wf.workloads[ctx.usage.index].role in ORCHESTRATION_ROLES else "model"
     if ctx.layer != facing:
         return [], []
     return tiered_lines(
