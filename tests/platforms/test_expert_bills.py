@@ -142,6 +142,7 @@ W: dict[str, dict] = {
         "duration_s": 10,
         "active_compute_s": 10,
         "memory_gb": 4,
+        "arch": "x86_64",  # the bills below use x86 prices; arch: auto is tested in test_purchase.py
     },
     # 30 scheduled runs x 2 h x 8 GB: 60 task-hours
     "scheduled-glue-2h": {

@@ -129,46 +129,36 @@ def lines(opt) -> dict:
     return {c.name: c for c in opt.cost_components if c.kind == "infra"}
 
 
-def compute_line(opt):
-    """A Fargate option's vCPU line (whatever task size the fleet sizing picked)."""
-    (c,) = [c for c in opt.cost_components if c.name.startswith("Compute (")]
-    return c
-
-
 @pytest.mark.parametrize(
     ("commitment", "trigger", "vcpu_price", "label"),
     [
         # Compute Savings Plan on Fargate (catalog 20 % / 45 %): 0.04048 x 0.80 = 0.032384; x 0.55 = 0.022264
-        ("savings-plan-1yr", "api", "0.032384", "x86, savings-plan-1yr)"),
-        ("savings-plan-3yr", "api", "0.022264", "x86, savings-plan-3yr)"),
+        ("savings-plan-1yr", "api", "0.032384", "Compute (0.25 vCPU task, x86, savings-plan-1yr)"),
+        ("savings-plan-3yr", "api", "0.022264", "Compute (0.25 vCPU task, x86, savings-plan-3yr)"),
         # Fargate Spot for queued work: 67 % off, + 5 % re-run overhead: 0.04048 x 0.33 x 1.05 = 0.01402632
-        ("spot", "queue", "0.01402632", "x86, spot)"),
+        ("spot", "queue", "0.01402632", "Compute (0.25 vCPU task, x86, spot)"),
         # an API caller is waiting: no Spot, on-demand $0.04048 and a label that says so
-        ("spot", "api", "0.04048", "x86)"),
-        ("on-demand", "queue", "0.04048", "x86)"),
+        ("spot", "api", "0.04048", "Compute (0.25 vCPU task, x86)"),
+        ("on-demand", "queue", "0.04048", "Compute (0.25 vCPU task, x86)"),
     ],
 )
 def test_fargate_is_charged_the_purchase_option_its_label_names(
     commitment: str, trigger: str, vcpu_price: str, label: str
 ) -> None:
     opt = option(_file(commitment, trigger=trigger, arch="x86_64", duration_s=2, memory_gb=1), "fargate")
-    compute = compute_line(opt)
-    assert compute.name.endswith(f"task, {label}")
-    assert compute.purchase == ("on-demand" if label == "x86)" else commitment)
+    compute = lines(opt)[label]
     assert compute.unit_price_usd == Decimal(vcpu_price)
     assert compute.monthly_usd == compute.quantity * Decimal(vcpu_price)
 
 
 def test_interruptible_true_lets_api_work_run_on_spot() -> None:
     opt = option(_file("spot", trigger="api", interruptible=True, arch="x86_64", duration_s=2), "fargate")
-    assert compute_line(opt).name.endswith("task, x86, spot)")
-    assert compute_line(opt).unit_price_usd == Decimal("0.01402632")
+    assert lines(opt)["Compute (0.25 vCPU task, x86, spot)"].unit_price_usd == Decimal("0.01402632")
 
 
 def test_a_queue_worker_marked_not_interruptible_stays_on_demand() -> None:
     opt = option(_file("spot", trigger="queue", interruptible=False, arch="x86_64", duration_s=2), "fargate")
-    assert compute_line(opt).name.endswith("task, x86)")
-    assert compute_line(opt).unit_price_usd == Decimal("0.04048")
+    assert lines(opt)["Compute (0.25 vCPU task, x86)"].unit_price_usd == Decimal("0.04048")
     assert any("may not be interrupted" in n and "interruptible: false" in n for n in opt.notes)
 
 
@@ -227,16 +217,15 @@ def test_no_line_names_a_purchase_option_it_did_not_charge(commitment: str) -> N
         ("lambda", "x86_64", "Duration (x86, first 6B GB-s)", "0.0000166667"),
         ("lambda", "arm64", "Duration (arm64, first 7.5B GB-s)", "0.0000133334"),
         # Fargate Graviton $0.03238 per vCPU-hour vs x86 $0.04048: auto keeps arm64
-        ("fargate", "auto", "arm64)", "0.03238"),
-        ("fargate", "x86_64", "x86)", "0.04048"),
+        ("fargate", "auto", "Compute (0.25 vCPU task, arm64)", "0.03238"),
+        ("fargate", "x86_64", "Compute (0.25 vCPU task, x86)", "0.04048"),
     ],
 )
 def test_arch_auto_prices_both_and_keeps_the_cheaper(
     platform: str, arch: str, label: str, price: str
 ) -> None:
     opt = option(_file(arch=arch, duration_s=2, memory_gb=1), platform)
-    line = lines(opt)[label] if platform == "lambda" else compute_line(opt)
-    assert line.name.endswith(label) and line.unit_price_usd == Decimal(price)
+    assert lines(opt)[label].unit_price_usd == Decimal(price)
     said = [n for n in opt.notes if "must build for arm64" in n]
     assert bool(said) == ("arm64" in label)
 
