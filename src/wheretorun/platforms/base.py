@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from ..catalog.store import Catalog, PriceRef
 
@@ -34,6 +34,7 @@ from ..invoice import tiered_lines as tiered_lines
 from ..results import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
 from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
+from .network import network_lines
 from .usage import ModelInfo, Usage
 
 T = TypeVar("T")
@@ -63,6 +64,11 @@ class Traits:
     #: AWS runs the instances that serve your weights (SageMaker endpoints): the way to GPUs for a
     #: team without GPU operations (the playbook, question 6)
     managed_instances: bool = False
+    #: Where it runs (``network.py``): "yours" (tasks and instances in your subnets), "when-required"
+    #: (attached to your VPC when the data must stay there: Lambda), "managed" (AWS's network).
+    vpc: Literal["yours", "when-required", "managed"] = "managed"
+    #: The interface endpoint service a caller inside your VPC reaches it through (PrivateLink).
+    vpc_endpoint: str | None = None
 
 
 class PlatformModule(Protocol):
@@ -371,6 +377,11 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
             blockers, found = e.blockers, e.extras
+        else:
+            # the network it is reached through and sends from (NAT, endpoints, data transfer out)
+            lines, notes = network_lines(module.TRAITS, ctx)
+            priced.components = [*priced.components, *lines]
+            priced.notes = [*priced.notes, *notes]
     if blockers:
         return construct(
             Option,
