@@ -14,7 +14,7 @@ they use (the chart library's Python side alone is some 230 modules) and load th
 is start-up, not growth under load; the cold server's RSS is printed beside it. Its level after
 the load is taken 3 s after the last answer (the server hands freed memory back within 2 s of its
 last request ending). The chart worker is a separate process (report/charts.py): its RSS is
-printed on a row of its own, not in the target.
+printed beside, not in the target.
 
 Targets (issue 10, on a 2-core machine): small requests' p99 below 1 s at 32 clients and below
 2 s while 4 heavy HTML renders run; the server's memory back within 20 % of its idle level.
@@ -271,20 +271,12 @@ def run(quick: bool = False) -> list[Row]:
         ratio = after / idle
         rows.append(
             (
-                "server process memory (RSS) 3 s after the load, against idle",
-                f"cold {cold:.0f} MB, idle {idle:.0f} MB, after {after:.0f} MB",
-                f"{(ratio - 1) * 100:+.1f} %",
+                "server memory (RSS) after the load, 3 s on, against idle",
+                f"server process: cold {cold:.0f}, idle {idle:.0f}, after {after:.0f} MB",
+                f"{(ratio - 1) * 100:+.1f} % (chart worker apart: "
+                f"idle {workers_idle:.0f}, after {workers_after:.0f} MB)",
                 "within 20 %",
                 "n/a (quick)" if quick else "yes" if ratio <= 1.2 else "NO",
-            )
-        )
-        rows.append(
-            (
-                "chart worker process (RSS; apart from the server's)",
-                f"idle {workers_idle:.0f} MB, after {workers_after:.0f} MB",
-                f"{(workers_after / workers_idle - 1) * 100:+.1f} %" if workers_idle else "-",
-                "-",
-                "-",
             )
         )
     finally:
