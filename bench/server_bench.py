@@ -22,6 +22,7 @@ Targets (issue 10, on a 2-core machine): small requests' p99 below 1 s at 32 cli
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -148,10 +149,8 @@ class Server:
         """The chart workers' RSS, summed (0 when none is running)."""
         total = 0.0
         for pid in children(self.proc.pid):
-            try:
+            with contextlib.suppress(OSError, RuntimeError):  # ended meanwhile
                 total += rss_mb(pid)
-            except (OSError, RuntimeError):  # ended meanwhile
-                pass
         return total
 
     def stop(self) -> None:
@@ -295,7 +294,9 @@ def _refused(res: Results) -> str:
 
 def print_rows(rows: list[Row]) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {os.cpu_count()} cores, load average {load}")
+    print(
+        f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {os.cpu_count()} cores, load average {load}"
+    )
     print(f"{'wheretorun serve on 127.0.0.1 (one process)':<66} {'load':<44} {'latency':<58} target  met?")
     for what, load, latency, target, met in rows:
         print(f"{what:<66} {load:<44} {latency:<58} {target:<11} {met}")

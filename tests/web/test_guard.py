@@ -12,8 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wheretorun.web import app as web
-from wheretorun.web import guard
-from wheretorun.web import server
+from wheretorun.web import guard, server
 from wheretorun.web.app import create_app
 from wheretorun.web.guard import Lane, Limits, host_name
 
