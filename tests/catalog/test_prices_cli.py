@@ -45,11 +45,12 @@ def test_unavailable_entries_are_listed_with_their_reason() -> None:
 
 
 def test_stale_warning_counts_old_figures(monkeypatch: pytest.MonkeyPatch) -> None:
-    # lambda figures are dated 2026-10-01 (requests/duration/storage/savings plan: 5) and 2026-11-22 (4).
+    # lambda figures are dated 2026-10-01 (requests/duration/storage/savings plans 1yr and 3yr: 6) and
+    # 2026-11-22 (4).
     monkeypatch.setattr(prices_cli, "today", lambda: dt.date(2027, 3, 1))
     result = run("--service", "lambda")
     assert result.exit_code == 0
-    assert "warning: 5 figure(s) are older than 120 days (oldest checked 2026-10-01)" in result.stderr
+    assert "warning: 6 figure(s) are older than 120 days (oldest checked 2026-10-01)" in result.stderr
     assert "STALE" in result.stdout
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from wheretorun import recommend
 from wheretorun.errors import InputError
-from wheretorun.fleetsim.fleet import bounded_backlog, simulate_lambda, simulate_quota
+from wheretorun.fleetsim.lambda_ import bounded_backlog, simulate_lambda
+from wheretorun.fleetsim.quota import simulate_quota
 from wheretorun.spec import load_workloads
 
 
@@ -182,6 +183,7 @@ def test_provisioned_concurrency_is_the_fewest_environments_that_meet_the_target
         memory_gb=1,
         p99_latency_ms=1_500,
         trigger="api",
+        arch="x86_64",  # the x86 rates above (arch auto would take arm64)
     )
     lam = option(run({"workloads": [w]}, base_dir=tmp_path).workloads[0], "lambda")
     pc = next(c for c in lam.cost_components if c.name.startswith("Provisioned concurrency"))

@@ -53,7 +53,7 @@ def parse_price_overrides(
                 Problem(
                     file,
                     path_prefix,
-                    f"expected a mapping with overrides/discount_pct/ec2_commitment, got {kind}",
+                    f"expected a mapping with overrides/discount_pct/commitment, got {kind}",
                 )
             ]
         )

@@ -21,6 +21,7 @@ from .base import (
     line,
     proprietary_weights,
 )
+from .purchase import arches, charged, discounted_note, fargate_rate, memo_key
 from .selfhost import (
     Replica,
     cheapest_fleet,
@@ -79,27 +80,33 @@ def task_size(min_vcpu: float, min_gb: float) -> tuple[float, float] | None:
     return None
 
 
-def task_replica(ctx: Context, vcpu: float, mem: float) -> Replica:
-    """One task of ``vcpu`` / ``mem`` GB: the same for every workload of one layer kind, request
-    duration, active compute and memory, so shared (``Context.memo``)."""
+def task_replica(ctx: Context, vcpu: float, mem: float, arch: str = "x86") -> Replica:
+    """One task of ``vcpu`` / ``mem`` GB on ``arch`` at the file's purchase option
+    (``purchase.fargate_rate``): the same for every workload of one layer kind, request duration,
+    active compute, memory and purchase, so shared through ``task_candidates`` (``Context.memo``).
+    Graviton tasks are assumed to serve the same rate."""
     rps, why = cpu_replica_rate(ctx, vcpu, mem)
-    hourly = [
-        line(
-            f"Compute ({vcpu:g} vCPU task, x86)",
-            ctx.price("fargate/vcpu-x86"),
-            money(vcpu),
-            driver="time",
-            purchase="on-demand",
-        ),
-        line(
-            f"Memory ({mem:g} GB task, x86)",
-            ctx.price("fargate/memory-x86"),
-            money(mem),
-            driver="time",
-            purchase="on-demand",
-        ),
-    ]
-    return Replica(f"{vcpu:g} vCPU / {mem:g} GB task", hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
+    hourly = charged(
+        fargate_rate(ctx),
+        [
+            line(
+                f"Compute ({vcpu:g} vCPU task, {arch})",
+                ctx.price(f"fargate/vcpu-{arch}"),
+                money(vcpu),
+                driver="time",
+                purchase="on-demand",
+            ),
+            line(
+                f"Memory ({mem:g} GB task, {arch})",
+                ctx.price(f"fargate/memory-{arch}"),
+                money(mem),
+                driver="time",
+                purchase="on-demand",
+            ),
+        ],
+    )
+    label = f"{vcpu:g} vCPU / {mem:g} GB task" + (", arm64" if arch == "arm64" else "")
+    return Replica(label, hourly, rps, note=why, vcpu=vcpu, memory_gb=mem)
 
 
 def task_candidates(ctx: Context) -> list[Replica]:
@@ -127,12 +134,21 @@ def task_candidates(ctx: Context) -> list[Replica]:
         ]
         if not sizes:
             raise Infeasible([blocker(ctx, "fargate/memory-max", f"{u.memory_gb:,g} GB per request")])
-    key = ("fargate-tasks", ctx.is_model_layer, u.duration_s, u.active_compute_s, u.memory_gb)
+    archs = arches(ctx)
+    key = (
+        "fargate-tasks",
+        ctx.is_model_layer,
+        u.duration_s,
+        u.active_compute_s,
+        u.memory_gb,
+        *archs,
+        *memo_key(ctx),
+    )
     candidates = ctx.shared(
         key,
         lambda: [
             (r, float(r.hourly_usd))
-            for r in (task_replica(ctx, vcpu, mem) for vcpu, mem in sizes)
+            for r in (task_replica(ctx, vcpu, mem, arch) for vcpu, mem in sizes for arch in archs)
             if r.per_replica_rps > 0
         ],
     )
@@ -164,7 +180,16 @@ def price(ctx: Context) -> Priced:
     start = cat.limit("fargate/task-start-s").value
     replica, fleet = cheapest_fleet(ctx, task_candidates(ctx), start, 1)
     comps = fleet_lines(ctx, replica, fleet) + load_balancer_lines(ctx)
-    notes = fleet_notes(ctx, replica, fleet)
+    notes = fleet_notes(ctx, replica, fleet) + discounted_note(fargate_rate(ctx), replica.hourly)
+    if replica.label.endswith("arm64"):
+        notes.append(
+            "on Graviton (arm64), the cheaper of the two architectures: the code and its container image "
+            "must build for arm64 (arch: x86_64 to price x86 only)"
+            if ctx.workload.arch == "auto"
+            else "on Graviton (arm64): the code and its container image must build for arm64"
+        )
+    if fargate_rate(ctx).purchase == "spot":
+        notes.append("Fargate Spot runs on ECS only (not on Fargate for EKS)")
     if not is_batch(ctx):
         notes.append(
             "scale-to-zero is not modelled for an always-on service: at least one task runs all month"
@@ -174,7 +199,7 @@ def price(ctx: Context) -> Priced:
         instance_type=replica.label,
         instances=instances_count(fleet),
         notes=notes,
-        extras=fleet_extras(replica, fleet, start, 1, 70.0),
+        extras=fleet_extras(replica, fleet, start, 1, float(ctx.price("fargate/spot-discount").value)),
         latency=LatencyProfile(
             cold_start_s=None,
             scale_out_s=start,

@@ -27,6 +27,8 @@ from .base import (
     tiered_lines,
 )
 from .capacity import LambdaResult, lambda_fleet
+from .purchase import arches, charged, discounted_note, lambda_rate
+from .selfhost import api_gateway_lines, load_balancer_lines
 
 ID = "lambda"
 TRAITS = Traits(
@@ -167,22 +169,39 @@ def price(ctx: Context) -> Priced:
     requests = Decimal(str(u.requests_per_month))
     gb_s = requests * Decimal(ms) / 1000 * Decimal(mb) / MB_PER_GB
     req_ref = ctx.price("lambda/requests")
-    dur_ref = ctx.price("lambda/duration-x86")
     requests_line = line(
         "Requests", req_ref, requests / MILLION, scales_with=["volume"], driver="volume", purchase="on-demand"
     )
-    duration = tiered_lines(
-        "Duration",
-        "x86",
-        dur_ref,
-        gb_s,
-        "GB-s",
-        scales_with=["volume"],
-        driver="volume",
-        purchase="on-demand",
-        note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
-    )
+
+    def duration_lines(arch: str) -> list[CostComponent]:
+        return tiered_lines(
+            "Duration",
+            arch,
+            ctx.price(f"lambda/duration-{arch}"),
+            gb_s,
+            "GB-s",
+            scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
+            note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
+        )
+
+    # arch auto: both priced, the cheaper kept (arm64 duration is ~20 % below x86 on every tier)
+    by_arch = {a: duration_lines(a) for a in arches(ctx)}
+    arch = min(by_arch, key=lambda a: sum(c.monthly_usd for c in by_arch[a]))
+    dur_ref = ctx.price(f"lambda/duration-{arch}")
+    # Compute Savings Plans cover duration (and provisioned concurrency), not requests
+    rate = lambda_rate(ctx)
+    duration = charged(rate, by_arch[arch])
+    discounted = duration
     notes = [f"cold start {cold_how}"]
+    if arch == "arm64":
+        notes.append(
+            "on arm64 (Graviton), the cheaper architecture: the function and its dependencies must build "
+            "for arm64 (arch: x86_64 to price x86 only)"
+            if ctx.workload.arch == "auto"
+            else "on arm64 (Graviton): the function and its dependencies must build for arm64"
+        )
     # the free tier is a capped monthly allowance: fixed (it stops following volume at its cap)
     free_requests: list[CostComponent] = []
     free_duration: list[CostComponent] = []
@@ -208,17 +227,20 @@ def price(ctx: Context) -> Priced:
                 note="400,000 GB-s/month always free",
             )
         )
-    comps = [requests_line, *duration, *free_requests, *free_duration]
+    door = front_door_lines(ctx)
+    comps = [requests_line, *duration, *free_requests, *free_duration, *door]
     notes += fleet.notes
     target = u.workload.p99_latency_ms
     if target is not None and fleet.p99_ms is not None and fleet.p99_ms > target:
-        provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target, cold_s, quota)
+        provisioned = provisioned_variant(ctx, fleet, gb_s, mb, target, cold_s, quota, arch)
         if provisioned[0]:
             # provisioned duration replaces on-demand duration (and its free allowance, which
             # does not apply to provisioned concurrency)
-            comps = [requests_line, *free_requests, *provisioned[0]]
+            discounted = charged(rate, provisioned[0])
+            comps = [requests_line, *free_requests, *discounted, *door]
             fleet = provisioned[2]
         notes.append(provisioned[1])
+    notes += discounted_note(rate, discounted)
     soft = []
     if fleet.peak_concurrency > default_quota:
         soft.append(
@@ -245,6 +267,7 @@ def price(ctx: Context) -> Priced:
         )
     extras = {
         "memory_mb": mb,
+        "arch": arch,
         "billed_ms": ms,
         "gb_seconds": float(gb_s),
         "cold_starts": fleet.cold_starts,
@@ -320,7 +343,14 @@ def quota_blocker(ctx: Context, fleet: LambdaResult, default_quota: float, quota
 
 
 def provisioned_variant(
-    ctx: Context, fleet: LambdaResult, gb_s: Decimal, mb: int, target_ms: float, cold_s: float, quota: float
+    ctx: Context,
+    fleet: LambdaResult,
+    gb_s: Decimal,
+    mb: int,
+    target_ms: float,
+    cold_s: float,
+    quota: float,
+    arch: str = "x86",
 ):
     """Provisioned concurrency sized by search against the simulator, when cold starts break the p99 target.
 
@@ -373,12 +403,12 @@ def provisioned_variant(
             lo = mid
     environments = hi
     per_environment = Decimal(mb) / MB_PER_GB * SECONDS_PER_MONTH  # GB-s a month
-    pc_ref = ctx.price("lambda/provisioned-concurrency-x86")
+    pc_ref = ctx.price(f"lambda/provisioned-concurrency-{arch}")
     configured = Decimal(environments) * per_environment
     plural = "s" if environments > 1 else ""
     lines = [
         line(
-            f"Provisioned concurrency (x86, {environments} environment{plural})",
+            f"Provisioned concurrency ({arch}, {environments} environment{plural})",
             pc_ref,
             configured,
             driver="time",  # configured environments, every second of the month
@@ -386,8 +416,8 @@ def provisioned_variant(
             note=f"{environments} x {mb:,} MB / 1,024 x {SECONDS_PER_MONTH:,} s in a 730-hour month",
         ),
         line(
-            "Duration (x86, provisioned)",
-            ctx.price("lambda/provisioned-duration-x86"),
+            f"Duration ({arch}, provisioned)",
+            ctx.price(f"lambda/provisioned-duration-{arch}"),
             gb_s,
             scales_with=["volume"],
             driver="volume",
@@ -403,6 +433,21 @@ def provisioned_variant(
     if environments < top:
         note += (
             f"; {top:,} environments (the busiest minute's need) would remove cold starts entirely for "
-            f"${top * per_environment * pc_ref.value:,.2f} a month"
+            f"${top * per_environment * pc_ref.value * lambda_rate(ctx).factor:,.2f} a month"
         )
     return lines, note, best
+
+
+def front_door_lines(ctx: Context) -> list[CostComponent]:
+    """What API requests reach the function through (``front_door``): auto is an API Gateway HTTP
+    API; a function URL is free (https://aws.amazon.com/lambda/pricing/: no charge beyond the
+    invocation); an ALB is priced as for containers. Only for API-triggered work."""
+    w = ctx.workload
+    if w.trigger != "api":
+        return []
+    door = "api-gateway-http" if w.front_door == "auto" else w.front_door
+    if door.startswith("api-gateway"):
+        return api_gateway_lines(ctx, door)
+    if door == "alb":
+        return load_balancer_lines(ctx)
+    return []

@@ -21,9 +21,10 @@ from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor
 from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
 from ..sizing.throughput import interconnect_for
 from ..sizing.validity import unvalidated_reasons
-from ..units import HOURS_PER_MONTH, money
-from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line
+from ..units import HOURS_PER_MONTH, MILLION, money
+from .base import Context, Infeasible, amount, construct, fact_blocker, is_batch, line, tiered_lines
 from .capacity import FleetResult, replica_fleet
+from .purchase import instance_rate, memo_key
 from .usage import DURATION_DISAGREEMENT
 
 #: Fine-tuning with LoRA/QLoRA keeps the base weights plus adapters, their optimizer state and
@@ -61,33 +62,18 @@ class Replica:
 
 def instance_hourly(ctx: Context, inst: InstanceSpec) -> tuple[PriceRef, Decimal, Purchase, str | None]:
     """On-demand price, the price actually paid under the workload's commitment, the purchase
-    option actually charged (the line's label says it, so never one that was not applied), and why."""
+    option actually charged (the line's label says it, so never one that was not applied), and why
+    (``purchase.instance_rate``: a 3-year plan never costs more than a 1-year one)."""
     ref = ctx.price(inst.price_key)
-    commitment = _commitment(ctx)
-    pct = {
-        "spot": inst.spot_discount_pct,
-        "savings-plan-1yr": inst.savings_plan_1yr_pct,
-        "savings-plan-3yr": inst.savings_plan_3yr_pct,
-    }.get(commitment)
-    if commitment == "on-demand":
-        return ref, ref.value, "on-demand", None
-    # EC2 Spot and Savings Plans do not apply to SageMaker instances (it has Savings Plans of its own)
-    if inst.type.startswith("ml."):
-        return (
-            ref,
-            ref.value,
-            "on-demand",
-            f"{commitment} does not apply to SageMaker instances: priced on-demand",
-        )
-    if pct is None:
-        return (
-            ref,
-            ref.value,
-            "on-demand",
-            f"no {commitment} rate in the catalog for {inst.type}: priced on-demand",
-        )
-    paid = ref.value * (Decimal(100) - money(pct)) / Decimal(100)
-    return ref, paid, commitment, f"{commitment}: {pct:g}% off on-demand ${ref.value}/h (catalog {inst.type})"
+    rate = instance_rate(ctx, inst)
+    if not rate.discounted:
+        return ref, ref.value, rate.purchase, rate.note
+    return (
+        ref,
+        ref.value * rate.factor,
+        rate.purchase,
+        f"{rate.note}: on-demand ${ref.value}/h (catalog {inst.type})",
+    )
 
 
 @dataclass(frozen=True)
@@ -346,10 +332,12 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
         u.workload.measured_tokens_per_s,
         u.duration_s if training else None,
     )
-    candidates, best_latency = ctx.shared(("gpu-replicas", *sizing), lambda: _gpu_candidates(ctx, sizing))
+    candidates, best_latency = ctx.shared(
+        ("gpu-replicas", *sizing, *memo_key(ctx)), lambda: _gpu_candidates(ctx, sizing)
+    )
     if u.service_time_from_duration and not training:
         candidates = ctx.shared(
-            ("gpu-replicas-by-duration", *sizing, u.duration_s, u.batch_per_replica),
+            ("gpu-replicas-by-duration", *sizing, u.duration_s, u.batch_per_replica, *memo_key(ctx)),
             lambda: _by_duration(candidates, u.duration_s, u.batch_per_replica),
         )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
@@ -429,11 +417,10 @@ def _by_duration(
                     r.label,
                     r.hourly,
                     rps,
-                    instance=r.instance,
-                    fit=fit,
-                    latency_s=duration_s,
-                    note=note,
-                    latency_p99_s=duration_s,  # the stated duration is the whole service time
+                    r.instance,
+                    fit,
+                    duration_s,
+                    note,
                     unvalidated=r.unvalidated,
                     vcpu=r.vcpu,
                     memory_gb=r.memory_gb,
@@ -488,11 +475,6 @@ def _gpu_candidates(
     return out, best_latency
 
 
-def _commitment(ctx: Context) -> Purchase:
-    """The purchase option the workload file asks for EC2 instances (``prices.ec2_commitment``)."""
-    return ctx.wf.prices.ec2_commitment if ctx.wf.prices else "on-demand"
-
-
 def in_flight_per_replica(ctx: Context, vcpu: float, memory_gb: float) -> tuple[float, str]:
     """Requests one CPU server holds at once, and why (rule 'containers for code').
 
@@ -538,7 +520,7 @@ def instance_hour(ctx: Context, inst: InstanceSpec) -> CostComponent:
             purchase=purchase,
         )
 
-    return ctx.shared(("instance-hour", inst.type), compute)
+    return ctx.shared(("instance-hour", inst.type, *memo_key(ctx)), compute)
 
 
 def priced_cpu_instances(
@@ -554,7 +536,7 @@ def priced_cpu_instances(
             if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
         ]
 
-    return ctx.shared(("cpu-instances", need_gb, prefix), compute)
+    return ctx.shared(("cpu-instances", need_gb, prefix, *memo_key(ctx)), compute)
 
 
 def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
@@ -562,7 +544,15 @@ def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
     u = ctx.usage
     need_gb = u.memory_gb
     candidates = ctx.shared(
-        ("cpu-replicas", need_gb, ctx.is_model_layer, u.duration_s, u.active_compute_s, prefix),
+        (
+            "cpu-replicas",
+            need_gb,
+            ctx.is_model_layer,
+            u.duration_s,
+            u.active_compute_s,
+            prefix,
+            *memo_key(ctx),
+        ),
         lambda: _cpu_candidates(ctx, need_gb, prefix),
     )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
@@ -742,11 +732,42 @@ NEW_CONNECTIONS_PER_LCU = 25
 
 
 def load_balancer_lines(ctx: Context) -> list[CostComponent]:
-    """An Application Load Balancer in front of an API-triggered fleet (the same lines for every
-    fleet of one workload layer; the hourly line is the same for every workload: shared)."""
+    """The front door of an API-triggered fleet (``front_door``; auto: an Application Load Balancer),
+    the same lines for every fleet of one workload layer (the ALB's hourly line is the same for
+    every workload: shared). ``none``/``function-url``: no front door priced."""
     if ctx.workload.trigger != "api" or is_batch(ctx):
         return []
-    return ctx.per_layer(("alb",), lambda: _load_balancer_lines(ctx))
+    door = ctx.workload.front_door
+    if door in ("auto", "alb"):
+        return ctx.per_layer(("alb",), lambda: _load_balancer_lines(ctx))
+    if door.startswith("api-gateway"):
+        return api_gateway_lines(ctx, door)
+    return []
+
+
+#: API Gateway price keys by front door (https://aws.amazon.com/api-gateway/pricing/, tiered per month).
+API_GATEWAY = {
+    "api-gateway-http": ("apigateway/http-requests", "HTTP API"),
+    "api-gateway-rest": ("apigateway/rest-requests", "REST API"),
+}
+
+
+def api_gateway_lines(ctx: Context, door: str) -> list[CostComponent]:
+    """API Gateway requests at their monthly tiers: every request of the month comes through it
+    (HTTP API us-east-1: $1.00 per million for the first 300M, $0.90 after)."""
+    key, kind = API_GATEWAY[door]
+    millions = Decimal(str(ctx.usage.requests_per_month)) / MILLION
+    return tiered_lines(
+        "API Gateway requests",
+        kind,
+        ctx.price(key),
+        millions,
+        "M requests",
+        scales_with=["volume"],
+        driver="volume",
+        purchase="on-demand",
+        note=f"{ctx.usage.requests_per_month:,.0f} requests a month (front_door: {ctx.workload.front_door})",
+    )
 
 
 def _load_balancer_lines(ctx: Context) -> list[CostComponent]:

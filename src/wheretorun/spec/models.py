@@ -55,6 +55,9 @@ GpuNeed = Literal["auto", "required", "none"]
 Trigger = Literal["api", "event", "queue", "schedule"]
 LambdaRuntime = Literal["python", "nodejs", "java", "dotnet", "go"]
 Commitment = Literal["on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr"]
+#: What a request/response workload is reached through (``platforms/network.py`` prices it).
+FrontDoor = Literal["auto", "api-gateway-http", "api-gateway-rest", "alb", "function-url", "none"]
+Arch = Literal["auto", "x86_64", "arm64"]
 #: The contract's platform ids (../shared/DESIGN.md, "Platform ids"): the keys of ``engineering:``.
 #: ``platforms.PLATFORM_IDS`` must list the same (tests/spec/test_hostile.py checks it).
 PlatformId = Literal[
@@ -190,10 +193,29 @@ class PriceOverrides(_Strict):
         description="Service -> percent off every catalog price of that service (enterprise discount), "
         "e.g. {ec2: 12, bedrock: 5}; 0 to below 100.",
     )
-    ec2_commitment: Commitment = Field(
-        "on-demand",
-        description="How GPU/EC2 instance hours are bought: on-demand, spot, or a Compute Savings Plan.",
+    commitment: Commitment | None = Field(
+        None,
+        description="How compute is bought, on every platform it covers: on-demand; spot (EC2 Spot and "
+        "Fargate Spot, for interruptible work only); or a 1- or 3-year Savings Plan (Compute Savings Plans "
+        "cover EC2, Fargate and Lambda; SageMaker Savings Plans cover SageMaker instances).",
     )
+    ec2_commitment: Commitment | None = Field(
+        None, description="Older name of `commitment` (same values and meaning); give one of the two."
+    )
+
+    @model_validator(mode="after")
+    def _one_commitment(self) -> PriceOverrides:
+        if self.commitment and self.ec2_commitment and self.commitment != self.ec2_commitment:
+            raise ValueError(
+                f"commitment ({self.commitment}) and its older name ec2_commitment ({self.ec2_commitment}) "
+                "disagree; give only commitment"
+            )
+        return self
+
+    @property
+    def purchase(self) -> Commitment:
+        """The commitment asked for (``commitment``, else its alias ``ec2_commitment``, else on-demand)."""
+        return self.commitment or self.ec2_commitment or "on-demand"
 
     @field_validator("overrides", "discount_pct", mode="before")
     @classmethod
@@ -353,6 +375,29 @@ class Workload(_Strict):
         ge=0.001,
         le=86_400_000,
     )
+    interruptible: bool | None = Field(
+        None,
+        description="The work may be stopped and re-run (so it may run on EC2 Spot or Fargate Spot); "
+        "default: true for queue and schedule triggers, false for api and event.",
+    )
+    front_door: FrontDoor = Field(
+        "auto",
+        description="What API requests come in through: auto (API Gateway HTTP API for Lambda, an ALB for "
+        "containers and self-hosted fleets, the endpoint itself for SageMaker and Bedrock), "
+        "api-gateway-http, api-gateway-rest, alb, function-url (Lambda only, free) or none.",
+    )
+    egress_gb_per_month: float | None = Field(
+        None,
+        description="Data sent from AWS to the internet each month, GB (0 to 100,000,000); priced at the "
+        "data transfer out tiers.",
+        ge=0,
+        le=100_000_000,
+    )
+    arch: Arch = Field(
+        "auto",
+        description="CPU architecture the code runs on: auto (price x86_64 and arm64 where the platform "
+        "offers both and take the cheaper; the code must then build for arm64), x86_64 or arm64.",
+    )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(
         True, description="Compliance accepts Bedrock reached through a VPC endpoint (PrivateLink)."
@@ -379,6 +424,14 @@ class Workload(_Strict):
         if found:
             raise ValueError(found[0])
         return self
+
+    @property
+    def may_be_interrupted(self) -> bool:
+        """``interruptible``, defaulting by trigger: queued and scheduled work can be re-run, an API
+        caller is waiting (DESIGN.md, contract additions)."""
+        if self.interruptible is not None:
+            return self.interruptible
+        return self.trigger in ("queue", "schedule")
 
     @property
     def monthly_requests(self) -> float:
