@@ -29,7 +29,7 @@ one request may cost, and for how long (issue 10).
   keeps the C allocator to ``MALLOC_ARENAS`` arenas (``limit_malloc_arenas``): glibc gives each
   new thread an arena of its own (up to 8 per core), so the request threads' freed memory sat in
   arenas other threads never reuse; after ``make bench``'s load the server kept 19 MB more in
-  them (+22 % over idle in all; with two arenas, +12 %).
+  them (+22 % over idle in all; with two arenas, +12 to +15 %; docs/web.md, "Under load").
 """
 
 from __future__ import annotations
