@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from .models import (
     ArchitectureCard,
     EngineeringFile,
     EngineeringProfile,
+    GuidelineEntry,
+    GuidelineFile,
     InstanceFile,
     InstanceSpec,
     LimitEntry,
@@ -89,6 +91,8 @@ class Catalog:
     limits: dict[str, LimitEntry]
     #: sha256 of the data files it was loaded from: the value caches key on (never ``id()``)
     digest: str
+    #: soft thresholds of the source articles (``guidelines.yml``): quoted, never excluding
+    guidelines: dict[str, GuidelineEntry] = field(default_factory=dict)
     region: str = "us-east-1"
     overrides: tuple[tuple[str, Decimal, str], ...] = ()  # (key, value, note)
     discounts: tuple[tuple[str, Decimal], ...] = ()  # (service, percent)
@@ -264,6 +268,12 @@ class Catalog:
         except KeyError:
             raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
 
+    def guideline(self, key: str) -> GuidelineEntry:
+        try:
+            return self.guidelines[key]
+        except KeyError:
+            raise KeyError(f"no catalog guideline '{key}'{did_you_mean(key, self.guidelines)}") from None
+
     def model_cards(self) -> list[ArchitectureCard | ProprietaryCard]:
         """Every model card: open architectures, then proprietary models."""
         return [*self.open_models.values(), *self.proprietary_models.values()]
@@ -359,6 +369,7 @@ def load_catalog_dir(directory: Path) -> Catalog:
     models: ModelFile | None = None
     engineering: EngineeringFile | None = None
     limits: dict[str, LimitEntry] = {}
+    guidelines: dict[str, GuidelineEntry] = {}
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise CatalogError(f"no catalog files in {directory}")
@@ -387,6 +398,9 @@ def load_catalog_dir(directory: Path) -> Catalog:
         elif "limits" in data:
             lf = _validate(LimitFile, data, path)
             limits.update(_index(lf.limits, "key", "limit", path))
+        elif "guidelines" in data:
+            gf = _validate(GuidelineFile, data, path)
+            guidelines.update(_index(gf.guidelines, "key", "guideline", path))
         else:
             raise CatalogError(f"{path.name}: unknown kind of catalog file (keys: {', '.join(data)})")
     if models is None or engineering is None:
@@ -402,6 +416,7 @@ def load_catalog_dir(directory: Path) -> Catalog:
         engineering=engineering,
         limits=limits,
         digest=digest.hexdigest(),
+        guidelines=guidelines,
     )
 
 
