@@ -55,7 +55,22 @@ def test_any_valid_file_gets_a_consistent_answer(w, ops):
             assert abs(c.monthly_usd - c.quantity * c.unit_price_usd) <= Decimal("1e-12")
     if wr.recommendation.platform != "none":
         assert wr.chosen is not None
-        assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total
+        shared = sum((c.monthly_usd for c in report.shared_costs), Decimal(0))
+        assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total + shared
+        # one workload alone pays its platforms' shared lines in full: the file costs its picks' totals,
+        # less a shared line both layers carry (both on lambda: one lambda platform), counted once
+        picks = [o for o in (wr.chosen, wr.chosen_model) if o is not None]
+        lines = [
+            c
+            for o in picks
+            for c in o.cost_components
+            if c.price_key and c.price_key.startswith("engineering-fixed/")
+        ]
+        twice = sum((c.monthly_usd for c in lines), Decimal(0)) - sum(
+            {c.price_key: c.monthly_usd for c in lines}.values(), Decimal(0)
+        )
+        total = sum((o.monthly_cost_usd.total for o in picks), Decimal(0)) - twice
+        assert report.total_monthly_cost_usd == total
 
 
 @settings(max_examples=25, deadline=None)

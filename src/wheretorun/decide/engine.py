@@ -38,6 +38,7 @@ from ..simulate.montecarlo import analyse
 from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from ..units import tokens_text
+from . import portfolio as pf
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
@@ -121,6 +122,7 @@ def decide_layer(
     file: str,
     memo: dict | None = None,
     trace_prefix: str = "",
+    force: str | None = None,
 ) -> tuple[Decision, Option | None]:
     d = Decision(
         usage=usage,
@@ -133,7 +135,7 @@ def decide_layer(
     annotate_unit_costs(d)
     for rule in RULES:
         rule(d)
-    return d, choose(d)
+    return d, choose(d, force)
 
 
 def annotate_unit_costs(d: Decision) -> None:
@@ -164,12 +166,15 @@ def annotate_unit_costs(d: Decision) -> None:
             )
 
 
-def choose(d: Decision) -> Option | None:
-    """Cheapest eligible total; preferences exclude only while something else is feasible."""
+def choose(d: Decision, force: str | None = None) -> Option | None:
+    """Cheapest eligible total as if alone; preferences exclude only while something else is feasible.
+
+    ``force``: the platform the file's joint placement gives this layer (``decide.portfolio``); the
+    option is then recorded in ``d.standalone`` and the trace says why it moved."""
     ranked = sorted(d.feasible, key=lambda o: (o.monthly_cost_usd.total, PLATFORM_RANK[o.platform]))  # type: ignore[union-attr]
     for o in ranked:
         if o.platform in d.not_preferred:
-            o.notes.append(f"not recommended: {d.not_preferred[o.platform]}")
+            o.notes.append(f"{pf.NOT_RECOMMENDED}{d.not_preferred[o.platform]}")
     eligible = [o for o in ranked if o.platform not in d.not_preferred]
     if not ranked:
         d.ask(
@@ -203,10 +208,19 @@ def choose(d: Decision) -> Option | None:
         diff = runner.monthly_cost_usd.total - pick.monthly_cost_usd.total
         gap = f"; {pick.platform} is ${diff:,.2f}/month {'cheaper than' if diff >= 0 else 'dearer than'} {runner.platform}"
     d.ask(
-        "Which feasible option costs least in total (infrastructure + engineering)?",
+        "Which feasible option costs least in total (infrastructure + engineering), as if alone?",
         pick.platform,
         "ranked: " + "; ".join(lines) + gap + ".",
     )
+    moved = next((o for o in ranked if o.platform == force), None) if force else None
+    if moved is not None and moved is not pick:
+        d.standalone = pick
+        d.ask(
+            "Where does the file's joint placement put it?",
+            moved.platform,
+            pf.moved_because(pick, moved),
+        )
+        return moved
     return pick
 
 
@@ -372,10 +386,12 @@ def recommend_workload(
     *,
     curve: bool = True,
     memo: dict | None = None,
+    force: dict[str, str] | None = None,
 ) -> WorkloadReport:
     """One workload's report. ``memo``: what the platforms share across the workloads of one file and
     catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file."""
     memo = {} if memo is None else memo
+    force = force or {}
     usage = derive_usage(wf, index, catalog, file, base_dir, memo)
     w = usage.workload
     if w.traffic_profile is not None:
@@ -400,7 +416,9 @@ def recommend_workload(
     musage: Usage = usage
     assumptions = list(usage.assumptions)
     if w.role in ORCHESTRATION_ROLES:
-        d, pick = decide_layer(usage, wf, catalog, "orchestration", file, memo, "[orchestration] ")
+        d, pick = decide_layer(
+            usage, wf, catalog, "orchestration", file, memo, "[orchestration] ", force.get("platform")
+        )
         trace += d.trace
         warnings += d.warnings
         options = d.options
@@ -408,13 +426,16 @@ def recommend_workload(
         if usage.model is not None:
             musage = model_layer_usage(usage, catalog)
             assumptions += musage.assumptions
-            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file, memo, "[model] ")
+            model_d, model_pick = decide_layer(
+                musage, wf, catalog, "model", file, memo, "[model] ", force.get("model")
+            )
             trace += model_d.trace
             warnings += model_d.warnings
             model_options = model_d.options
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)
     else:
-        d, pick = decide_layer(usage, wf, catalog, "model", file, memo)
+        model_d = None
+        d, pick = decide_layer(usage, wf, catalog, "model", file, memo, force=force.get("platform"))
         trace += d.trace
         warnings += d.warnings
         options = d.options
@@ -443,6 +464,8 @@ def recommend_workload(
             model_platform=model_pick.platform if model_pick else None,
             model_instance_type=model_pick.instance_type if model_pick else None,
             monthly_cost_usd=total,
+            standalone_platform=d.standalone.platform if d.standalone else None,
+            standalone_model_platform=model_d.standalone.platform if model_d and model_d.standalone else None,
         ),
         options=list(options),
         model_options=list(model_options),
@@ -516,8 +539,11 @@ def _usage_dict(usage: Usage) -> dict:
 
 
 def _sum_costs(options: list[Option]) -> MonthlyCost:
-    infra = sum((o.monthly_cost_usd.infra for o in options if o.monthly_cost_usd), Decimal(0))
-    ops = sum((o.monthly_cost_usd.ops for o in options if o.monthly_cost_usd), Decimal(0))
+    """The workload's own cost: its picks' invoices without the lines the file shares
+    (``decide.portfolio``: those are in the report's ``shared_costs``)."""
+    own = [pf.own_cost(o) for o in options if o.monthly_cost_usd]
+    infra = sum((i for i, _ in own), Decimal(0))
+    ops = sum((o for _, o in own), Decimal(0))
     return construct(MonthlyCost, infra=infra, ops=ops, total=infra + ops)
 
 
@@ -529,9 +555,11 @@ def _summary(
     text = f"Run {name} on {_where(pick)}"
     if model_pick is not None:
         text += f" and serve its model on {_where(model_pick)}"
+    shared = len(pf.shared_lines(pick)) + (len(pf.shared_lines(model_pick)) if model_pick else 0)
     return (
         f"{text} ({pattern}): ${total.total:,.2f}/month = ${total.infra:,.2f} infrastructure + "
-        f"${total.ops:,.2f} engineering."
+        f"${total.ops:,.2f} engineering"
+        + (" of its own, plus its platforms' shared costs (counted once per file)." if shared else ".")
     )
 
 
@@ -593,15 +621,19 @@ def recommend(
     def answer(i: int) -> WorkloadReport:
         return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo)
 
+    def answer_forced(i: int, force: dict[str, str]) -> WorkloadReport:
+        return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, force=force)
+
     n = len(wf.workloads)
     with _collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
         reports, problems = answer_all(n, answer, on_progress)
     if problems:
         raise InputError(problems)
+    reports, shared, folio = pf.place_jointly(reports, answer_forced, PLATFORM_RANK)
     total = sum(
         (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
         Decimal(0),
-    )
+    ) + sum((c.monthly_usd for c in shared), Decimal(0))
     report = Report(
         catalog=CatalogInfo(
             as_of=catalog.as_of.isoformat(),
@@ -613,6 +645,8 @@ def recommend(
         ),
         workloads=reports,
         total_monthly_cost_usd=total,
+        shared_costs=shared,
+        portfolio=folio,
         team=wf.team.model_dump(),
         source_file=file,
     )

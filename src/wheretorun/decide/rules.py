@@ -43,6 +43,8 @@ class Decision:
     trace: list[TraceStep] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     not_preferred: dict[str, str] = field(default_factory=dict)  # platform -> reason
+    #: the option chosen as if alone, when the file's joint placement moved this layer (engine.choose)
+    standalone: Option | None = None
     compliance_forces_self_hosting: bool = False
     #: Put before every question: "[model] " where a workload's report holds two layers' traces.
     trace_prefix: str = ""
