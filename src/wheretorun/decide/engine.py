@@ -38,6 +38,7 @@ from ..simulate.montecarlo import analyse
 from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from ..units import tokens_text
+from . import account
 from . import portfolio as pf
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
@@ -630,6 +631,7 @@ def recommend(
     if problems:
         raise InputError(problems)
     reports, shared, folio = pf.place_jointly(reports, answer_forced, PLATFORM_RANK)
+    shared, folio = account.with_allowances(reports, shared, folio, catalog, wf.preferences.free_tier)
     total = sum(
         (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
         Decimal(0),

@@ -30,6 +30,9 @@ from ..results import CostComponent, Option, Portfolio, SharedCost, WorkloadRepo
 #: ``engine.choose`` marks options the rules exclude with a note starting with this.
 NOT_RECOMMENDED = "not recommended: "
 #: Lines besides fixed engineering that one cluster or account shares: price_key -> platform.
+#: NAT gateways belong here once the platforms put them on invoices (issue 13's network work adds
+#: them with a typed field saying a line is a NAT gateway's hours): one set per file's VPC, so
+#: ``shared_lines`` should then pick them by that field, as it picks the control plane by key.
 SHARED_INFRA_KEYS = {"eks/control-plane": "eks-ec2"}
 
 
