@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..results import Option, TraceStep, WorkloadReport
+from ..results import Option, SharedCost, TraceStep, WorkloadReport
 from ..simulate.reprice import OptionModel, model_option
 from ..spec.models import WorkloadFile
 from .portfolio import candidates, shared_lines
@@ -143,3 +143,12 @@ def close_call_steps(
             )
         )
     return out
+
+
+def add_close_calls(reports: list[WorkloadReport], wf: WorkloadFile, shared: list[SharedCost]) -> None:
+    """Each workload's close-call steps, put before its token break-even step (the trace's last,
+    when there is one: ``engine.recommend_workload``)."""
+    opened = frozenset(c.price_key for s in shared for c in s.cost_components if c.price_key)
+    for r in reports:
+        at = len(r.trace) - (1 if r.breakeven is not None and r.breakeven.note else 0)
+        r.trace[at:at] = close_call_steps(r, wf, opened)

@@ -40,7 +40,7 @@ from ..spec.models import ORCHESTRATION_ROLES, PriceOverrides, WorkloadFile
 from ..units import tokens_text
 from . import account
 from . import portfolio as pf
-from .closeness import close_call_steps
+from .closeness import add_close_calls
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 from .rules import GUIDELINE_HIGH, GUIDELINE_LOW, GUIDELINE_MID, RULES, Decision
 
@@ -633,9 +633,7 @@ def recommend(
         raise InputError(problems)
     reports, shared, folio = pf.place_jointly(reports, answer_forced, PLATFORM_RANK)
     shared, folio = account.with_allowances(reports, shared, folio, catalog, wf.preferences.free_tier)
-    opened = frozenset(c.price_key for s in shared for c in s.cost_components if c.price_key)
-    for r in reports:
-        r.trace += close_call_steps(r, wf, opened)
+    add_close_calls(reports, wf, shared)
     total = sum(
         (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
         Decimal(0),
