@@ -185,6 +185,53 @@ def fleet_of_workloads(n: int, inventory: str = "glue"):  # type: ignore[no-unty
     return ours, single * n
 
 
+def joint_placement(n: int):  # type: ignore[no-untyped-def]
+    """``recommend`` over ``n`` workloads of a mixed inventory (glue, orchestration, model serving;
+    ``team.runs_today: [lambda]``) as it runs, beside the same call with the file-level steps off
+    (``portfolio.place_jointly`` and ``account.with_allowances`` replaced by the standalone answer):
+    the ratio is what placing the file jointly costs over placing each workload independently
+    (issue 15's target: under 2x)."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from wheretorun.decide import engine, recommend
+    from wheretorun.results import Portfolio
+    from wheretorun.spec.models import WorkloadFile
+
+    shapes = ("steady", "spiky", "diurnal")
+
+    def workload(i: int) -> dict:
+        w: dict = {"name": f"w{i}", "traffic": shapes[i % 3], "requests_per_month": 10_000 * (1 + i % 50) + i}
+        kind = i % 4
+        if kind == 0:
+            w.update(role="glue", duration_s=0.5, memory_gb=0.5)
+        elif kind == 1:
+            w.update(role="orchestration", duration_s=2, memory_gb=1)
+        elif kind == 2:
+            w.update(role="inference", model={"id": "llama-3.1-8b"}, input_tokens=800, output_tokens=200)
+        else:
+            w.update(role="embedding", model={"id": "bge-small-en-v1.5"}, input_tokens=200, duration_s=0.1)
+        return w
+
+    big = WorkloadFile.model_validate(
+        {"team": {"runs_today": ["lambda"]}, "workloads": [workload(i) for i in range(n)]}
+    )
+
+    def alone(reports, _answer, _rank):  # type: ignore[no-untyped-def]
+        return reports, [], Portfolio(standalone_total_usd=0, joint_total_usd=0)
+
+    def independent() -> None:
+        with ExitStack() as stack:
+            stack.enter_context(mock.patch.object(engine.pf, "place_jointly", alone))
+            stack.enter_context(
+                mock.patch.object(engine.account, "with_allowances", lambda r, s, f, c, ft: (s, f))
+            )
+            recommend(big, breakeven_curve=False)
+
+    joint = best_of(lambda: recommend(big, breakeven_curve=False), 1)
+    return joint, best_of(independent, 1)
+
+
 def cli_inventory(n: int, workload: Callable[[int], dict]):  # type: ignore[no-untyped-def]
     """``wheretorun recommend FILE --format json --out OUT`` as a user runs it (a new process: start,
     read the YAML, answer, write the JSON) over ``n`` workloads, beside ``n`` runs of one workload
@@ -274,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
             # the issue's target is recommend's; the CLI row shows what start, YAML and JSON add to it
             target = None if inventory == "cli" else 10.0
             rows.append((name, res[0], res[1], target, "< 10 s" if target else "none"))
+    name = f"joint placement over {workloads:,} workloads (baseline: independent placement; ratio = ours / baseline)"
+    if args.skip_fleet:
+        joint_row: tuple[str, float, float] | None = None
+    else:
+        ours, base = joint_placement(workloads)
+        joint_row = (name, ours, base)
     starts = [
         (f"{what} (baseline: python -c pass; ratio = ours / baseline)", o, b, target, f"< {target:g} s")
         for (what, o, b), target in zip(start_up(1 if args.quick else 5), (0.3, 0.5), strict=True)
@@ -286,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         met = "n/a (quick)" if args.quick else ("-" if target is None else "yes" if o < target else "NO")
         ratio = f"{b / o:,.1f}x" if b and o else "-"
         print(f"{name:<96} {o * 1000:>9.1f}ms {b * 1000:>9.1f}ms {ratio:>8} {label:>10}  {met}")
+    if joint_row is not None:
+        name, o, b = joint_row
+        met = "n/a (quick)" if args.quick else "yes" if o < 2 * b else "NO"
+        print(f"{name:<96} {o * 1000:>9.1f}ms {b * 1000:>9.1f}ms {o / b:>7.2f}x {'< 2x':>10}  {met}")
     for name, o, b, target, label in starts:
         met = "n/a (quick)" if args.quick else "yes" if o < target else "NO"
         print(f"{name:<96} {o * 1000:>9.1f}ms {b * 1000:>9.1f}ms {o / b:>7.1f}x {label:>10}  {met}")

@@ -136,6 +136,9 @@ class Recommendation(_Model):
     model_platform: str | None = None
     model_instance_type: str | None = None
     monthly_cost_usd: MonthlyCost | None = None
+    #: Set when the file's joint placement differs from this workload's best alone (decide.portfolio).
+    standalone_platform: str | None = None
+    standalone_model_platform: str | None = None
 
 
 class BreakEven(_Model):
@@ -196,11 +199,32 @@ class CatalogInfo(_Model):
 DETAILED_UP_TO = 20
 
 
+class SharedCost(_Model):
+    """A cost counted once per file: a platform's fixed engineering, an EKS control plane."""
+
+    name: str
+    platform: str
+    kind: str  # infra | ops
+    monthly_usd: Money
+    cost_components: list[CostComponent] = Field(default_factory=list)
+
+
+class Portfolio(_Model):
+    """The file's total with every workload placed as if alone, and placed jointly."""
+
+    standalone_total_usd: Money
+    joint_total_usd: Money
+    moved: list[str] = Field(default_factory=list)
+
+
 class Report(_Model):
     version: int = 1
     catalog: CatalogInfo
     workloads: list[WorkloadReport]
+    #: the workloads' own totals + shared_costs
     total_monthly_cost_usd: Money
+    shared_costs: list[SharedCost] = Field(default_factory=list)
+    portfolio: Portfolio | None = None
     team: dict[str, Any] = Field(default_factory=dict)
     source_file: str | None = None
     generated_by: str = "wheretorun"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bench.__main__ import main
 
 
@@ -13,5 +15,8 @@ def test_quick_bench_prints_every_row(capsys):
     assert any("Monte Carlo" in line for line in out)
     assert sum("recommend over 5 workloads" in line for line in out) == 3
     assert any("CLI run to JSON file" in line for line in out)
+    # joint placement against independent placement, as a ratio (issue 15: under 2x)
+    (joint,) = [line for line in out if line.startswith("joint placement over 5 workloads")]
+    assert re.search(r"\d+\.\d\dx\s+< 2x", joint), joint
     # start-up, as ratios against python -c pass measured in the same run
     assert sum("(baseline: python -c pass" in line for line in out) == 2

@@ -32,6 +32,17 @@ def summarise(path: Path) -> dict:
             "pattern": r.pattern,
             "monthly_total_usd": round(float(r.monthly_cost_usd.total), 2),
         }
+        if r.standalone_platform or r.standalone_model_platform:
+            out[w.name]["standalone"] = r.standalone_platform or r.standalone_model_platform
+    # the file's view: shared costs counted once, and what placing the workloads together saved
+    folio = report.portfolio
+    assert folio is not None
+    out["(file)"] = {
+        "total_usd": round(float(report.total_monthly_cost_usd), 2),
+        "shared_usd": {c.name: round(float(c.monthly_usd), 2) for c in report.shared_costs},
+        "standalone_total_usd": round(float(folio.standalone_total_usd), 2),
+        "moved": folio.moved,
+    }
     return out
 
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wheretorun import load_workloads, recommend
+from wheretorun.decide.portfolio import line_key
 
 MODELS = [
     None,
@@ -55,7 +56,18 @@ def test_any_valid_file_gets_a_consistent_answer(w, ops):
             assert abs(c.monthly_usd - c.quantity * c.unit_price_usd) <= Decimal("1e-12")
     if wr.recommendation.platform != "none":
         assert wr.chosen is not None
-        assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total
+        shared = sum((c.monthly_usd for c in report.shared_costs), Decimal(0))
+        assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total + shared
+        # one workload alone pays its platforms' shared lines in full: the file costs its picks' totals,
+        # less a shared line both layers carry (both on lambda: one lambda platform; both in the VPC:
+        # one set of NAT gateways), counted once
+        picks = [o for o in (wr.chosen, wr.chosen_model) if o is not None]
+        lines = [(key, c) for o in picks for c in o.cost_components if (key := line_key(c)) is not None]
+        twice = sum((c.monthly_usd for _, c in lines), Decimal(0)) - sum(
+            {key: c.monthly_usd for key, c in lines}.values(), Decimal(0)
+        )
+        total = sum((o.monthly_cost_usd.total for o in picks), Decimal(0)) - twice
+        assert report.total_monthly_cost_usd == total
 
 
 @settings(max_examples=25, deadline=None)

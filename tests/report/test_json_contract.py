@@ -94,8 +94,13 @@ def test_lines_are_quantity_times_unit_price_and_add_up(report_json):
 
 
 def test_system_total_is_the_sum_of_the_recommendations(report_json):
+    # the workloads' own totals + the costs the file shares (each counted once)
     total = sum(w["recommendation"]["monthly_cost_usd"]["total"] for w in report_json["workloads"])
+    total += sum(c["monthly_usd"] for c in report_json["shared_costs"])
     assert report_json["total_monthly_cost_usd"] == pytest.approx(total, abs=1e-4)
+    folio = report_json["portfolio"]
+    assert folio["joint_total_usd"] == pytest.approx(report_json["total_monthly_cost_usd"], abs=1e-4)
+    assert folio["joint_total_usd"] <= folio["standalone_total_usd"] + 1e-9
 
 
 def test_recommended_platform_is_a_feasible_option(report_json):

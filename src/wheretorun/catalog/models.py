@@ -228,13 +228,25 @@ class ModelFile(_Strict):
     proprietary_models: list[ProprietaryCard]
 
 
-class EngineeringProfile(Provenance):
-    """Engineering hours to operate one workload on a platform, before the team's capacity factor."""
+class EngineeringHours(_Strict):
+    """One part of a platform's engineering time (fixed or marginal), with its own provenance."""
 
-    platform: str
     setup_hours: Annotated[float, Field(ge=0)]
     upkeep_hours_per_month: Annotated[float, Field(ge=0)]
     oncall_hours_per_month: Annotated[float, Field(ge=0)]
+    what: str
+    source: str
+    verified: bool = False
+
+
+class EngineeringProfile(Provenance):
+    """Engineering hours on a platform, before the team's capacity factor: ``fixed`` is paid once
+    per file for the platform (a ``:gpu`` profile's fixed part is on top of its base platform's),
+    ``marginal`` by each workload on it (docs/engineering-cost.md)."""
+
+    platform: str
+    fixed: EngineeringHours
+    marginal: EngineeringHours
     why: str
 
 

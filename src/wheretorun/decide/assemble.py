@@ -24,6 +24,7 @@ from ..simulate.montecarlo import analyse
 from ..spec.files import FileAccess
 from ..spec.models import ORCHESTRATION_ROLES, WorkloadFile
 from ..units import tokens_text
+from . import portfolio as pf
 from .breakeven import breakeven
 from .catalog_merge import overrides_step
 from .choose import decide
@@ -49,6 +50,7 @@ def decide_layer(
     file: str,
     memo: dict | None = None,
     trace_prefix: str = "",
+    force: str | None = None,
 ) -> tuple[Decision, Option | None]:
     """One layer decided: every platform assessed, the rules applied, the pick (``choose.decide``).
     The decision is returned too: its trace, warnings and constraints go into the report."""
@@ -63,7 +65,7 @@ def decide_layer(
         trace_prefix=trace_prefix,
     )
     annotate_unit_costs(d)
-    return d, decide(d)
+    return d, decide(d, force=force)
 
 
 def annotate_unit_costs(d: Decision) -> None:
@@ -103,10 +105,13 @@ def recommend_workload(
     *,
     curve: bool = True,
     memo: dict | None = None,
+    force: dict[str, str] | None = None,
 ) -> WorkloadReport:
     """One workload's report. ``memo``: what the platforms share across the workloads of one file and
-    catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file."""
+    catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file.
+    ``force``: the platforms the file's joint placement gives its layers (keys ``platform``, ``model``)."""
     memo = {} if memo is None else memo
+    force = force or {}
     usage = derive_usage(wf, index, catalog, file, base_dir, memo)
     w = usage.workload
     if w.traffic_profile is not None:
@@ -131,7 +136,9 @@ def recommend_workload(
     musage: Usage = usage
     assumptions = list(usage.assumptions)
     if w.role in ORCHESTRATION_ROLES:
-        d, pick = decide_layer(usage, wf, catalog, "orchestration", file, memo, "[orchestration] ")
+        d, pick = decide_layer(
+            usage, wf, catalog, "orchestration", file, memo, "[orchestration] ", force.get("platform")
+        )
         trace += d.trace
         warnings += d.warnings
         options = d.options
@@ -139,13 +146,16 @@ def recommend_workload(
         if usage.model is not None:
             musage = model_layer_usage(usage, catalog)
             assumptions += musage.assumptions
-            model_d, model_pick = decide_layer(musage, wf, catalog, "model", file, memo, "[model] ")
+            model_d, model_pick = decide_layer(
+                musage, wf, catalog, "model", file, memo, "[model] ", force.get("model")
+            )
             trace += model_d.trace
             warnings += model_d.warnings
             model_options = model_d.options
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)
     else:
-        d, pick = decide_layer(usage, wf, catalog, "model", file, memo)
+        model_d = None
+        d, pick = decide_layer(usage, wf, catalog, "model", file, memo, force=force.get("platform"))
         trace += d.trace
         warnings += d.warnings
         options = d.options
@@ -176,6 +186,8 @@ def recommend_workload(
             model_platform=model_pick.platform if model_pick else None,
             model_instance_type=model_pick.instance_type if model_pick else None,
             monthly_cost_usd=total,
+            standalone_platform=d.standalone.platform if d.standalone else None,
+            standalone_model_platform=model_d.standalone.platform if model_d and model_d.standalone else None,
         ),
         options=list(options),
         model_options=list(model_options),
@@ -249,8 +261,11 @@ def _usage_dict(usage: Usage) -> dict:
 
 
 def _sum_costs(options: list[Option]) -> MonthlyCost:
-    infra = sum((o.monthly_cost_usd.infra for o in options if o.monthly_cost_usd), Decimal(0))
-    ops = sum((o.monthly_cost_usd.ops for o in options if o.monthly_cost_usd), Decimal(0))
+    """The workload's own cost: its picks' invoices without the lines the file shares
+    (``decide.portfolio``: those are in the report's ``shared_costs``)."""
+    own = [pf.own_cost(o) for o in options if o.monthly_cost_usd]
+    infra = sum((i for i, _ in own), Decimal(0))
+    ops = sum((o for _, o in own), Decimal(0))
     return construct(MonthlyCost, infra=infra, ops=ops, total=infra + ops)
 
 
@@ -262,9 +277,11 @@ def _summary(
     text = f"Run {name} on {_where(pick)}"
     if model_pick is not None:
         text += f" and serve its model on {_where(model_pick)}"
+    shared = len(pf.shared_lines(pick)) + (len(pf.shared_lines(model_pick)) if model_pick else 0)
     return (
         f"{text} ({pattern}): ${total.total:,.2f}/month = ${total.infra:,.2f} infrastructure + "
-        f"${total.ops:,.2f} engineering."
+        f"${total.ops:,.2f} engineering"
+        + (" of its own, plus its platforms' shared costs (counted once per file)." if shared else ".")
     )
 
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 from ..invoice import construct
 from ..platforms import PLATFORMS
 from ..results import Option, TraceStep
+from . import portfolio as pf
 from .rules import RULES, Decision, Demote, Exclude, Require, Rule, RuleOutcome, Warn
+
+
+def platform_rank() -> dict[str, int]:
+    """Ties in cost go to the platform registered first (``platforms.PLATFORMS`` order, read when
+    asked: a platform registered later ranks too)."""
+    return {pid: i for i, pid in enumerate(PLATFORMS)}
 
 
 def apply(d: Decision, outcome: RuleOutcome) -> None:
@@ -38,24 +45,27 @@ def apply(d: Decision, outcome: RuleOutcome) -> None:
         d.warnings.append(effect.text)
 
 
-def decide(d: Decision, rules: tuple[Rule, ...] = RULES) -> Option | None:
+def decide(d: Decision, rules: tuple[Rule, ...] = RULES, force: str | None = None) -> Option | None:
     """Ask every rule in order, applying each outcome before the next rule reads the decision;
-    then choose."""
+    then choose (``force``: see ``choose``)."""
     for rule in rules:
         outcome = rule(d)
         if outcome is not None:
             apply(d, outcome)
-    return choose(d)
+    return choose(d, force)
 
 
-def choose(d: Decision) -> Option | None:
-    """Cheapest eligible total; demoted options win only while nothing else is feasible. Ties in
-    cost go to the platform registered first (``platforms.PLATFORMS`` order)."""
-    rank = {pid: i for i, pid in enumerate(PLATFORMS)}
+def choose(d: Decision, force: str | None = None) -> Option | None:
+    """Cheapest eligible total as if alone; demoted options win only while nothing else is feasible.
+    Ties in cost go to the platform registered first (``platforms.PLATFORMS`` order).
+
+    ``force``: the platform the file's joint placement gives this layer (``decide.portfolio``); the
+    option chosen as if alone is then recorded in ``d.standalone`` and the trace says why it moved."""
+    rank = platform_rank()
     ranked = sorted(d.feasible, key=lambda o: (o.monthly_cost_usd.total, rank[o.platform]))  # type: ignore[union-attr]
     for o in ranked:
         if o.platform in d.not_preferred:
-            o.notes.append(f"not recommended: {d.not_preferred[o.platform]}")
+            o.notes.append(f"{pf.NOT_RECOMMENDED}{d.not_preferred[o.platform]}")
     eligible = [o for o in ranked if o.platform not in d.not_preferred]
     if not ranked:
         apply(
@@ -95,9 +105,19 @@ def choose(d: Decision) -> Option | None:
     apply(
         d,
         RuleOutcome(
-            "Which feasible option costs least in total (infrastructure + engineering)?",
+            "Which feasible option costs least in total (infrastructure + engineering), as if alone?",
             pick.platform,
             "ranked: " + "; ".join(lines) + gap + ".",
         ),
     )
+    moved = next((o for o in ranked if o.platform == force), None) if force else None
+    if moved is not None and moved is not pick:
+        d.standalone = pick
+        apply(
+            d,
+            RuleOutcome(
+                "Where does the file's joint placement put it?", moved.platform, pf.moved_because(pick, moved)
+            ),
+        )
+        return moved
     return pick

@@ -26,8 +26,12 @@ from ..errors import InputError
 from ..results import CatalogInfo, Report, WorkloadReport
 from ..spec.files import FileAccess
 from ..spec.models import PriceOverrides, WorkloadFile
+from . import account
+from . import portfolio as pf
 from .assemble import recommend_workload
 from .catalog_merge import catalog_for
+from .choose import platform_rank
+from .closeness import add_close_calls
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
 
 
@@ -89,15 +93,21 @@ def recommend(
     def answer(i: int) -> WorkloadReport:
         return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo)
 
+    def answer_forced(i: int, force: dict[str, str]) -> WorkloadReport:
+        return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, force=force)
+
     n = len(wf.workloads)
     with _collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
         reports, problems = answer_all(n, answer, on_progress)
     if problems:
         raise InputError(problems)
+    reports, shared, folio = pf.place_jointly(reports, answer_forced, platform_rank())
+    shared, folio = account.with_allowances(reports, shared, folio, catalog, wf.preferences.free_tier)
+    add_close_calls(reports, wf, shared)
     total = sum(
         (r.recommendation.monthly_cost_usd.total for r in reports if r.recommendation.monthly_cost_usd),
         Decimal(0),
-    )
+    ) + sum((c.monthly_usd for c in shared), Decimal(0))
     report = Report(
         catalog=CatalogInfo(
             as_of=catalog.as_of.isoformat(),
@@ -109,6 +119,8 @@ def recommend(
         ),
         workloads=reports,
         total_monthly_cost_usd=total,
+        shared_costs=shared,
+        portfolio=folio,
         team=wf.team.model_dump(),
         source_file=file,
     )

@@ -132,6 +132,8 @@ class Decision:
     excluded: dict[str, str] = field(default_factory=dict)  # platform -> reason
     not_preferred: dict[str, str] = field(default_factory=dict)  # platform -> reason
     constraints: set[str] = field(default_factory=set)
+    #: the option chosen as if alone, when the file's joint placement moved this layer (choose.choose)
+    standalone: Option | None = None
     #: Put before every question: "[model] " where a workload's report holds two layers' traces.
     trace_prefix: str = ""
 

@@ -238,9 +238,15 @@ def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) 
 
 _OPS_CACHE: dict[tuple, tuple[list[CostComponent], OpsProfile]] = {}
 
+#: ``price_key`` prefix of the engineering lines paid once per file (``decide.portfolio``).
+FIXED_ENGINEERING_KEY = "engineering-fixed/"
+
 
 def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsProfile]:
-    """Engineering cost lines: setup amortised, upkeep, on-call; hours x the team's hourly rate.
+    """Engineering cost lines as if the workload were alone on the platform: the platform's fixed
+    work (one line per fixed part, ``price_key`` ``engineering-fixed/<profile>``: counted once per
+    file by ``decide.portfolio``) and this workload's marginal setup, upkeep and on-call; hours x
+    the team's hourly rate x its capacity factor (docs/engineering-cost.md).
 
     The same for every workload of a team, so computed once per (profile, team, overrides): the
     returned lines are shared and must not be mutated.
@@ -252,6 +258,7 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
         override.model_dump_json() if override else None,
         ctx.wf.team.ops_capacity,
         ctx.wf.team.engineer_hourly_usd,
+        tuple(ctx.wf.team.runs_today),
         ctx.prefs.setup_amortisation_months,
     )
     cached = _OPS_CACHE.get(key)
@@ -262,73 +269,120 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
     return cached
 
 
+def _hours(part: Any, over: Any) -> tuple[float, float, float]:
+    """(setup, upkeep, on-call) hours of a catalog part, each replaced where ``over`` gives it."""
+    values = []
+    for k in ("setup_hours", "upkeep_hours_per_month", "oncall_hours_per_month"):
+        v = getattr(over, k, None) if over is not None else None
+        values.append(getattr(part, k) if v is None else v)
+    return values[0], values[1], values[2]
+
+
 def _ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsProfile]:
     cat = ctx.catalog
     platform_id = profile_key.split(":")[0]
     prof = cat.engineering_profile(profile_key)
     override = ctx.wf.engineering.get(platform_id)  # type: ignore[call-overload]  # a platform id
-    setup = prof.setup_hours
-    upkeep = prof.upkeep_hours_per_month
-    oncall = prof.oncall_hours_per_month
+    # the fixed parts an option on this profile opens: the base platform's, then a GPU variant's own
+    parts = [cat.engineering_profile(platform_id), prof] if profile_key != platform_id else [prof]
     source = f"engineering profile '{profile_key}': {prof.source}"
-    if override is not None:
-        setup = override.setup_hours if override.setup_hours is not None else setup
-        upkeep = override.upkeep_hours_per_month if override.upkeep_hours_per_month is not None else upkeep
-        oncall = override.oncall_hours_per_month if override.oncall_hours_per_month is not None else oncall
-        source = f"your engineering.{platform_id} override (catalog default: {prof.source})"
+    fixed: list[tuple[str, tuple[float, float, float], str]] = []  # (profile key, hours, what)
+    if override is not None and override.flat and override.model_fields_set:
+        # the flat form of earlier versions: hours for this workload as if alone, nothing shared;
+        # what it leaves out is the catalog's one-workload figure (all fixed parts + marginal)
+        alone = [
+            sum(h)
+            for h in zip(*(_hours(p.fixed, None) for p in parts), _hours(prof.marginal, None), strict=True)
+        ]
+        given = (override.setup_hours, override.upkeep_hours_per_month, override.oncall_hours_per_month)
+        setup, upkeep, oncall = (a if v is None else v for a, v in zip(alone, given, strict=True))
+        marginal = (setup, upkeep, oncall)
+        source = f"your engineering.{platform_id} override, flat: charged to every workload as if alone (catalog default: {prof.source})"
+    else:
+        marginal = _hours(prof.marginal, override.marginal if override else None)
+        for p in parts:
+            if p.platform in ctx.wf.team.runs_today:
+                continue  # sunk: the team already operates it (team.runs_today)
+            over = override.fixed if override is not None and p.platform == platform_id else None
+            fixed.append((p.platform, _hours(p.fixed, over), p.fixed.what))
+        if override is not None and (override.fixed or override.marginal):
+            source = f"your engineering.{platform_id} override (catalog default: {prof.source})"
     capacity = ctx.wf.team.ops_capacity
     factor = cat.engineering.capacity_factor[capacity]
     months = ctx.prefs.setup_amortisation_months
     rate = money(ctx.wf.team.engineer_hourly_usd)
     as_of = prof.as_of.isoformat()
-    ref = PriceRef(
-        key=f"engineering/{profile_key}",
-        description="Engineering time",
-        unit="hours",
-        value=rate,
-        source=source,
-        as_of=prof.as_of,
-        verified=prof.verified,
-    )
+
+    def ref(key: str, src: str) -> PriceRef:
+        return PriceRef(
+            key=key,
+            description="Engineering time",
+            unit="hours",
+            value=rate,
+            source=src,
+            as_of=prof.as_of,
+            verified=prof.verified,
+        )
+
     team_note = f"x{factor:g} for ops_capacity '{capacity}'"
-    lines = [
+    lines = []
+    for part_key, (setup, upkeep, oncall), what in fixed:
+        lines.append(
+            line(
+                f"Platform fixed engineering: {part_key} (shared by the file's workloads on it)",
+                ref(
+                    FIXED_ENGINEERING_KEY + part_key,
+                    f"engineering profile '{part_key}' (fixed part): {cat.engineering_profile(part_key).fixed.source}",
+                ),
+                (money(setup) / months + money(upkeep) + money(oncall)) * money(factor),
+                kind="ops",
+                scales_with=["engineer_rate"],
+                driver="engineer_rate",
+                purchase="n/a",
+                note=f"{what}: {setup:g} h setup / {months} months + {upkeep:g} h/month upkeep + {oncall:g} h/month "
+                f"on-call rota, {team_note}; paid once per file, not at all for a platform in team.runs_today",
+            )
+        )
+    setup, upkeep, oncall = marginal
+    mref = ref(f"engineering/{profile_key}", source)
+    lines += [
         line(
             f"Engineering setup (amortised over {months} months)",
-            ref,
+            mref,
             money(setup) * money(factor) / months,
             kind="ops",
             scales_with=["engineer_rate"],
             driver="engineer_rate",
             purchase="n/a",
-            note=f"{setup:g} h one-off / {months} months, {team_note}; rate = team.engineer_hourly_usd",
+            note=f"{setup:g} h one-off for this workload / {months} months, {team_note}; rate = team.engineer_hourly_usd",
         ),
         line(
             "Engineering upkeep",
-            ref,
+            mref,
             money(upkeep) * money(factor),
             kind="ops",
             scales_with=["engineer_rate"],
             driver="engineer_rate",
             purchase="n/a",
-            note=f"{upkeep:g} h/month, {team_note}",
+            note=f"{upkeep:g} h/month for this workload, {team_note}",
         ),
         line(
             "On-call and incidents",
-            ref,
+            mref,
             money(oncall) * money(factor),
             kind="ops",
             scales_with=["engineer_rate"],
             driver="engineer_rate",
             purchase="n/a",
-            note=f"{oncall:g} h/month, {team_note}",
+            note=f"{oncall:g} h/month for this workload, {team_note}",
         ),
     ]
     for c in lines:
         c.as_of = as_of
     profile = OpsProfile(
-        setup_hours=setup,
-        upkeep_hours_per_month=upkeep,
-        oncall_hours_per_month=oncall,
+        setup_hours=setup + sum(h[0] for _, h, _ in fixed),
+        upkeep_hours_per_month=upkeep + sum(h[1] for _, h, _ in fixed),
+        oncall_hours_per_month=oncall + sum(h[2] for _, h, _ in fixed),
         capacity_factor=factor,
         monthly_hours=float(sum(c.quantity for c in lines)),
         why=prof.why,

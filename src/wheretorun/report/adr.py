@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 
-from .model import CostComponent, Option, Report, TraceStep, WorkloadReport
+from ..decide.portfolio import line_key, own_cost, shared_keys, shared_lines
+from .model import CostComponent, Option, Report, SharedCost, TraceStep, WorkloadReport
 
 STATUS = "proposed"
 
@@ -132,18 +133,40 @@ def short_reason(o: Option) -> str:
     return f"{name}: {value}" if value else name
 
 
-def why_sentence(w: WorkloadReport) -> str:
+def opened_keys(report: Report) -> frozenset[str]:
+    """The keys of the lines the file pays once (``Report.shared_costs``, ``portfolio.line_key``)."""
+    return shared_keys(report.shared_costs)
+
+
+def joint_saving(alone: Option, joint: Option, opened: frozenset[str]) -> Decimal:
+    """What the file saves with ``joint`` rather than ``alone`` for one workload, the rest of the
+    joint placement kept: ``alone``'s own cost plus its shared lines the file does not pay already,
+    less ``joint``'s own cost (its shared lines are paid by the file either way)."""
+    unpaid = sum((c.monthly_usd for c in shared_lines(alone) if line_key(c) not in opened), Decimal(0))
+    return sum(own_cost(alone), Decimal(0)) + unpaid - sum(own_cost(joint), Decimal(0))
+
+
+def why_sentence(w: WorkloadReport, opened: frozenset[str] = frozenset()) -> str:
     """Why this platform, in one sentence: the cost margin over the next option, or the only option
-    left, or the cheaper option the team should not run (and why); per layer when there are two."""
+    left, or the cheaper option the team should not run (and why), or what the file's joint
+    placement saves (``opened``: the shared lines the file pays, ``opened_keys``); per layer when
+    there are two."""
     layers = [(w.options, w.chosen)]
     if w.model_options:
         layers.append((w.model_options, w.chosen_model))
+    r = w.recommendation
     parts = []
     for options, chosen in layers:
         label = ("code" if chosen is None or chosen.layer == "orchestration" else "model") + ": "
         label = label if len(layers) > 1 else ""
         if chosen is None or chosen.monthly_cost_usd is None:
             parts.append(f"{label}nowhere, every platform breaks a hard limit")
+            continue
+        alone_id = r.standalone_model_platform if options is w.model_options else r.standalone_platform
+        alone = next((o for o in options if o.platform == alone_id and o.monthly_cost_usd), None)
+        if alone is not None:
+            saving = joint_saving(alone, chosen, opened)
+            parts.append(f"{label}joint placement, {usd(saving)}/month below {alone.platform} in this file")
             continue
         total = chosen.monthly_cost_usd.total
         others = sorted(
@@ -172,6 +195,30 @@ def why_sentence(w: WorkloadReport) -> str:
             )
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def shared_label(s: SharedCost) -> str:
+    """A shared cost's short name: its platform profile and what it is ("ecs-ec2:gpu fixed
+    engineering", "EKS control plane")."""
+    key = s.cost_components[0].price_key if s.cost_components else None
+    if s.kind == "ops" and key and "/" in key:
+        return f"{key.split('/', 1)[1]} fixed engineering"
+    return s.name
+
+
+def shared_notes(record: Record) -> list[str]:
+    """The sentences under the shared-costs section: what they are, and what joint placement moved."""
+    out = [
+        "Counted once for the file, not per workload: each workload's own total leaves them out, the "
+        "system total includes them (docs/engineering-cost.md)."
+    ]
+    if record.portfolio is not None:
+        alone, joint, moved = record.portfolio
+        out.append(
+            f"Placed together the workloads cost {usd(joint)}/month against {usd(alone)} each placed as if "
+            f"alone ({usd(alone - joint)} less): moved {', '.join(moved)}."
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -227,6 +274,10 @@ class Record:
     total: Decimal
     infra: Decimal
     ops: Decimal
+    #: costs the file pays once (``Report.shared_costs``); ``infra`` and ``ops`` include them
+    shared: list[SharedCost] = field(default_factory=list)
+    #: (standalone total, joint total, workloads moved) when the joint placement moved any
+    portfolio: tuple[Decimal, Decimal, list[str]] | None = None
 
 
 def system_name(report: Report) -> str:
@@ -495,6 +546,9 @@ def build_record(report: Report, today: dt.date | None = None) -> Record:
     records = [workload_record(w, report) for w in report.workloads]
     infra = sum((x.infra for x in records if x.infra is not None), Decimal(0))
     ops = sum((x.ops for x in records if x.ops is not None), Decimal(0))
+    infra += sum((s.monthly_usd for s in report.shared_costs if s.kind == "infra"), Decimal(0))
+    ops += sum((s.monthly_usd for s in report.shared_costs if s.kind == "ops"), Decimal(0))
+    folio = report.portfolio
     return Record(
         title=f"Where the workloads of {system_name(report)} run on AWS",
         status=STATUS,
@@ -505,4 +559,8 @@ def build_record(report: Report, today: dt.date | None = None) -> Record:
         total=report.total_monthly_cost_usd,
         infra=infra,
         ops=ops,
+        shared=list(report.shared_costs),
+        portfolio=(folio.standalone_total_usd, folio.joint_total_usd, folio.moved)
+        if folio is not None and folio.moved
+        else None,
     )

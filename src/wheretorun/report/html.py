@@ -9,9 +9,10 @@ so the page and the downloaded report cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from html import escape
 
-from .adr import Record, WorkloadRecord, build_record, quantity, unit_price, usd
+from .adr import Record, WorkloadRecord, build_record, quantity, shared_label, shared_notes, unit_price, usd
 from .charts import Chart, ChartError, charts_for, to_svg
 from .model import Report
 
@@ -219,6 +220,10 @@ def render_record_fragment(record: Record, charts: list[Chart]) -> str:
         ]
         for w in record.workloads
     ]
+    if record.shared:
+        infra = sum((s.monthly_usd for s in record.shared if s.kind == "infra"), Decimal(0))
+        ops = sum((s.monthly_usd for s in record.shared if s.kind == "ops"), Decimal(0))
+        rows.append(["Shared costs (once per file)", "", "", "", usd(infra), usd(ops), usd(infra + ops)])
     rows.append(["System", "", "", "", usd(record.infra), usd(record.ops), usd(record.total)])
     out.append(
         _table(
@@ -236,6 +241,25 @@ def render_record_fragment(record: Record, charts: list[Chart]) -> str:
             [""] * (len(rows) - 1) + ["total"],
         )
     )
+    if record.shared:
+        out.append("<h2>Shared costs</h2>")
+        out.append(
+            _table(
+                ["cost", "platform", "kind", "$/month", "how"],
+                [
+                    [
+                        _e(shared_label(s)),
+                        _e(s.platform),
+                        _e(s.kind),
+                        usd(s.monthly_usd),
+                        _e("; ".join(c.note or c.name for c in s.cost_components)),
+                    ]
+                    for s in record.shared
+                ],
+                {3},
+            )
+        )
+        out.append(_ul(shared_notes(record)))
     out.append("<h2>Per workload</h2>")
     by_workload: dict[int, list[Chart]] = {}
     for c in charts:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
-from .adr import Record, WorkloadRecord, build_record, quantity, unit_price, usd
+from .adr import Record, WorkloadRecord, build_record, quantity, shared_label, shared_notes, unit_price, usd
 from .charts import CHARTS, NOT_COMPUTED
 from .model import Report
 
@@ -130,8 +131,27 @@ def render_record(record: Record, charts_note: bool = True) -> str:
         rows.append(
             [w.name, w.decision, w.model_layer or "-", w.pattern, usd(w.infra), usd(w.ops), usd(w.total)]
         )
+    if record.shared:
+        infra = sum((s.monthly_usd for s in record.shared if s.kind == "infra"), Decimal(0))
+        ops = sum((s.monthly_usd for s in record.shared if s.kind == "ops"), Decimal(0))
+        rows.append(["Shared costs (once per file)", "", "", "", usd(infra), usd(ops), usd(infra + ops)])
     rows.append(["**System**", "", "", "", usd(record.infra), usd(record.ops), f"**{usd(record.total)}**"])
     out += table(rows, ["l", "l", "l", "l", "r", "r", "r"]) + [""]
+    if record.shared:
+        out += ["## Shared costs", ""]
+        rows = [["cost", "platform", "kind", "$/month", "how"]]
+        rows += [
+            [
+                shared_label(s),
+                s.platform,
+                s.kind,
+                usd(s.monthly_usd),
+                "; ".join(c.note or c.name for c in s.cost_components),
+            ]
+            for s in record.shared
+        ]
+        out += table(rows, ["l", "l", "l", "r", "l"]) + [""]
+        out += [*(f"- {n}" for n in shared_notes(record)), ""]
     out += ["## Per workload", ""]
     for n, w in enumerate(record.workloads, 1):
         out += _workload(n, w)

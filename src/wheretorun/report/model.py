@@ -13,9 +13,11 @@ from ..results import (
     MonthlyCost,
     OpsProfile,
     Option,
+    Portfolio,
     Purchase,
     Recommendation,
     Report,
+    SharedCost,
     TraceStep,
     WorkloadReport,
 )
@@ -32,9 +34,11 @@ __all__ = [
     "MonthlyCost",
     "OpsProfile",
     "Option",
+    "Portfolio",
     "Purchase",
     "Recommendation",
     "Report",
+    "SharedCost",
     "TraceStep",
     "WorkloadReport",
 ]

@@ -23,8 +23,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..units import tokens_text
-from .adr import ordered_trace, short_reason, why_sentence
-from .model import DETAILED_UP_TO, CostComponent, Option, Report, WorkloadReport
+from .adr import opened_keys, ordered_trace, shared_label, short_reason, why_sentence
+from .model import DETAILED_UP_TO, CostComponent, Option, Report, SharedCost, WorkloadReport
 
 
 def fmt_usd(value: Decimal | None, places: int = 2) -> str:
@@ -211,7 +211,9 @@ def same_columns(tables: list[Table], width: int) -> None:
             t.columns[i].width = w if t.columns[i].justify != "right" else None
 
 
-def workload_block(w: WorkloadReport, table: Table, details: bool, width: int = 80) -> Group:
+def workload_block(
+    w: WorkloadReport, table: Table, details: bool, width: int = 80, opened: frozenset[str] = frozenset()
+) -> Group:
     """A workload: what runs where and its monthly total, why in one sentence, one line per feasible
     option, the blocked platforms grouped by reason, warnings. ``details`` adds every option's
     invoice, the full trace, the assumptions and the break-even note."""
@@ -225,7 +227,7 @@ def workload_block(w: WorkloadReport, table: Table, details: bool, width: int = 
     wide = width >= 120
     # the head over a rule when it fits on one line; a long name wraps instead of being cut
     top = Rule(head, align="left", style="dim") if cell_len(head.plain) + 4 <= width else head
-    parts: list = [top, _indent(Text("Why: " + printable(why_sentence(w))))]
+    parts: list = [top, _indent(Text("Why: " + printable(why_sentence(w, opened))))]
     parts.append(Padding(table, (0, 0, 0, 2)))
     parts += [_indent(t) for t in blocked_lines(w)]
     if any(_not_recommended(o) for o in [*w.options, *w.model_options]):
@@ -298,7 +300,7 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
         for i, (w, t) in enumerate(zip(report.workloads, tables, strict=True)):
             # one header over aligned columns; each block has its own under --details or when narrow
             t.show_header = i == 0 or details or console.width < NARROW
-            console.print(workload_block(w, t, details, console.width))
+            console.print(workload_block(w, t, details, console.width, opened_keys(report)))
     shown = report.workloads
     title = "System total"
     if not blocks:  # an inventory: its costliest workloads, then every one of them by platform
@@ -329,6 +331,16 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
             f"{n - len(shown):,} cheaper workloads not listed: in the total and by platform below"
         )
         summary.caption_justify = "left"
+    for label, where, costs in shared_rows(report, details or wide):
+        infra = sum((c.monthly_usd for c in costs if c.kind == "infra"), Decimal(0))
+        ops = sum((c.monthly_usd for c in costs if c.kind == "ops"), Decimal(0))
+        summary.add_row(
+            label,
+            where,
+            *([""] if wide else []),
+            *([fmt_usd(infra), fmt_usd(ops)] if split else []),
+            fmt_usd(infra + ops),
+        )
     summary.add_row(
         "Total",
         "",
@@ -343,9 +355,9 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
         console.print(
             Text(
                 f"{n:,} workloads: each one's options, invoice and reasons are in "
-                "--format json, markdown or html (or --full to print every workload here). Engineering is "
-                "counted per workload, each as if alone; for many workloads on one platform give the "
-                "marginal hours in engineering: (docs/engineering-cost.md)."
+                "--format json, markdown or html (or --full to print every workload here). Each "
+                "platform's fixed engineering is counted once (shared), each workload adds its marginal "
+                "hours (docs/engineering-cost.md)."
             )
         )
     elif not details:
@@ -355,6 +367,21 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
                 style="dim",
             )
         )
+
+
+def shared_rows(report: Report, each: bool) -> list[tuple[str, str, list[SharedCost]]]:
+    """The file's shared costs as rows of the system total: one per cost when ``each`` (--details,
+    or a wide terminal), else one per kind (the 80-column demo stays short); the markdown and HTML
+    records list each one in their own section."""
+    if each:
+        return [("shared", shared_label(s), [s]) for s in report.shared_costs]
+    rows = []
+    for kind, what in (("ops", "fixed eng."), ("infra", "infra")):
+        costs = [s for s in report.shared_costs if s.kind == kind]
+        if costs:
+            n = len({s.platform for s in costs})
+            rows.append(("shared", f"{what}, {n} platform{'s' if n != 1 else ''}", costs))
+    return rows
 
 
 def _where(w: WorkloadReport) -> str:

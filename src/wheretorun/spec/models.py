@@ -74,6 +74,24 @@ PlatformId = Literal[
     "sagemaker-serverless",
     "sagemaker-async",
 ]
+#: What ``team.runs_today`` may name: a platform id, or a GPU variant (its GPU fixed work is sunk too).
+RunsTodayId = Literal[
+    "lambda",
+    "step-functions",
+    "fargate",
+    "ecs-ec2",
+    "ecs-ec2:gpu",
+    "eks-ec2",
+    "eks-ec2:gpu",
+    "aws-batch",
+    "aws-batch:gpu",
+    "bedrock",
+    "bedrock-batch",
+    "bedrock-custom-import",
+    "sagemaker-endpoint",
+    "sagemaker-serverless",
+    "sagemaker-async",
+]
 
 #: Quotas ``preferences.quota_increase`` can raise (each names an AWS Service Quotas entry):
 #: Lambda concurrent executions per Region; a Bedrock model's on-demand tokens per minute and per day.
@@ -138,6 +156,12 @@ class Team(_Strict):
         description="Fully loaded cost of one engineering hour, USD/hour (0.01 to 10,000).",
         ge=0.01,
         le=10_000,
+    )
+    runs_today: list[RunsTodayId] = Field(
+        default_factory=list,
+        max_length=15,
+        description="Platforms the team already operates (platform ids; 'eks-ec2:gpu' for GPU nodes too): "
+        "their setup is sunk and their on-call rota exists, so their fixed engineering is not charged.",
     )
 
 
@@ -566,7 +590,7 @@ class Uncertainty(_Strict):
         return self
 
 
-class EngineeringOverride(_Strict):
+class EngineeringHoursOverride(_Strict):
     setup_hours: Hours | None = Field(None, description="One-off setup, hours (0 to 100,000).")
     upkeep_hours_per_month: Hours | None = Field(
         None, description="Routine upkeep, hours/month (0 to 100,000)."
@@ -574,6 +598,38 @@ class EngineeringOverride(_Strict):
     oncall_hours_per_month: Hours | None = Field(
         None, description="On-call and incidents, hours/month (0 to 100,000)."
     )
+
+
+class EngineeringOverride(EngineeringHoursOverride):
+    """Either both parts (``fixed``: once per file for the platform; ``marginal``: per workload), or
+    the flat form of earlier versions (hours at the top level): read as "as if alone", i.e. charged
+    in full to every workload and nothing shared (docs/engineering-cost.md)."""
+
+    fixed: EngineeringHoursOverride | None = Field(
+        None, description="The platform's fixed work, paid once per file (pipeline, cluster, on-call rota)."
+    )
+    marginal: EngineeringHoursOverride | None = Field(
+        None, description="The work of one more workload on the platform."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> EngineeringOverride:
+        flat = [
+            k
+            for k in ("setup_hours", "upkeep_hours_per_month", "oncall_hours_per_month")
+            if getattr(self, k) is not None
+        ]
+        if flat and (self.fixed is not None or self.marginal is not None):
+            raise ValueError(
+                f"give either the flat hours ({', '.join(flat)}: charged in full to every workload, as if "
+                "alone) or fixed/marginal, not both; e.g. {fixed: {setup_hours: 60}, marginal: "
+                "{upkeep_hours_per_month: 4}}"
+            )
+        return self
+
+    @property
+    def flat(self) -> bool:
+        return self.fixed is None and self.marginal is None
 
 
 #: Workloads in one file: an organisation's inventory of thousands answers in seconds; far more would
