@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, BinaryIO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
 
 #: Money: exact Decimal in the library, a JSON number (the nearest double) in the contract JSON.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
@@ -142,6 +142,161 @@ class BreakEven(_Model):
     note: str = ""
 
 
+# ---- the optional analyses of a workload ------------------------------------------------------
+# Each is computed by ``simulate`` or ``decide`` and drawn by ``report.charts``; in the contract JSON
+# they sit, unchanged in shape, under the workload's ``extras`` object (docs/web.md, "Chart data").
+
+
+class UsageSummary(_Model):
+    """The volumes one layer of a workload was priced at (``platforms.usage.Usage``), as stated."""
+
+    requests_per_month: float
+    mean_requests_per_s: float
+    peak_requests_per_s: float
+    tokens_per_month: float = Field(description="0 when the layer serves no generative model.")
+    duration_s: float
+    memory_gb: float
+
+
+class CapacityWeek(_Model):
+    """Offered load against provisioned capacity over the busiest simulated week (``simulate.week``),
+    in 15-minute means; the three lists have one length."""
+
+    minutes: list[int] = Field(description="Start of each bucket, minutes since the week's start.")
+    requests: list[float] = Field(description="Offered load, in ``unit``.")
+    capacity: list[float] = Field(description="What the serving replicas take at 100%, in ``unit``.")
+    unit: str
+    platform: str = Field(description="Whose capacity: the option's key, 'platform (instance type)'.")
+    week_starts_at_minute: int = Field(description="Where the week starts in the simulated horizon.")
+    traffic: str = Field(description="Where the minute-by-minute traffic came from.")
+    method: str
+
+
+class BreakEvenPoint(_Model):
+    """One side of the break-even chart at one token volume (``decide.engine.breakeven``)."""
+
+    tokens_per_month: float
+    platform: str = Field(description="bedrock, or the cheapest self-hosted option's key at that volume.")
+    monthly_usd: float
+
+
+class GrowthOption(_Model):
+    """One option's monthly total over the projection; null where it is over its quota in force."""
+
+    key: str
+    platform: str
+    instance_type: str | None
+    monthly_total_usd: list[float | None] = Field(description="Month 1 (today's volume) onwards.")
+
+
+class CheapestChange(_Model):
+    """A month in which the cheapest option changes."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    month: int
+    from_: str = Field(alias="from")
+    to: str
+
+
+class QuotaCrossing(_Model):
+    """The month an option's traffic first needs more than its default quota, or passes its quota in force."""
+
+    option: str
+    quota: str
+    month: int
+    kind: Literal["over quota", "needs increase"]
+    text: str
+
+
+class GrowthLayer(_Model):
+    """The projection of one layer's options and when to revisit the choice."""
+
+    layer: str
+    recommended: str | None
+    options: list[GrowthOption]
+    cheapest_by_month: list[str] = Field(
+        description="The cheapest option's key each month ('none': all over quota)."
+    )
+    changes: list[CheapestChange]
+    recommended_overtaken_month: int | None
+    runner_up_within_10pct_month: int | None
+    revisit_by_month: int | None
+    quota_crossings: list[QuotaCrossing]
+    summary: str
+
+
+class GrowthProjection(_Model):
+    """Every feasible option re-priced month by month under volume growth (``simulate.growth``)."""
+
+    rate_per_month: float
+    months: int
+    volume_multiplier_by_month: list[float]
+    method: str
+    layers: list[GrowthLayer]
+
+
+class UncertainInput(_Model):
+    """A triangular range of one uncertain input (the file's ``uncertainty:``)."""
+
+    low: float
+    mode: float
+    high: float
+
+
+class UncertainOption(_Model):
+    """One option's spread of monthly totals over the Monte Carlo draws."""
+
+    key: str
+    platform: str
+    instance_type: str | None
+    today_usd: float
+    p_cheapest: float
+    p10_usd: float
+    p50_usd: float
+    p90_usd: float
+    p_over_quota: float = Field(description="Share of draws in which the option is over its quota in force.")
+
+
+class Sensitivity(_Model):
+    """How far one input, alone at the ends of its range, moves the recommended option's total."""
+
+    input: str
+    low: float
+    high: float
+    total_at_low_usd: float
+    total_at_high_usd: float
+    swing_usd: float
+    rank_correlation: float = Field(description="Spearman rank correlation of the input with the total.")
+
+
+class UncertaintyLayer(_Model):
+    layer: str
+    recommended: str | None
+    options: list[UncertainOption]
+    sensitivity_for: str = Field(description="The option the sensitivities are of (the recommended one).")
+    sensitivity: list[Sensitivity] = Field(description="Largest swing first.")
+    summary: str
+
+
+class Uncertainty(_Model):
+    """The Monte Carlo of a workload's monthly cost over the file's ``uncertainty:`` ranges (``simulate.montecarlo``)."""
+
+    draws: int
+    seed: int
+    distribution: str
+    inputs: dict[str, UncertainInput]
+    layers: list[UncertaintyLayer]
+
+
+#: The values of a workload's contract ``extras`` object.
+WorkloadExtra = UsageSummary | CapacityWeek | list[BreakEvenPoint] | GrowthProjection | Uncertainty
+#: Its keys, in the order the contract JSON has always written them: the typed fields they come from.
+WORKLOAD_EXTRAS = ("model_layer_usage", "capacity_week", "breakeven_curve", "growth", "uncertainty")
+
+
 class WorkloadReport(_Model):
     name: str
     role: str
@@ -152,8 +307,52 @@ class WorkloadReport(_Model):
     model_options: list[Option] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
     breakeven: BreakEven | None = None
-    usage: dict[str, Any] = Field(default_factory=dict)
-    extras: dict[str, Any] = Field(default_factory=dict)
+    usage: UsageSummary
+    # the optional analyses: typed here, written under ``extras`` in the contract JSON (``extras``)
+    model_layer_usage: UsageSummary | None = Field(
+        default=None, exclude=True, description="The model layer's volumes, when the workload has one."
+    )
+    capacity_week: CapacityWeek | None = Field(
+        default=None, exclude=True, description="Only when charts are asked for (``breakeven_curve=True``)."
+    )
+    breakeven_curve: list[BreakEvenPoint] = Field(
+        default_factory=list,
+        exclude=True,
+        description="Bedrock's and self-hosting's cost, pairwise at each volume; only when charts are asked for.",
+    )
+    growth: GrowthProjection | None = Field(
+        default=None, exclude=True, description="With the file's ``growth:`` or ``--growth``."
+    )
+    uncertainty: Uncertainty | None = Field(
+        default=None, exclude=True, description="With the file's ``uncertainty:`` ranges."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def extras(self) -> dict[str, WorkloadExtra]:
+        """The contract JSON's ``extras`` object: the analyses that were computed, by field name.
+
+        Derived from the typed fields (read those); it exists so that the JSON keeps its shape.
+        """
+        out: dict[str, WorkloadExtra] = {}
+        for name in WORKLOAD_EXTRAS:
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_contract(cls, data: Any) -> Any:
+        """A report read back from its JSON (``diff``, the tests): ``extras`` fills the typed fields."""
+        if isinstance(data, dict) and "extras" in data:
+            data = dict(data)
+            extras = data.pop("extras") or {}
+            unknown = set(extras) - set(WORKLOAD_EXTRAS)
+            if unknown:
+                raise ValueError(f"unknown extras {sorted(unknown)}; allowed: {', '.join(WORKLOAD_EXTRAS)}")
+            data.update(extras)
+        return data
 
     @property
     def chosen(self) -> Option | None:
@@ -197,7 +396,21 @@ class Report(_Model):
     team: dict[str, Any] = Field(default_factory=dict)
     source_file: str | None = None
     generated_by: str = "wheretorun"
-    extras: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def extras(self) -> dict[str, None]:
+        """Always empty: kept so that the contract JSON keeps its shape (nothing was ever put in it)."""
+        return {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_contract(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "extras" in data:
+            data = dict(data)
+            if data.pop("extras"):
+                raise ValueError("a report's extras is always empty")
+        return data
 
     def costliest(self, n: int) -> list[int]:
         """Indices of the ``n`` workloads of highest monthly total, costliest first (ties in file order)."""

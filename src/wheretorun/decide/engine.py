@@ -25,12 +25,15 @@ from ..platforms.capacity import profile_peak, traffic_for
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..results import (
     BreakEven,
+    BreakEvenPoint,
+    CapacityWeek,
     CatalogInfo,
     MonthlyCost,
     Option,
     Recommendation,
     Report,
     TraceStep,
+    UsageSummary,
     WorkloadReport,
 )
 from ..simulate.growth import project
@@ -264,7 +267,9 @@ def _breakeven_grid():
     return grid
 
 
-def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakEven | None, list[dict]]:
+def breakeven(
+    wr: WorkloadReport, wf: WorkloadFile, curve: bool
+) -> tuple[BreakEven | None, list[BreakEvenPoint]]:
     """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's.
 
     Today's invoices are re-priced over a log grid of volumes (``simulate.reprice``: token lines
@@ -276,8 +281,8 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     from ..simulate.reprice import model_option
 
     options = wr.model_options or wr.options
-    layer_usage = wr.extras.get("model_layer_usage") or wr.usage
-    tokens_now = float(layer_usage.get("tokens_per_month") or 0.0)
+    layer_usage = wr.model_layer_usage or wr.usage
+    tokens_now = layer_usage.tokens_per_month
     guideline = (
         f"the playbook's guideline: < {GUIDELINE_LOW / 1e6:,.0f}M tokens/month Bedrock wins, {GUIDELINE_LOW / 1e6:,.0f}M-"
         f"{GUIDELINE_HIGH / 1e9:,.0f}B do the math, > {GUIDELINE_HIGH / 1e9:,.0f}B self-hosting starts to pay "
@@ -309,23 +314,19 @@ def breakeven(wr: WorkloadReport, wf: WorkloadFile, curve: bool) -> tuple[BreakE
     best = hosted_costs.argmin(axis=0)
     hosted_cost = hosted_costs.min(axis=0)
     wins = np.nonzero(hosted_cost <= bedrock_cost)[0]
-    points: list[dict] = []
+    points: list[BreakEvenPoint] = []
     if curve:
         for i in range(0, BREAKEVEN_GRID, BREAKEVEN_GRID // 40):
             tokens = tokens_now * float(v[i])
             points.append(
-                {
-                    "tokens_per_month": tokens,
-                    "platform": managed.platform,
-                    "monthly_usd": float(bedrock_cost[i]),
-                }
+                BreakEvenPoint(
+                    tokens_per_month=tokens, platform=managed.platform, monthly_usd=float(bedrock_cost[i])
+                )
             )
             points.append(
-                {
-                    "tokens_per_month": tokens,
-                    "platform": m_hosted[best[i]].key,
-                    "monthly_usd": float(hosted_cost[i]),
-                }
+                BreakEvenPoint(
+                    tokens_per_month=tokens, platform=m_hosted[best[i]].key, monthly_usd=float(hosted_cost[i])
+                )
             )
     method = "re-priced from today's invoices (fleets step up in whole instances of today's type)"
     # "from X" must hold for every volume above X: a fleet that steps up by one instance can make
@@ -425,9 +426,6 @@ def recommend_workload(
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
     pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)
-    extras: dict = {}
-    if model_options:
-        extras["model_layer_usage"] = _usage_dict(musage)
     # built without re-validation from validated parts (hot path); the lists are copied, as
     # validation would copy them
     wr = construct(
@@ -450,24 +448,26 @@ def recommend_workload(
         warnings=list(warnings),
         assumptions=list(assumptions),
         breakeven=None,
-        usage=_usage_dict(usage),
-        extras=dict(extras),
+        usage=_usage_summary(usage),
+        model_layer_usage=_usage_summary(musage) if model_options else None,
+        capacity_week=None,
+        breakeven_curve=[],
+        growth=None,
+        uncertainty=None,
     )
     week = (
         _capacity_week(musage if model_options else usage, model_options or options, model_pick or pick, wf)
         if curve
         else None
     )
-    if week is not None:
-        wr.extras["capacity_week"] = week
+    wr.capacity_week = week
     layer_usage = musage if model_options else usage
     generative = layer_usage.model
     # no break-even in tokens when the file gives no token counts: it would rest on invented ones
     if generative is not None and generative.kind == "generative" and not layer_usage.missing_token_fields:
         be, points = breakeven(wr, wf, curve)
         wr.breakeven = be
-        if points:
-            wr.extras["breakeven_curve"] = points
+        wr.breakeven_curve = points
     be = wr.breakeven
     if be is not None and be.note:
         wr.trace.append(
@@ -482,15 +482,15 @@ def recommend_workload(
     # the optional analyses, per workload (so that an inventory's workers run them too)
     growth = wf.growth_per_month
     if growth is not None:
-        wr.extras["growth"] = project(wr, wf, growth)
+        wr.growth = project(wr, wf, growth)
     if wf.uncertainty is not None:
-        spread = analyse(wr, wf)
-        if spread is not None:
-            wr.extras["uncertainty"] = spread
+        wr.uncertainty = analyse(wr, wf)
     return wr
 
 
-def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf: WorkloadFile) -> dict | None:
+def _capacity_week(
+    usage: Usage, options: list[Option], pick: Option | None, wf: WorkloadFile
+) -> CapacityWeek | None:
     """Traffic against provisioned capacity over the busiest week: for the chosen fleet, or, when a
     serverless option won, for the cheapest fleet it was compared with (the idle capacity avoided)."""
     from ..simulate.week import capacity_week
@@ -504,15 +504,15 @@ def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf:
     return capacity_week(usage, chosen, wf.preferences.target_utilisation) if chosen is not None else None
 
 
-def _usage_dict(usage: Usage) -> dict:
-    return {
-        "requests_per_month": usage.requests_per_month,
-        "mean_requests_per_s": usage.mean_rps,
-        "peak_requests_per_s": usage.peak_rps,
-        "tokens_per_month": usage.tokens_per_month,
-        "duration_s": usage.duration_s,
-        "memory_gb": usage.memory_gb,
-    }
+def _usage_summary(usage: Usage) -> UsageSummary:
+    return UsageSummary(
+        requests_per_month=usage.requests_per_month,
+        mean_requests_per_s=usage.mean_rps,
+        peak_requests_per_s=usage.peak_rps,
+        tokens_per_month=usage.tokens_per_month,
+        duration_s=usage.duration_s,
+        memory_gb=usage.memory_gb,
+    )
 
 
 def _sum_costs(options: list[Option]) -> MonthlyCost:
@@ -576,8 +576,8 @@ def recommend(
 ) -> Report:
     """Recommend a platform for every workload of a validated workload file.
 
-    ``breakeven_curve``: also compute the chart data of each workload (``extras.breakeven_curve``,
-    the cost of Bedrock and of self-hosting across token volumes, and ``extras.capacity_week``,
+    ``breakeven_curve``: also compute the chart data of each workload (``WorkloadReport.breakeven_curve``,
+    the cost of Bedrock and of self-hosting across token volumes, and ``.capacity_week``,
     traffic against provisioned capacity over the busiest week). Only what draws charts asks for
     it (HTML, ``--charts``, ``breakeven``): for an inventory it is most of the report's bytes and a
     third of its time.

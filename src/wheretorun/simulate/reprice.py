@@ -135,7 +135,7 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
     min_replicas = int(ex.get("min_replicas") or 0)
     if fleet:
         rps = float(ex["per_replica_rps"])
-        peak_rps = float(wr.usage.get("peak_requests_per_s") or 0.0)
+        peak_rps = wr.usage.peak_requests_per_s
         if ex.get("peak_demand_replicas") is not None:
             peak_need = float(ex["peak_demand_replicas"]) / wf.preferences.target_utilisation
         elif rps > 0:
