@@ -98,6 +98,116 @@ class LatencyProfile(_Model):
     note: str | None = None
 
 
+# ---- what pricing found, per kind of platform ---------------------------------------------------
+# Typed on the Option; in the contract JSON flattened into the option's ``extras`` object, in the
+# order it has always had (``Option.extras``).
+
+
+class FleetFacts(_Model):
+    """A self-hosted fleet as sized and simulated (``platforms.selfhost.fleet_facts``): what growth,
+    Monte Carlo and the capacity chart re-price, and what the trace says about idle capacity."""
+
+    per_replica_rps: float = Field(description="Requests per second one replica sustains.")
+    min_replicas: int = Field(description="The floor the fleet never scales below (0: scales to zero).")
+    hourly_usd: float = Field(
+        description="One replica's price per hour as bought (Spot or commitment applied)."
+    )
+    spot_discount_pct: float | None = Field(
+        description="The instance's Spot discount, when Spot applies to it."
+    )
+    replica_hours: float = Field(description="Replica-hours a month.")
+    peak_replicas: int
+    utilisation: float = Field(description="Mean share of the replicas' capacity in use.")
+    idle_replica_hours: float
+    idle_cost_usd: float = Field(description="hourly_usd x idle_replica_hours, per month.")
+    scale_out_s: float = Field(description="Seconds a new replica takes to serve.")
+    warm_floor: int = Field(description="Replicas kept warm to absorb bursts while new ones start.")
+    method: str = Field(description="How the fleet was sized (simulated minutes or closed form).")
+    queued_requests: float
+    throttled_requests: float
+
+
+class LambdaFacts(_Model):
+    """A Lambda function's configuration and simulated month (``platforms.lambda_``)."""
+
+    memory_mb: int
+    arch: str
+    billed_ms: int = Field(description="Billed duration per invocation, rounded up to the millisecond.")
+    gb_seconds: float
+    cold_starts: float
+    cold_start_s: float
+    peak_concurrency: float
+    concurrency_quota: float = Field(description="The account's concurrency quota in force.")
+    throttled: float = Field(description="Synchronous requests refused with HTTP 429 (not billed).")
+    dropped: float = Field(description="Asynchronous events past the maximum event age (not billed).")
+    provisioned_concurrency: int
+    method: str
+
+
+class LambdaThrottling(_Model):
+    """What Lambda's simulation found before its concurrency quota ruled it out (an infeasible option)."""
+
+    invocations: float
+    throttled: float = Field(description="Synchronous requests refused with HTTP 429 (not billed).")
+    dropped: float = Field(description="Asynchronous events past the maximum event age (not billed).")
+    billed_invocations: float
+    failed_share: float
+    peak_concurrency: float
+    concurrency_quota: float
+
+
+class QuotaHeadroom(_Model):
+    """The quota growth and Monte Carlo re-check: traffic may grow by ``quota_headroom`` before it
+    passes the quota in force, by ``quota_default_headroom`` before it needs an increase."""
+
+    quota_name: str = Field(description="lambda-concurrency or bedrock-tokens-per-minute.")
+    quota_headroom: float
+    quota_default_headroom: float
+    quota_counts_tokens: bool = Field(
+        default=False, description="The quota counts tokens (it grows with tokens per request too)."
+    )
+
+
+class BedrockFacts(_Model):
+    """The Bedrock model that priced the option."""
+
+    bedrock_model_id: str
+    tokens_per_month: float | None = Field(default=None, description="On-demand only.")
+
+
+class TokenQuotaCheck(_Model):
+    """A Bedrock model's on-demand token quotas against the simulated traffic (``bedrock.quota_check``)."""
+
+    quota_tokens_per_minute: float
+    quota_tokens_per_day: float
+    peak_tokens_per_minute: float
+    peak_tokens_per_day: float
+    throttled_requests: float
+    requests: float | None = Field(default=None, description="Only when the quota rules the option out.")
+    throttled_share: float | None = Field(
+        default=None, description="Only when the quota rules the option out."
+    )
+
+
+class CustomImportFacts(_Model):
+    """Bedrock Custom Model Import: copies billed per 5-minute window while active."""
+
+    cmus_per_copy: int
+    active_windows: float = Field(description="5-minute windows a month with a copy active.")
+    cold_starts: float
+
+
+class UnitCost(_Model):
+    """Cost per 1M tokens of a generative model's option: the TCO yardstick."""
+
+    infra: float
+    total: float
+
+
+#: A value of an option's contract ``extras`` object.
+OptionExtra = bool | int | float | str | dict[str, float] | None
+
+
 class Option(_Model):
     platform: str
     feasible: bool
@@ -112,7 +222,90 @@ class Option(_Model):
     ops_profile: OpsProfile | None = None
     latency: LatencyProfile | None = None
     soft_warnings: list[str] = Field(default_factory=list)
-    extras: dict[str, Any] = Field(default_factory=dict)
+    # what pricing found: typed here, flattened into ``extras`` in the contract JSON (``extras``)
+    fleet: FleetFacts | None = Field(default=None, exclude=True, description="A self-hosted fleet's sizing.")
+    function: LambdaFacts | None = Field(default=None, exclude=True, description="Lambda's configuration.")
+    throttling: LambdaThrottling | None = Field(
+        default=None, exclude=True, description="Lambda ruled out by its concurrency quota: what it found."
+    )
+    bedrock: BedrockFacts | None = Field(default=None, exclude=True, description="Bedrock's model.")
+    custom_import: CustomImportFacts | None = Field(default=None, exclude=True)
+    workflow_type: Literal["Standard", "Express"] | None = Field(
+        default=None, exclude=True, description="Step Functions' workflow type."
+    )
+    token_quota: TokenQuotaCheck | None = Field(
+        default=None, exclude=True, description="Bedrock's token quotas."
+    )
+    quota: QuotaHeadroom | None = Field(default=None, exclude=True, description="The quota growth re-checks.")
+    uses_gpu: bool | None = Field(
+        default=None, exclude=True, description="The option runs on accelerators (None: not priced)."
+    )
+    usd_per_million_tokens: UnitCost | None = Field(
+        default=None, exclude=True, description="Priced options serving a generative model with tokens."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def extras(self) -> dict[str, OptionExtra]:
+        """The contract JSON's ``extras`` object: the facts above flattened, in the order the
+        contract has always had. Derived from the typed fields (read those)."""
+        out: dict[str, OptionExtra] = {}
+        for part in (self.function, self.throttling, self.fleet, self.custom_import):
+            if part is not None:
+                out |= part.model_dump()
+        if self.bedrock is not None:
+            out |= self.bedrock.model_dump(exclude_none=True)
+        if self.workflow_type is not None:
+            out["workflow_type"] = self.workflow_type
+        tq = self.token_quota
+        if tq is not None:
+            out |= tq.model_dump(exclude={"requests", "throttled_share"})
+        if self.quota is not None:
+            out |= self.quota.model_dump(exclude_defaults=True)
+        if tq is not None and tq.requests is not None:
+            out |= {"requests": tq.requests, "throttled_share": tq.throttled_share}
+        if self.uses_gpu is not None:
+            out["uses_gpu"] = self.uses_gpu
+        if self.usd_per_million_tokens is not None:
+            out["usd_per_million_tokens"] = self.usd_per_million_tokens.model_dump()
+        return out
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_contract(cls, data: Any) -> Any:
+        """An option read back from its JSON (``diff``, the tests): ``extras`` fills the typed fields."""
+        if not (isinstance(data, dict) and "extras" in data):
+            return data
+        data = dict(data)
+        ex = dict(data.pop("extras") or {})
+
+        def take(model: type[BaseModel]) -> dict[str, Any]:
+            return {k: ex.pop(k) for k in model.model_fields if k in ex}
+
+        # one kind per option, told apart by a key only it has (several share 'cold_starts', 'throttled')
+        for field, model, marker in _OPTION_FACTS:
+            if marker in ex:
+                data[field] = take(model)
+        if "workflow_type" in ex:
+            data["workflow_type"] = ex.pop("workflow_type")
+        for field in ("uses_gpu", "usd_per_million_tokens"):
+            if field in ex:
+                data[field] = ex.pop(field)
+        if ex:
+            raise ValueError(f"unknown extras {sorted(ex)}")
+        return data
+
+
+#: (Option field, its type, a key of its contract form that only it has), in the order read back.
+_OPTION_FACTS: tuple[tuple[str, type[BaseModel], str], ...] = (
+    ("function", LambdaFacts, "memory_mb"),
+    ("throttling", LambdaThrottling, "invocations"),
+    ("fleet", FleetFacts, "per_replica_rps"),
+    ("custom_import", CustomImportFacts, "cmus_per_copy"),
+    ("bedrock", BedrockFacts, "bedrock_model_id"),
+    ("token_quota", TokenQuotaCheck, "quota_tokens_per_minute"),
+    ("quota", QuotaHeadroom, "quota_name"),
+)
 
 
 class TraceStep(_Model):

@@ -11,6 +11,7 @@ import pytest
 from wheretorun.report.model import (
     CatalogInfo,
     CostComponent,
+    FleetFacts,
     MonthlyCost,
     Option,
     Recommendation,
@@ -41,16 +42,33 @@ def comp(name, usd, scales=(), kind="infra", driver=None, purchase="on-demand"):
     )
 
 
-def option(platform, comps, itype=None, extras=None):
+def option(platform, comps, itype=None, fleet=None):
+    """A priced option; ``fleet``: the facts re-pricing reads of a self-hosted fleet (the rest neutral)."""
     infra = sum((c.monthly_usd for c in comps if c.kind == "infra"), Decimal(0))
     ops = sum((c.monthly_usd for c in comps if c.kind == "ops"), Decimal(0))
+    facts = dict(fleet or {})
+    uses_gpu = facts.pop("uses_gpu", False)
+    neutral = {
+        "min_replicas": 0,
+        "spot_discount_pct": None,
+        "peak_replicas": 1,
+        "utilisation": 0.5,
+        "idle_replica_hours": 0.0,
+        "idle_cost_usd": 0.0,
+        "scale_out_s": 60.0,
+        "warm_floor": 0,
+        "method": "given by the test",
+        "queued_requests": 0.0,
+        "throttled_requests": 0.0,
+    }
     return Option(
         platform=platform,
         feasible=True,
         instance_type=itype,
         monthly_cost_usd=MonthlyCost(infra=infra, ops=ops, total=infra + ops),
         cost_components=comps,
-        extras=extras or {},
+        fleet=FleetFacts(**(neutral | facts)) if facts else None,
+        uses_gpu=uses_gpu,
     )
 
 

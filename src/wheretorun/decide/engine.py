@@ -33,6 +33,7 @@ from ..results import (
     Recommendation,
     Report,
     TraceStep,
+    UnitCost,
     UsageSummary,
     WorkloadReport,
 )
@@ -151,10 +152,7 @@ def annotate_unit_costs(d: Decision) -> None:
         assert mc is not None
         if generative:
             per_m = Decimal(str(1e6 / tokens))
-            o.extras["usd_per_million_tokens"] = {
-                "infra": float(mc.infra * per_m),
-                "total": float(mc.total * per_m),
-            }
+            o.usd_per_million_tokens = UnitCost(infra=float(mc.infra * per_m), total=float(mc.total * per_m))
             o.notes.append(
                 f"${mc.infra * per_m:,.4f} per 1M tokens of infrastructure, ${mc.total * per_m:,.4f} with engineering "
                 f"({tokens / 1e6:,.1f}M tokens/month)"
@@ -246,7 +244,7 @@ def pattern_for(
         return "gpu-training-job"
     if long_tail and p.containers:
         return "hybrid-queue"
-    if p.gpu_pattern is not None and layer_pick.extras.get("uses_gpu"):
+    if p.gpu_pattern is not None and layer_pick.uses_gpu:
         return p.gpu_pattern
     return p.role_patterns.get(w.role, p.model_pattern)
 
@@ -496,7 +494,9 @@ def _capacity_week(
     from ..simulate.week import capacity_week
 
     fleets = [
-        o for o in options if o.feasible and o.extras.get("per_replica_rps") and not traits(o.platform).batch
+        o
+        for o in options
+        if o.feasible and o.fleet and o.fleet.per_replica_rps and not traits(o.platform).batch
     ]
     chosen: Option | None = pick
     if pick is None or pick not in fleets:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from ..catalog.store import Catalog, PriceRef
 
@@ -31,7 +31,21 @@ from ..invoice import amount as amount
 from ..invoice import construct as construct
 from ..invoice import line as line
 from ..invoice import tiered_lines as tiered_lines
-from ..results import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
+from ..results import (
+    BedrockFacts,
+    Blocker,
+    CostComponent,
+    CustomImportFacts,
+    FleetFacts,
+    LambdaFacts,
+    LambdaThrottling,
+    LatencyProfile,
+    MonthlyCost,
+    OpsProfile,
+    Option,
+    QuotaHeadroom,
+    TokenQuotaCheck,
+)
 from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
 from .usage import ModelInfo, Usage
@@ -138,19 +152,35 @@ class Priced:
     instances: float | None = None
     notes: list[str] = field(default_factory=list)
     soft_warnings: list[str] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
     uses_gpu: bool = False
     latency: LatencyProfile | None = None
+    # what pricing found, by kind of platform (``Option`` documents each)
+    fleet: FleetFacts | None = None
+    function: LambdaFacts | None = None
+    bedrock: BedrockFacts | None = None
+    custom_import: CustomImportFacts | None = None
+    workflow_type: Literal["Standard", "Express"] | None = None
+    token_quota: TokenQuotaCheck | None = None
+    quota: QuotaHeadroom | None = None
 
 
 class Infeasible(Exception):
     """Raised by ``price`` when pricing discovers a hard limit (e.g. no instance holds the model)."""
 
-    def __init__(self, blockers: list[Blocker], extras: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        blockers: list[Blocker],
+        *,
+        throttling: LambdaThrottling | None = None,
+        token_quota: TokenQuotaCheck | None = None,
+        quota: QuotaHeadroom | None = None,
+    ):
         self.blockers = blockers
         #: what pricing found before the limit (e.g. the requests a quota would throttle), kept on
         #: the infeasible option so that the JSON reports the counts, not only the blocker's text
-        self.extras = extras or {}
+        self.throttling = throttling
+        self.token_quota = token_quota
+        self.quota = quota
         super().__init__("; ".join(str(b) for b in blockers))
 
 
@@ -359,7 +389,7 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
     """Ask a platform module its questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
-    found: dict[str, Any] = {}
+    found: Infeasible | None = None
     if ctx.is_model_layer and ctx.usage.context_problem:
         # no platform serves a request longer than the model's context window (rule 'context')
         blockers = [context_blocker(ctx), *blockers]
@@ -367,7 +397,7 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
         try:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
-            blockers, found = e.blockers, e.extras
+            blockers, found = e.blockers, e
     if blockers:
         return construct(
             Option,
@@ -381,7 +411,16 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
             ops_profile=None,
             latency=None,
             soft_warnings=[],
-            extras=dict(found),
+            fleet=None,
+            function=None,
+            throttling=found.throttling if found else None,
+            bedrock=None,
+            custom_import=None,
+            workflow_type=None,
+            token_quota=found.token_quota if found else None,
+            quota=found.quota if found else None,
+            uses_gpu=None,
+            usd_per_million_tokens=None,
             blocked_by=[str(b) for b in blockers],
             blockers=blockers,
             layer=ctx.layer,
@@ -405,7 +444,16 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
         ops_profile=profile,
         latency=priced.latency or LatencyProfile(),
         soft_warnings=priced.soft_warnings,
-        extras={**priced.extras, "uses_gpu": priced.uses_gpu},
+        fleet=priced.fleet,
+        function=priced.function,
+        throttling=None,
+        bedrock=priced.bedrock,
+        custom_import=priced.custom_import,
+        workflow_type=priced.workflow_type,
+        token_quota=priced.token_quota,
+        quota=priced.quota,
+        uses_gpu=priced.uses_gpu,
+        usd_per_million_tokens=None,
     )
 
 

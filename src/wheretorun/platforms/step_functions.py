@@ -161,7 +161,7 @@ def price(ctx: Context) -> Priced:
     return Priced(
         components=comps,
         notes=notes,
-        extras={"workflow_type": variant},
+        workflow_type=variant,
         latency=LatencyProfile(
             cold_start_s=cat.limit("lambda/cold-start-s").value,
             scale_out_s=0.0,

@@ -34,14 +34,14 @@ def capacity_week(usage: Usage, option: Option, target_utilisation: float) -> Ca
     ``requests`` is the offered load and ``capacity`` what the serving replicas can take at 100 %,
     both in requests per second averaged over each 15-minute bucket.
     """
-    ex = option.extras or {}
-    rps = ex.get("per_replica_rps")
-    if not option.feasible or not rps or ex.get("scale_out_s") is None:
+    ex = option.fleet
+    if not option.feasible or ex is None or not ex.per_replica_rps:
         return None
+    rps = ex.per_replica_rps
     traffic = traffic_for(usage)
     arrivals = np.asarray(traffic.per_minute, dtype=np.float64)
-    floor = max(int(ex.get("min_replicas") or 0), int(ex.get("warm_floor") or 0))
-    schedule = fleet_schedule(traffic, float(rps), float(ex["scale_out_s"]), floor, target_utilisation)
+    floor = max(ex.min_replicas, ex.warm_floor)
+    schedule = fleet_schedule(traffic, rps, ex.scale_out_s, floor, target_utilisation)
     start = busiest_week(arrivals)
     end = min(arrivals.size, start + WEEK_MINUTES)
     n = (end - start) // BUCKET_MINUTES * BUCKET_MINUTES
