@@ -17,6 +17,8 @@ from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
 
+from .spec.models import Team
+
 #: Money: exact Decimal in the library, a JSON number (the nearest double) in the contract JSON.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
@@ -586,7 +588,7 @@ class Report(_Model):
     catalog: CatalogInfo
     workloads: list[WorkloadReport]
     total_monthly_cost_usd: Money
-    team: dict[str, Any] = Field(default_factory=dict)
+    team: Team | None = Field(default=None, description="The workload file's team section, as validated.")
     source_file: str | None = None
     generated_by: str = "wheretorun"
 

@@ -613,7 +613,7 @@ def recommend(
         ),
         workloads=reports,
         total_monthly_cost_usd=total,
-        team=wf.team.model_dump(),
+        team=wf.team,
         source_file=file,
     )
     return report

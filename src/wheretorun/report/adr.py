@@ -484,10 +484,9 @@ def build_record(report: Report, today: dt.date | None = None) -> Record:
         catalog.append(("Bedrock token prices", c.bedrock_prices))
     catalog += [("price override", o) for o in c.overrides]
     team = []
-    if "ops_capacity" in report.team:
-        team.append(("ops capacity", str(report.team["ops_capacity"])))
-    if "engineer_hourly_usd" in report.team:
-        team.append(("engineer rate", f"{usd(report.team['engineer_hourly_usd'])}/hour"))
+    if report.team is not None:
+        team.append(("ops capacity", report.team.ops_capacity))
+        team.append(("engineer rate", f"{usd(report.team.engineer_hourly_usd)}/hour"))
     records = [workload_record(w, report) for w in report.workloads]
     infra = sum((x.infra for x in records if x.infra is not None), Decimal(0))
     ops = sum((x.ops for x in records if x.ops is not None), Decimal(0))
