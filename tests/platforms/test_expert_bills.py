@@ -142,6 +142,7 @@ W: dict[str, dict] = {
         "duration_s": 10,
         "active_compute_s": 10,
         "memory_gb": 4,
+        "arch": "x86_64",  # the bills below use x86 prices; arch: auto is tested in test_purchase.py
     },
     # 30 scheduled runs x 2 h x 8 GB: 60 task-hours
     "scheduled-glue-2h": {
@@ -150,9 +151,16 @@ W: dict[str, dict] = {
         "duration_s": 7200,
         "memory_gb": 8,
         "trigger": "schedule",
+        "arch": "x86_64",
     },
     # a tiny handler fits the smallest Fargate task
-    "tiny-glue": {"role": "glue", "requests_per_month": 1000, "duration_s": 1, "memory_gb": 0.25},
+    "tiny-glue": {
+        "role": "glue",
+        "requests_per_month": 1000,
+        "duration_s": 1,
+        "memory_gb": 0.25,
+        "arch": "x86_64",
+    },
     # queued CPU jobs, 10,000 x 120 s x 2 GB
     "queued-cpu-jobs": {
         "role": "glue",

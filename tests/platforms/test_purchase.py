@@ -131,13 +131,13 @@ def lines(opt) -> dict:
     ("commitment", "trigger", "vcpu_price", "label"),
     [
         # Compute Savings Plan on Fargate (catalog 20 % / 45 %): 0.04048 x 0.80 = 0.032384; x 0.55 = 0.022264
-        ("savings-plan-1yr", "api", "0.032384", "Compute (1 vCPU task, x86, savings-plan-1yr)"),
-        ("savings-plan-3yr", "api", "0.022264", "Compute (1 vCPU task, x86, savings-plan-3yr)"),
+        ("savings-plan-1yr", "api", "0.032384", "Compute (0.25 vCPU task, x86, savings-plan-1yr)"),
+        ("savings-plan-3yr", "api", "0.022264", "Compute (0.25 vCPU task, x86, savings-plan-3yr)"),
         # Fargate Spot for queued work: 67 % off, + 5 % re-run overhead: 0.04048 x 0.33 x 1.05 = 0.01402632
-        ("spot", "queue", "0.01402632", "Compute (1 vCPU task, x86, spot)"),
+        ("spot", "queue", "0.01402632", "Compute (0.25 vCPU task, x86, spot)"),
         # an API caller is waiting: no Spot, on-demand $0.04048 and a label that says so
-        ("spot", "api", "0.04048", "Compute (1 vCPU task, x86)"),
-        ("on-demand", "queue", "0.04048", "Compute (1 vCPU task, x86)"),
+        ("spot", "api", "0.04048", "Compute (0.25 vCPU task, x86)"),
+        ("on-demand", "queue", "0.04048", "Compute (0.25 vCPU task, x86)"),
     ],
 )
 def test_fargate_is_charged_the_purchase_option_its_label_names(
@@ -151,12 +151,12 @@ def test_fargate_is_charged_the_purchase_option_its_label_names(
 
 def test_interruptible_true_lets_api_work_run_on_spot() -> None:
     opt = option(_file("spot", trigger="api", interruptible=True, arch="x86_64", duration_s=2), "fargate")
-    assert lines(opt)["Compute (1 vCPU task, x86, spot)"].unit_price_usd == Decimal("0.01402632")
+    assert lines(opt)["Compute (0.25 vCPU task, x86, spot)"].unit_price_usd == Decimal("0.01402632")
 
 
 def test_a_queue_worker_marked_not_interruptible_stays_on_demand() -> None:
     opt = option(_file("spot", trigger="queue", interruptible=False, arch="x86_64", duration_s=2), "fargate")
-    assert lines(opt)["Compute (1 vCPU task, x86)"].unit_price_usd == Decimal("0.04048")
+    assert lines(opt)["Compute (0.25 vCPU task, x86)"].unit_price_usd == Decimal("0.04048")
     assert any("may not be interrupted" in n and "interruptible: false" in n for n in opt.notes)
 
 
@@ -215,8 +215,8 @@ def test_no_line_names_a_purchase_option_it_did_not_charge(commitment: str) -> N
         ("lambda", "x86_64", "Duration (x86, first 6B GB-s)", "0.0000166667"),
         ("lambda", "arm64", "Duration (arm64, first 7.5B GB-s)", "0.0000133334"),
         # Fargate Graviton $0.03238 per vCPU-hour vs x86 $0.04048: auto keeps arm64
-        ("fargate", "auto", "Compute (1 vCPU task, arm64)", "0.03238"),
-        ("fargate", "x86_64", "Compute (1 vCPU task, x86)", "0.04048"),
+        ("fargate", "auto", "Compute (0.25 vCPU task, arm64)", "0.03238"),
+        ("fargate", "x86_64", "Compute (0.25 vCPU task, x86)", "0.04048"),
     ],
 )
 def test_arch_auto_prices_both_and_keeps_the_cheaper(

@@ -47,8 +47,15 @@ def test_at_80_columns_no_figure_or_instance_type_is_cut(report, at80: str) -> N
                 # each feasible option: its total and its instance type, whole
                 assert f"${o.monthly_cost_usd.total:,.2f}" in at80, o.platform
                 if o.instance_type:
-                    # a Fargate task's size is shown without the word "task" ("0.25 vCPU / 2 GB")
-                    shown = o.instance_type.removesuffix(" task")
+                    # a Fargate task's size is shown without the word "task" ("0.25 vCPU / 2 GB"), its
+                    # architecture beside the platform ("fargate (arm64)   0.25 vCPU / 2 GB")
+                    size, arm, _ = o.instance_type.partition(", arm64")
+                    shown = size.removesuffix(" task")
+                    if arm:
+                        shown = f"{o.platform} (arm64)"
+                        assert re.search(
+                            rf"{re.escape(shown)}\s+{re.escape(size.removesuffix(' task'))}", at80
+                        )
                     assert shown in at80 or shown.replace(" ", "\n") in at80
     assert f"${report.total_monthly_cost_usd:,.2f}" in at80
 
@@ -74,9 +81,11 @@ def test_the_why_sentence_of_the_demo(report) -> None:
     assert why_sentence(by_name["rag-retrieval"]) == (
         "Cheapest with engineering, $42.40/month below sagemaker-serverless (serverless 2 GB)."
     )
-    # support-agent: lambda $773.73 vs step-functions $897.41 -> $123.68; bedrock alone serves the model
+    # support-agent: lambda on arm64 = 2M x $0.20/1M + 20M GB-s x $0.0000133334 + 2M x $1.00/1M HTTP API
+    # = $0.40 + $266.668 + $2.00 = $269.07 infra + $440 engineering = $709.07, vs step-functions $897.41
+    # -> 897.41 - 709.07 = $188.34; bedrock alone serves the model
     assert why_sentence(by_name["support-agent"]) == (
-        "Code: cheapest with engineering, $123.68/month below step-functions; "
+        "Code: cheapest with engineering, $188.34/month below step-functions; "
         "model: the only option no hard limit rules out."
     )
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from ..catalog.models import InstanceSpec
 from ..results import CostComponent, Purchase
+from ..spec.models import Commitment
 from ..units import money
 from .base import Context, amount, construct
 
@@ -44,7 +45,7 @@ class Rate:
 ON_DEMAND = Rate("on-demand", Decimal(1))
 
 
-def asked(ctx: Context) -> str:
+def asked(ctx: Context) -> Commitment:
     """The purchase option the workload file asks for (``prices.commitment`` or its alias)."""
     return ctx.wf.prices.purchase if ctx.wf.prices else "on-demand"
 
@@ -85,7 +86,7 @@ def _spot(ctx: Context, pct: float | Decimal | None, what: str) -> Rate:
 
 
 def _plan(
-    asked_for: str, pct_1yr: float | Decimal | None, pct_3yr: float | Decimal | None, what: str
+    asked_for: Commitment, pct_1yr: float | Decimal | None, pct_3yr: float | Decimal | None, what: str
 ) -> Rate:
     """A Savings Plan rate; a missing 3-year rate falls back to the 1-year one (never on-demand)."""
     if asked_for == "savings-plan-3yr":

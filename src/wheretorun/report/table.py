@@ -111,9 +111,12 @@ def options_table(w: WorkloadReport, width: int = 80) -> Table:
             layer = _label(o.layer, two) if i == 0 else ""
             mark = "->" if o.platform == chosen else "  "
             flag = " *" if _not_recommended(o) else ""
-            name = f"{layer:<5} {mark} {o.platform}{flag}" if two else f"{mark} {o.platform}{flag}"
-            # "0.25 vCPU / 2 GB task": the size says it is a task; the word would wrap onto a line of its own
-            runs_on = printable(o.instance_type or "").removesuffix(" task")
+            # "0.25 vCPU / 2 GB task, arm64": the size says it is a task, and the architecture goes beside
+            # the platform, where the column has room; either word would wrap onto a line of its own
+            size, arm, _ = printable(o.instance_type or "").partition(", arm64")
+            runs_on = size.removesuffix(" task")
+            platform = f"{o.platform} (arm64)" if arm else o.platform
+            name = f"{layer:<5} {mark} {platform}{flag}" if two else f"{mark} {platform}{flag}"
             if narrow:
                 cells = [name + (f" ({runs_on})" if runs_on else ""), fmt_usd(mc.total)]
             else:
