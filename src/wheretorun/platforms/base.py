@@ -389,7 +389,11 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
     """Ask a platform module its questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
-    found: Infeasible | None = None
+    # what pricing found before a limit; the exception itself is not kept (its traceback's frames
+    # would hold it: a reference cycle per infeasible option)
+    throttling: LambdaThrottling | None = None
+    token_quota: TokenQuotaCheck | None = None
+    quota: QuotaHeadroom | None = None
     if ctx.is_model_layer and ctx.usage.context_problem:
         # no platform serves a request longer than the model's context window (rule 'context')
         blockers = [context_blocker(ctx), *blockers]
@@ -397,7 +401,7 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
         try:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
-            blockers, found = e.blockers, e
+            blockers, throttling, token_quota, quota = e.blockers, e.throttling, e.token_quota, e.quota
     if blockers:
         return construct(
             Option,
@@ -413,12 +417,12 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
             soft_warnings=[],
             fleet=None,
             function=None,
-            throttling=found.throttling if found else None,
+            throttling=throttling,
             bedrock=None,
             custom_import=None,
             workflow_type=None,
-            token_quota=found.token_quota if found else None,
-            quota=found.quota if found else None,
+            token_quota=token_quota,
+            quota=quota,
             uses_gpu=None,
             usd_per_million_tokens=None,
             blocked_by=[str(b) for b in blockers],
