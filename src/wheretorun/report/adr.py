@@ -483,7 +483,7 @@ def build_record(report: Report, today: dt.date | None = None) -> Record:
     if c.bedrock_prices:
         catalog.append(("Bedrock token prices", c.bedrock_prices))
     catalog += [("price override", o) for o in c.overrides]
-    team = []
+    team: list[tuple[str, str]] = []
     if report.team is not None:
         team.append(("ops capacity", report.team.ops_capacity))
         team.append(("engineer rate", f"{usd(report.team.engineer_hourly_usd)}/hour"))
