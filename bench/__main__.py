@@ -25,7 +25,9 @@ def best_of(fn: Callable[[], object], n: int) -> float:
 
 
 def year_of_traffic(minutes: int, repeat: int):  # type: ignore[no-untyped-def]
-    from wheretorun.fleetsim.fleet import simulate_fleet, simulate_lambda, simulate_quota
+    from wheretorun.fleetsim.fleet import simulate_fleet
+    from wheretorun.fleetsim.lambda_ import simulate_lambda
+    from wheretorun.fleetsim.quota import simulate_quota
     from wheretorun.fleetsim.traffic import preset
 
     a = preset("spiky", 24e6 * minutes / 43_800, 8, minutes=minutes).per_minute

@@ -7,35 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
+from ._perf import construct
 from .catalog.store import PriceRef
 from .results import CostComponent, Driver, Purchase
 from .units import money
-
-M = TypeVar("M", bound=BaseModel)
-_object_setattr = object.__setattr__
-
-
-def construct(cls: type[M], **values: Any) -> M:
-    """``cls.model_construct(**values)`` without its per-field bookkeeping, for values of *every*
-    field (anything less falls back to ``model_construct``, which fills in defaults).
-
-    The same object: ``__dict__`` in field order, every field set, no extra, no private state (the
-    report models have none). For the hot path only: invoice lines, options and trace steps built
-    here from validated parts, thousands of them for an inventory.
-    """
-    fields = cls.__pydantic_fields__
-    if len(values) != len(fields):
-        return cls.model_construct(**values)
-    m = cls.__new__(cls)
-    _object_setattr(m, "__dict__", {name: values[name] for name in fields})
-    _object_setattr(m, "__pydantic_fields_set__", set(fields))
-    _object_setattr(m, "__pydantic_extra__", None)
-    _object_setattr(m, "__pydantic_private__", None)
-    return m
 
 
 def line(

@@ -17,6 +17,7 @@ from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
 
+from ._perf import splice_list
 from .spec.models import Team
 
 #: Money: exact Decimal in the library, a JSON number (the nearest double) in the contract JSON.
@@ -633,21 +634,13 @@ class Report(_Model):
         """``to_json_bytes()`` written workload by workload, the same bytes: an inventory's JSON
         (433 MB for 10,000 workloads) is never held whole in memory.
 
-        The report without its workloads is serialised once and each workload is spliced in, indented
-        to its depth in the list (pretty-printed JSON is each line's text after a fixed indent).
+        The report without its workloads is serialised once and each workload is spliced in
+        (``_perf.splice_list``).
         """
         if not self.workloads:
             out.write(self.to_json_bytes())
             return
         skeleton = self.model_copy(update={"workloads": []}).to_json_bytes()
-        marker = b'\n  "workloads": [],\n'  # raw newlines: only the structure has them, never a string
-        if marker not in skeleton:  # not where the contract puts it: write it whole
+        items = (w.__pydantic_serializer__.to_json(w, indent=2) for w in self.workloads)
+        if not splice_list(out, skeleton, b"workloads", items):  # not where the contract puts it
             out.write(self.to_json_bytes())
-            return
-        head, tail = skeleton.split(marker, 1)
-        out.write(head + b'\n  "workloads": [\n')
-        last = len(self.workloads) - 1
-        for i, w in enumerate(self.workloads):
-            text = w.__pydantic_serializer__.to_json(w, indent=2)
-            out.write(b"    " + text.replace(b"\n", b"\n    ") + (b",\n" if i < last else b"\n"))
-        out.write(b"  ],\n" + tail)

@@ -3,7 +3,7 @@ what the catalog and the updater actually hold."""
 
 from wheretorun.catalog.scope import SUPPORTED_REGIONS, UPDATABLE_SERVICES
 from wheretorun.catalog.store import load_catalog
-from wheretorun.catalog.update import MAPPERS
+from wheretorun.catalog.update.skus import MAPPERS
 
 
 def test_the_updatable_services_are_the_updaters_mappers():

@@ -293,3 +293,16 @@ def test_cli_prints_old_new_and_percent(tmp_path, mirror):
     assert "WHERETORUN_CATALOG_DIR" in out
     loaded = yaml.safe_load((catalog_files_dir(tmp_path / "c") / "ec2.yml").read_text())
     assert loaded["service"] == "ec2"
+
+
+def test_a_long_running_process_reads_the_refreshed_copy_at_its_next_call(tmp_path, mirror, monkeypatch):
+    """``load_catalog`` caches by catalog version: after ``prices update`` writes a new version, the
+    next call in the same process (a web server) prices with it instead of the figures it cached."""
+    from wheretorun.catalog.store import load_catalog
+
+    target = tmp_path / "catalog"
+    update_catalog(target, ["lambda"], ["us-east-1"], mirror)
+    monkeypatch.setenv("WHERETORUN_CATALOG_DIR", str(target))
+    assert load_catalog().price("ec2/g5.2xlarge").value == Decimal("1.212")  # EC2 not refreshed yet
+    update_catalog(target, ["ec2"], ["us-east-1"], mirror)
+    assert load_catalog().price("ec2/g5.2xlarge").value == Decimal("1.1")  # the offer's figure

@@ -213,18 +213,48 @@ def test_compliance_without_privatelink_means_self_hosting_in_the_vpc():
     assert not bedrock.feasible and "PrivateLink" in bedrock.blocked_by[0]
 
 
-def test_compliance_forcing_gpus_on_a_team_without_ops_warns_loudly(monkeypatch):
-    # without SageMaker in the catalog, self-managed GPUs are the only in-VPC option
+def test_compliance_forcing_gpus_on_a_team_without_ops_warns_loudly():
+    # no SageMaker endpoint serves it in the VPC (real-time stops at 60 s, asynchronous at 1 h,
+    # Serverless has no GPU): the self-managed GPU fleets are the only in-VPC option for the model
+    data = {
+        "team": {"ops_capacity": "none"},
+        "engineering": {},
+        "workloads": [
+            {
+                **GPU_MODEL,
+                "requests_per_second": None,
+                "requests_per_month": 10_000,
+                "data_must_stay_in_vpc": True,
+                "privatelink_ok": False,
+                "duration_s": 4000,
+            }
+        ],
+    }
+    w = decide(data)
+    assert any("COMPLIANCE FORCES" in x and " h " in x for x in w.warnings)
+    ecs = next(o for o in w.options if o.platform == "ecs-ec2")
+    assert ecs.feasible and not any(n.startswith("not recommended") for n in ecs.notes)
+
+
+def test_an_async_endpoint_in_the_vpc_spares_a_team_without_gpu_ops_its_fleets():
+    """Defect fixed: at 120 s a request is past SageMaker real-time's 60 s timeout but within an
+    asynchronous endpoint's hour, which serves the model inside the VPC on instances AWS runs
+    (``Traits.managed_instances``). Only the real-time endpoint used to count, so the GPU fleets
+    stayed allowed and the warning said to consider SageMaker endpoints while one was feasible."""
     data = {
         "team": {"ops_capacity": "none"},
         "engineering": {},
         "workloads": [
             {**GPU_MODEL, "data_must_stay_in_vpc": True, "privatelink_ok": False, "duration_s": 120}
         ],
-    }  # 120 s > SageMaker real-time's 60 s timeout
+    }
     w = decide(data)
-    assert w.recommendation.platform in ("ecs-ec2", "eks-ec2")
-    assert any("COMPLIANCE FORCES" in x and " h " in x for x in w.warnings)
+    assert w.recommendation.platform == "sagemaker-async"
+    assert w.recommendation.pattern == "in-vpc-self-hosted"
+    assert not any("COMPLIANCE FORCES" in x for x in w.warnings)
+    for pid in ("ecs-ec2", "eks-ec2"):
+        fleet = next(o for o in w.options if o.platform == pid)
+        assert any(n.startswith("not recommended: ops_capacity: none") for n in fleet.notes)
 
 
 def test_privatelink_keeps_bedrock_allowed():

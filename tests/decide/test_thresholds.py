@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wheretorun import load_workloads, recommend
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms import Context
 from wheretorun.platforms.base import gpu_need, is_batch
 from wheretorun.platforms.usage import derive_usage

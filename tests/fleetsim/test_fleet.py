@@ -8,15 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from wheretorun.fleetsim.fleet import (
-    fleet_schedule,
-    lindley,
-    rolling_max,
-    rolling_min,
-    simulate_fleet,
-    simulate_lambda,
-    simulate_quota,
-)
+from wheretorun.fleetsim.fleet import fleet_schedule, simulate_fleet
+from wheretorun.fleetsim.lambda_ import simulate_lambda
+from wheretorun.fleetsim.quota import simulate_quota
+from wheretorun.fleetsim.windows import lindley, rolling_max, rolling_min
 
 
 def loop_queue(a, c):

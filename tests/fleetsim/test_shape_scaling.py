@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from wheretorun.fleetsim.fleet import fleet_schedule, lindley, run_queue, simulate_lambda
+from wheretorun.fleetsim.fleet import fleet_schedule, run_queue
+from wheretorun.fleetsim.lambda_ import simulate_lambda
 from wheretorun.fleetsim.traffic import Shape, Traffic, preset
+from wheretorun.fleetsim.windows import lindley
 
 shapes = arrays(
     np.float64, st.integers(30, 400), elements=st.floats(0, 50, allow_nan=False, allow_infinity=False)

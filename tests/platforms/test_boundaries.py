@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms import PLATFORMS, Context, assess
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.spec import load_workloads

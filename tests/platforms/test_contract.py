@@ -9,7 +9,8 @@ import pytest
 
 from wheretorun import load_workloads
 from wheretorun.catalog.store import load_catalog
-from wheretorun.decide.engine import catalog_for, pattern_for
+from wheretorun.decide.catalog_merge import catalog_for
+from wheretorun.decide.pattern import pattern_for
 from wheretorun.platforms import PLATFORMS, Traits, having, traits
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.results import MonthlyCost, Option
@@ -48,6 +49,8 @@ def test_each_platform_has_its_engineering_profiles(pid):
             ("lambda", "fargate", "sagemaker-serverless"),
         ),
         ({"batch": True}, ("aws-batch", "bedrock-batch")),
+        # AWS runs the instances: the way to GPUs for a team without GPU operations (rules.q6)
+        ({"managed_instances": True}, ("sagemaker-endpoint", "sagemaker-serverless", "sagemaker-async")),
     ],
 )
 def test_trait_groups(wanted, expected):

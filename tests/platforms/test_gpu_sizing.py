@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms import PLATFORMS, Context, assess, selfhost
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.sizing import architecture_from_card

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms import PLATFORMS, Context, assess
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.spec import load_workloads

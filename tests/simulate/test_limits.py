@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from wheretorun import recommend
 from wheretorun.errors import InputError
-from wheretorun.fleetsim.fleet import bounded_backlog, simulate_lambda, simulate_quota
+from wheretorun.fleetsim.lambda_ import bounded_backlog, simulate_lambda
+from wheretorun.fleetsim.quota import simulate_quota
 from wheretorun.spec import load_workloads
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from wheretorun import load_workloads
-from wheretorun.decide.engine import catalog_for, recommend_workload
+from wheretorun.decide.assemble import recommend_workload
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms.usage import derive_usage
 from wheretorun.simulate.week import WEEK_MINUTES, busiest_week, capacity_week
 

@@ -9,11 +9,11 @@ price compared to on-demand"), kept as a catalog entry ``bedrock/batch-discount`
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.metadata import version
 
+from .._perf import memo
 from .store import Catalog, PriceRef
 
 PROVIDER_ID = "aws"
@@ -22,7 +22,7 @@ PROVIDER_ID = "aws"
 SNAPSHOT_CHECKED = dt.date(2026, 6, 30)
 
 
-@functools.cache
+@memo(maxsize=1)  # the installed package's snapshot: fixed for the process, and slow to parse
 def _provider():
     from genai_prices import data_snapshot
 
@@ -30,7 +30,7 @@ def _provider():
     return next(p for p in snap.providers if p.id == PROVIDER_ID)
 
 
-@functools.cache
+@memo(maxsize=1)  # fixed for the process; read from the installed package's metadata on disk
 def genai_prices_version() -> str:
     return version("genai-prices")
 

@@ -248,3 +248,12 @@ class LimitEntry(Provenance):
 
 class LimitFile(_Strict):
     limits: list[LimitEntry]
+
+
+class GuidelineEntry(LimitEntry):
+    """A soft threshold a source article states (a rule of thumb, not an AWS limit): the decision
+    quotes it and compares it with the computed totals; it never rules a platform out."""
+
+
+class GuidelineFile(_Strict):
+    guidelines: list[GuidelineEntry]

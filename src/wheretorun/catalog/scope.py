@@ -11,7 +11,7 @@ SUPPORTED_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 #: A price checked longer ago than this is flagged stale (``prices show``, the report's catalog line).
 STALE_AFTER_DAYS = 120
 
-#: The services ``prices update`` maps from the AWS Price List (``catalog.update.MAPPERS``).
+#: The services ``prices update`` maps from the AWS Price List (``catalog.update.skus.MAPPERS``).
 UPDATABLE_SERVICES = ("ec2", "lambda", "fargate", "sagemaker")
 
 

@@ -1,18 +1,18 @@
 """The catalog in use: data files loaded lazily, validated, cached; user overrides merged on top.
 
 Nothing is read at import time. ``load_catalog()`` reads ``catalog/data/*.yml`` once per process
-(or a directory given by ``WHERETORUN_CATALOG_DIR``); ``Catalog.with_overrides`` returns a copy with
+(or a directory given by ``WHERETORUN_CATALOG_DIR``, once per version ``prices update`` writes); ``Catalog.with_overrides`` returns a copy with
 negotiated prices applied, so a user's prices never leak into another request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .._perf import Bounded, memo
 from ..errors import MAX_PROBLEMS, InputError, Problem, did_you_mean
 from .models import (
     AcceleratorSpec,
     ArchitectureCard,
     EngineeringFile,
     EngineeringProfile,
+    GuidelineEntry,
+    GuidelineFile,
     InstanceFile,
     InstanceSpec,
     LimitEntry,
@@ -71,7 +74,10 @@ class PriceRef:
         return f"{self.source}, checked {self.as_of.isoformat()}{flag}"
 
 
-_PRICED_INSTANCES: dict[tuple, list[InstanceSpec]] = {}
+#: ``Catalog.priced_instances`` by (catalog digest, region, prefix): a few entries per catalog version
+#: (on-demand fleets, SageMaker), shared by every copy of the catalog with overrides (they change
+#: prices, never which instances have one) and every workload.
+_PRICED_INSTANCES: Bounded[tuple[str, str, str], tuple[InstanceSpec, ...]] = Bounded(32)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,10 @@ class Catalog:
     proprietary_models: dict[str, ProprietaryCard]
     engineering: EngineeringFile
     limits: dict[str, LimitEntry]
+    #: sha256 of the data files it was loaded from: the value caches key on (never ``id()``)
+    digest: str
+    #: soft thresholds of the source articles (``guidelines.yml``): quoted, never excluding
+    guidelines: dict[str, GuidelineEntry] = field(default_factory=dict)
     region: str = "us-east-1"
     overrides: tuple[tuple[str, Decimal, str], ...] = ()  # (key, value, note)
     discounts: tuple[tuple[str, Decimal], ...] = ()  # (service, percent)
@@ -231,19 +241,20 @@ class Catalog:
     def priced_instances(self, prefix: str = "") -> list[InstanceSpec]:
         """Instances with an on-demand price in this region (``prefix`` 'ml.' for SageMaker).
 
-        Cached per (region, prefix): overrides change prices, never which instances have one.
+        Cached per (catalog digest, region, prefix): overrides change prices, never which instances
+        have one.
         """
-        key = (id(self.instances), id(self.prices), self.region, prefix)
-        found = _PRICED_INSTANCES.get(key)
-        if found is None:
-            found = _PRICED_INSTANCES[key] = [
+
+        def priced() -> tuple[InstanceSpec, ...]:
+            return tuple(
                 i
                 for i in self.instances.values()
                 if i.type.startswith(prefix)
                 and (prefix or not i.type.startswith("ml."))
                 and self.has_price(i.price_key)
-            ]
-        return list(found)
+            )
+
+        return list(_PRICED_INSTANCES.get((self.digest, self.region, prefix), priced))
 
     def engineering_profile(self, platform: str) -> EngineeringProfile:
         for p in self.engineering.profiles:
@@ -256,6 +267,12 @@ class Catalog:
             return self.limits[key]
         except KeyError:
             raise KeyError(f"no catalog limit '{key}'{did_you_mean(key, self.limits)}") from None
+
+    def guideline(self, key: str) -> GuidelineEntry:
+        try:
+            return self.guidelines[key]
+        except KeyError:
+            raise KeyError(f"no catalog guideline '{key}'{did_you_mean(key, self.guidelines)}") from None
 
     def model_cards(self) -> list[ArchitectureCard | ProprietaryCard]:
         """Every model card: open architectures, then proprietary models."""
@@ -352,10 +369,13 @@ def load_catalog_dir(directory: Path) -> Catalog:
     models: ModelFile | None = None
     engineering: EngineeringFile | None = None
     limits: dict[str, LimitEntry] = {}
+    guidelines: dict[str, GuidelineEntry] = {}
     files = sorted(directory.glob("*.yml"))
     if not files:
         raise CatalogError(f"no catalog files in {directory}")
+    digest = hashlib.sha256()
     for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         data = _read_yaml(path)
         if not isinstance(data, dict):
             raise CatalogError(f"{path.name}: expected a mapping")
@@ -378,6 +398,9 @@ def load_catalog_dir(directory: Path) -> Catalog:
         elif "limits" in data:
             lf = _validate(LimitFile, data, path)
             limits.update(_index(lf.limits, "key", "limit", path))
+        elif "guidelines" in data:
+            gf = _validate(GuidelineFile, data, path)
+            guidelines.update(_index(gf.guidelines, "key", "guideline", path))
         else:
             raise CatalogError(f"{path.name}: unknown kind of catalog file (keys: {', '.join(data)})")
     if models is None or engineering is None:
@@ -392,6 +415,8 @@ def load_catalog_dir(directory: Path) -> Catalog:
         proprietary_models=_index(models.proprietary_models, "id", "model", directory),
         engineering=engineering,
         limits=limits,
+        digest=digest.hexdigest(),
+        guidelines=guidelines,
     )
 
 
@@ -439,12 +464,16 @@ def _check_instances(
             )
 
 
-@functools.cache
-def _load_default(directory: str) -> Catalog:
-    return load_catalog_dir(Path(directory))
+@memo(maxsize=4)
+def _load_files(files_dir: str) -> Catalog:
+    """Cached by the folder of data files: the embedded catalog is fixed for the process, and a
+    ``prices update`` writes a new version folder (never changing one in place), so a refreshed copy
+    is read again at the next call instead of being served stale by a long-running process."""
+    return load_catalog_dir(Path(files_dir))
 
 
 def load_catalog(region: str = "us-east-1") -> Catalog:
-    """The embedded catalog (or ``$WHERETORUN_CATALOG_DIR``), in ``region``. Cached per process."""
-    directory = os.environ.get("WHERETORUN_CATALOG_DIR") or str(DATA_DIR)
-    return _load_default(directory).in_region(region)
+    """The embedded catalog (or ``$WHERETORUN_CATALOG_DIR``), in ``region``. Cached per process and
+    catalog version (``_load_files``)."""
+    directory = Path(os.environ.get("WHERETORUN_CATALOG_DIR") or DATA_DIR)
+    return _load_files(str(catalog_files_dir(directory))).in_region(region)

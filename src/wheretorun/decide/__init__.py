@@ -1,5 +1,6 @@
-"""The playbook as rules plus a cost ranking: workload file -> Report."""
+"""The playbook as rules plus a cost ranking: workload file -> Report (module map: ``engine``)."""
 
-from .engine import recommend, recommend_workload
+from .assemble import recommend_workload
+from .engine import recommend
 
 __all__ = ["recommend", "recommend_workload"]

@@ -37,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._perf import rebuild
 from ..errors import InputError, Problem
 
 #: Below this many workloads one process answers (starting a worker costs more than it saves).
@@ -50,7 +51,6 @@ IN_FLIGHT = 3
 
 Answer = Callable[[int], Any]  # workload index -> its report; raises InputError for bad input
 
-_object_setattr = object.__setattr__
 #: The job the forked workers run: set before the pool forks them, so they inherit it (nothing of the
 #: workload file, catalog or caches is pickled).
 _job: Answer | None = None
@@ -207,25 +207,15 @@ def _answer_chunk(start: int, stop: int) -> bytes:
 
 
 # ---- compact pickling of report models --------------------------------------------------------------
-def _rebuild(cls: type[BaseModel], values: dict[str, Any], fields_set: set[str] | None) -> BaseModel:
-    """A report model from its ``__dict__``, as ``platforms.base.construct`` builds them."""
-    m = cls.__new__(cls)
-    _object_setattr(m, "__dict__", values)
-    _object_setattr(m, "__pydantic_fields_set__", set(values) if fields_set is None else fields_set)
-    _object_setattr(m, "__pydantic_extra__", None)
-    _object_setattr(m, "__pydantic_private__", None)
-    return m
-
-
 class _ModelPickler(pickle.Pickler):
-    """Pickles a pydantic model as its class and ``__dict__`` (``_rebuild``), not through
+    """Pickles a pydantic model as its class and ``__dict__`` (rebuilt by ``_perf.rebuild``), not through
     ``__getstate__``/``__setstate__`` (whose Python ``__setstate__`` made loading a worker's reports
     cost most of what computing them did): about as many bytes, an eighth of the time to load."""
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, BaseModel) and obj.__pydantic_extra__ is None and obj.__pydantic_private__ is None:
             fields_set = obj.__pydantic_fields_set__
-            return _rebuild, (
+            return rebuild, (
                 type(obj),
                 obj.__dict__,
                 None if len(fields_set) == len(obj.__dict__) else fields_set,

@@ -7,11 +7,12 @@ the test suite, not a user.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from .._perf import memo
 
 DATA = Path(__file__).parent / "data" / "behaviour.yml"
 
@@ -34,7 +35,7 @@ class _File(BaseModel):
     behaviour: list[BehaviourEntry]
 
 
-@cache
+@memo(maxsize=1)  # the shipped behaviour.yml: fixed for the process, read by every simulation
 def behaviours() -> dict[str, BehaviourEntry]:
     data = _File.model_validate(yaml.safe_load(DATA.read_text(encoding="utf-8")))
     out = {e.key: e for e in data.behaviour}

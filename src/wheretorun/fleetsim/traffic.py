@@ -25,11 +25,12 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from .._perf import Bounded, memo
 from ..errors import InputError, Problem
 from ..spec.bounds import shown
 from ..spec.files import open_regular
@@ -57,14 +58,15 @@ class Shape:
     sum of the scaled minutes up to float rounding (about 1e-16 relative).
 
     The statistics live as long as the shape: a preset's shape sits in ``_shape``'s LRU cache, a
-    measured profile's in ``platforms.capacity``'s, and each shape holds at most ``MAX_STATS``.
+    measured profile's in ``platforms.capacity``'s, and each shape holds at most ``MAX_STATS``
+    (``_perf.Bounded``: the simulators ask for a handful per window length).
     """
 
     MAX_STATS = 16
 
     def __init__(self, values: np.ndarray):
         self.values = np.asarray(values, dtype=np.float64)  # not to be modified while the shape is in use
-        self._stats: dict[tuple, np.ndarray] = {}
+        self._stats: Bounded[tuple, np.ndarray] = Bounded(self.MAX_STATS)
 
     @cached_property
     def total(self) -> float:
@@ -75,15 +77,15 @@ class Shape:
         return float(self.values.max())
 
     def stat(self, key: tuple, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """``compute(values)`` cached under ``key`` (which must name everything ``compute`` depends on)."""
-        got = self._stats.get(key)
-        if got is None:
-            if len(self._stats) >= self.MAX_STATS:
-                self._stats.clear()
+        """``compute(values)`` cached under ``key`` (which must name everything ``compute`` depends on);
+        read-only, as it is shared by every workload of the shape."""
+
+        def computed() -> np.ndarray:
             got = compute(self.values)
             got.setflags(write=False)
-            self._stats[key] = got
-        return got
+            return got
+
+        return self._stats.get(key, computed)
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def _batch(n: int, peak_to_mean: float) -> np.ndarray:
     return on.astype(np.float64)
 
 
-@lru_cache(maxsize=32)
+@memo(maxsize=32)
 def _shape(kind: str, peak_to_mean: float, minutes: int, seed: int) -> Shape:
     """The preset's shape (mean 1), cached: workloads with the same shape and peak share it."""
     if kind == "batch":

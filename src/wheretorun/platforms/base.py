@@ -74,6 +74,9 @@ class Traits:
     role_patterns: dict[str, str] = field(default_factory=dict)
     workflow: bool = False
     gpu_ops_profile: bool = False  # a separate engineering profile when it runs GPUs (``<id>:gpu``)
+    #: AWS runs the instances that serve your weights (SageMaker endpoints): the way to GPUs for a
+    #: team without GPU operations (the playbook, question 6)
+    managed_instances: bool = False
 
 
 class PlatformModule(Protocol):
@@ -105,7 +108,7 @@ class Context:
     file: str = "<input>"
     memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
     #: What several platforms of this one workload layer share (ECS and EKS run the same fleet); one
-    #: Context serves all the platforms of a layer (``decide.engine.assess_all``). Shared: never mutate.
+    #: Context serves all the platforms of a layer (``decide.assemble.assess_all``). Shared: never mutate.
     local: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     def shared(self, key: tuple, compute: Callable[[], T]) -> T:

@@ -23,15 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..fleetsim import behaviour
-from ..fleetsim.fleet import (
-    FleetSim,
-    constant_fleet,
-    fleet_for_p99,
-    fleet_schedule,
-    run_queue,
-    simulate_lambda,
-    simulate_quota,
-)
+from ..fleetsim.fleet import FleetSim, constant_fleet, fleet_for_p99, fleet_schedule, run_queue
+from ..fleetsim.lambda_ import simulate_lambda
+from ..fleetsim.quota import simulate_quota
 from ..fleetsim.traffic import Traffic, from_profile, horizon_minutes, load_profile, preset
 from ..spec.files import resolve_named_file
 from ..units import HOURS_PER_MONTH

@@ -21,6 +21,7 @@ TRAITS = Traits(
     batch=False,  # a queued endpoint answering requests, not a batch-jobs service
     containers=False,
     model_pattern="managed-endpoint-on-sagemaker",
+    managed_instances=True,
 )
 
 

@@ -32,6 +32,7 @@ TRAITS = Traits(
     batch=False,
     containers=False,
     model_pattern="managed-endpoint-on-sagemaker",
+    managed_instances=True,
 )
 
 

@@ -21,6 +21,7 @@ TRAITS = Traits(
     batch=False,
     containers=False,
     model_pattern="managed-endpoint-on-sagemaker",
+    managed_instances=True,
 )
 
 

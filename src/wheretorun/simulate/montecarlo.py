@@ -17,10 +17,10 @@ Spearman rank correlation between the input and the total over the draws beside 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 import numpy as np
 
+from .._perf import memo
 from ..results import (
     Report,
     Sensitivity,
@@ -101,7 +101,7 @@ def _ranks(a: np.ndarray) -> np.ndarray | None:
     return None if np.ptp(a) == 0 else _rank(a)
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _draws(
     ranges: tuple[tuple[str, tuple[float, float, float]], ...], n: int, seed: int
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | None]]:

@@ -13,7 +13,6 @@ at or below saturation.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import statistics
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._perf import memo
 from ..catalog.store import Catalog
 from .efficiency import DATA_DIR, EfficiencyFile, Engine, load_efficiency
 from .memory import PRECISIONS, architecture_from_card
@@ -97,8 +97,10 @@ class Validation:
         return KIND[self.row.metric]
 
 
-@functools.cache
+@memo(maxsize=8)
 def load_measurements(path: str | None = None) -> MeasurementFile:
+    """The shipped measurements, or those of ``path`` (tests). Cached by path: the shipped file is
+    fixed for the process, and validity checks read it for every sized replica."""
     file = Path(path) if path else DATA_DIR / "measurements.yml"
     with file.open(encoding="utf-8") as fh:
         return MeasurementFile.model_validate(yaml.safe_load(fh))

@@ -8,12 +8,13 @@ whether its factors were fitted or inherited from a sibling part that has measur
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .._perf import memo
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -95,9 +96,10 @@ class EfficiencyFile(_Strict):
         return self
 
 
-@functools.cache
+@memo(maxsize=8)
 def load_efficiency(path: str | None = None) -> EfficiencyFile:
-    """The shipped factors (cached); ``path`` loads another file (tests, what-if fits)."""
+    """The shipped factors; ``path`` loads another file (tests, what-if fits). Cached by path: the
+    shipped file is fixed for the process, and every sized replica reads the factors."""
     file = Path(path) if path else DATA_DIR / "efficiency.yml"
     with file.open(encoding="utf-8") as fh:
         return EfficiencyFile.model_validate(yaml.safe_load(fh))
