@@ -116,7 +116,6 @@ def test_splice_list_refuses_a_skeleton_without_the_list_and_writes_nothing():
 #: moves to ``_perf`` there. A new cache anywhere else fails this test.
 NOT_YET_MOVED = {
     "platforms/capacity.py": 3,  # lru_cache x3 (bounded, keyed by value)
-    "decide/engine.py": 1,  # functools.cache on the break-even grid (no arguments)
 }
 #: ``id()`` in cache keys, in the same modules: to key on ``Catalog.digest`` instead. (report/charts.py
 #: compares the identity of two options within one call: no cache.)

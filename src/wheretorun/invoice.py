@@ -26,6 +26,7 @@ def line(
     note: str | None = None,
     kind: str = "infra",
     unit_price: Decimal | None = None,
+    shared_key: str | None = None,
 ) -> CostComponent:
     """One invoice line: quantity (in the price's unit) x unit price.
 
@@ -52,6 +53,7 @@ def line(
         scales_with=list(scales_with),
         driver=driver,
         purchase=purchase,
+        shared_key=shared_key,
     )
 
 
@@ -66,12 +68,16 @@ def amount(value: Decimal) -> Decimal:
 
 
 def _short(n: Decimal) -> str:
-    """6000000000 -> '6B', 300 -> '300' (for tier names, as infracost writes them)."""
+    """6000000000 -> '6B', 7500000000 -> '7.5B', 300 -> '300' (for tier names, as infracost writes
+    them); a bound that is no round figure in thousands is written out: 10240 -> '10,240' (10 TB of
+    data transfer in GB), not '10.24K'."""
     v = float(n)
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if v >= div:
-            return f"{v / div:g}{suffix}"
-    return f"{v:g}"
+            if round(v / div, 1) == v / div:
+                return f"{v / div:g}{suffix}"
+            break
+    return f"{v:,.0f}" if v == int(v) else f"{v:,g}"
 
 
 def tiered_lines(

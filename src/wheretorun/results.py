@@ -64,6 +64,11 @@ class CostComponent(_Model):
     )
     driver: Driver
     purchase: Purchase
+    shared_key: str | None = Field(
+        None,
+        description="Set on a line one resource bills whoever uses it (a VPC's NAT gateways, an interface "
+        "endpoint): lines with the same key are one resource, to be counted once per file (issue 15).",
+    )
 
 
 class MonthlyCost(_Model):

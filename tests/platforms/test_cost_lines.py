@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,16 +39,30 @@ def all_options(report):
         yield from (o for o in [*w.options, *w.model_options] if o.feasible)
 
 
-@pytest.mark.parametrize("commitment", ["spot", "savings-plan-1yr", "savings-plan-3yr"])
-def test_sagemaker_lines_are_labelled_on_demand_because_they_are_priced_on_demand(commitment):
+@pytest.mark.parametrize(
+    ("commitment", "purchase", "hourly"),
+    [
+        # SageMaker endpoints have no Spot: on-demand ml.g5.xlarge $1.4084/h, and the note says why
+        ("spot", "on-demand", "1.4084"),
+        # SageMaker Savings Plan, catalog sagemaker/savings-plan-1yr 20 % (no per-instance rate):
+        # 1.4084 x 0.80 = 1.12672
+        ("savings-plan-1yr", "savings-plan-1yr", "1.12672"),
+        # no 3-year figure: the 1-year rate, never on-demand (a 3-year plan never costs more)
+        ("savings-plan-3yr", "savings-plan-3yr", "1.12672"),
+    ],
+)
+def test_sagemaker_lines_are_labelled_with_the_purchase_option_they_are_priced_at(
+    commitment, purchase, hourly
+):
     report = recommend(load_workloads(gpu_api(commitment)), file="<t>")
     sagemaker = next(o for o in all_options(report) if o.platform == "sagemaker-endpoint")
     (instance,) = [c for c in sagemaker.cost_components if c.driver == "time"]
-    # SageMaker endpoints have no Spot, and the catalog holds no SageMaker Savings Plan rate: charged
-    # at the catalog's on-demand price, and the note says why
-    assert instance.purchase == "on-demand"
-    assert instance.name.startswith("Instance usage (on-demand, ml.")
-    assert "SageMaker" in (instance.note or "") and "priced on-demand" in (instance.note or "")
+    assert instance.purchase == purchase
+    assert instance.name == f"Instance usage ({purchase}, ml.g5.xlarge)"
+    assert instance.unit_price_usd == Decimal(hourly)
+    assert "SageMaker" in (instance.note or "")
+    if purchase == "on-demand":
+        assert "priced on-demand" in (instance.note or "")
     ec2 = next(o for o in all_options(report) if o.platform == "ecs-ec2")
     (ec2_instance,) = [c for c in ec2.cost_components if c.driver == "time"]
     # on EC2 the discount is charged and named where the catalog has its rate (and, for Spot, where the

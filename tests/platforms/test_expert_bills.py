@@ -151,7 +151,7 @@ W: dict[str, dict] = {
         "duration_s": 7200,
         "memory_gb": 8,
         "trigger": "schedule",
-        "arch": "x86_64",
+        "arch": "x86_64",  # priced at x86 Fargate rates below (auto would take Graviton)
     },
     # a tiny handler fits the smallest Fargate task
     "tiny-glue": {
@@ -282,6 +282,11 @@ def opt(report: dict, name: str, platform: str, layer: str = "") -> dict:
     return next(o for o in pool if o["platform"] == platform)
 
 
+#: Containers and instances run in your VPC's private subnets and reach out through NAT gateways
+#: (platforms/network.py): 2 gateways (vpc.availability_zones default 2) x 730 h x $0.045 = $65.70
+NAT = 2 * 730 * 0.045
+
+
 def infra(o: dict) -> float:
     return float(o["monthly_cost_usd"]["infra"])
 
@@ -313,8 +318,8 @@ def test_gpu_hours_from_duration(report, name, platform, gpu_hours):
 
 
 def test_gpu_jobs_2h_bill(report):
-    # 30 x 2 h = 60 GPU-hours x $0.8048 = $48.288 on AWS Batch (no charge of its own)
-    assert infra(opt(report, "gpu-jobs-2h", "aws-batch")) == pytest.approx(48.288, abs=0.01)
+    # 30 x 2 h = 60 GPU-hours x $0.8048 = $48.288 on AWS Batch (no charge of its own), + NAT $65.70
+    assert infra(opt(report, "gpu-jobs-2h", "aws-batch")) == pytest.approx(48.288 + NAT, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -430,11 +435,12 @@ def test_cpu_bound_glue_packs_one_request_per_vcpu(report):
 @pytest.mark.parametrize("platform", ["aws-batch", "fargate"])
 def test_scheduled_glue_task_hours(report, platform):
     o = opt(report, "scheduled-glue-2h", platform)
-    # 30 runs x 2 h = 60 task-hours of 1 vCPU / 8 GB: 60 x $0.04048 + 480 GB-h x $0.004445 = $4.5624
+    # 30 runs x 2 h = 60 task-hours of 1 vCPU / 8 GB: 60 x $0.04048 + 480 GB-h x $0.004445 = $4.5624,
+    # + NAT $65.70
     assert o["instance_type"] == "1 vCPU / 8 GB task"
     assert quantity(o, "Compute") == pytest.approx(60.0, rel=1e-6)
     assert quantity(o, "Memory") == pytest.approx(480.0, rel=1e-6)
-    assert infra(o) == pytest.approx(60 * VCPU_H + 480 * GB_H, abs=1e-6)
+    assert infra(o) == pytest.approx(60 * VCPU_H + 480 * GB_H + NAT, abs=1e-6)
 
 
 def test_scheduled_glue_recommends_aws_batch(report):
@@ -444,10 +450,11 @@ def test_scheduled_glue_recommends_aws_batch(report):
 def test_smallest_fargate_task_is_a_candidate(report):
     o = opt(report, "tiny-glue", "fargate")
     # one 0.25 vCPU / 0.5 GB task all month: 730 x (0.25 x $0.04048 + 0.5 x $0.004445) = $9.01,
-    # behind an ALB (api trigger): 730 h x $0.0225 + 730 LCU-h (1 LCU minimum) x $0.008 = $22.265
+    # behind an ALB (api trigger): 730 h x $0.0225 + 730 LCU-h (1 LCU minimum) x $0.008 = $22.265,
+    # + NAT $65.70
     assert o["instance_type"] == "0.25 vCPU / 0.5 GB task"
     assert infra(o) == pytest.approx(
-        HOURS * (0.25 * VCPU_H + 0.5 * GB_H) + HOURS * (0.0225 + 0.008), abs=0.01
+        HOURS * (0.25 * VCPU_H + 0.5 * GB_H) + HOURS * (0.0225 + 0.008) + NAT, abs=0.01
     )
 
 
@@ -455,9 +462,10 @@ def test_queued_cpu_jobs_on_aws_batch(report):
     o = opt(report, "queued-cpu-jobs", "aws-batch")
     assert o["feasible"], o["blocked_by"]
     # 10,000 x 120 s = 333.3 job-hours, one vCPU each: at most 1 vCPU / 2 GB Fargate tasks
-    # (333.3 x ($0.04048 + 2 x $0.004445) = $16.46), plus SQS 30,000 requests x $0.40/M = $0.012
+    # (333.3 x ($0.04048 + 2 x $0.004445) = $16.46), plus SQS 30,000 requests x $0.40/M = $0.012,
+    # + NAT $65.70
     job_hours = 10_000 * 120 / 3600
-    assert infra(o) <= job_hours * (VCPU_H + 2 * GB_H) + 0.02
+    assert infra(o) <= job_hours * (VCPU_H + 2 * GB_H) + 0.02 + NAT
 
 
 # ---- rule 5: every serving option ----------------------------------------------------------------

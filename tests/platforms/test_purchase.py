@@ -5,7 +5,9 @@ Expected figures are computed by hand from the catalog's us-east-1 prices, arith
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +283,141 @@ def test_a_container_fleet_behind_api_gateway_has_no_alb() -> None:
     # auto: an ALB (730 h x $0.0225 = $16.425)
     alb = option(_file(duration_s=2), "fargate")
     assert lines(alb)["Application load balancer"].monthly_usd == Decimal("16.425")
+
+
+# ---- 7. x86 and Graviton EC2 candidates (arch) ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("arch", "instance", "monthly"),
+    [
+        # one replica all month (1,000 requests of 1 s): Graviton m7g.large 730 h x $0.0816 = $59.568
+        ("auto", "m7g.large", "59.568"),
+        ("arm64", "m7g.large", "59.568"),
+        # x86 pinned: the cheapest x86 instance holding 0.5 GB, c7i.large 730 h x $0.08925 = $65.1525
+        ("x86_64", "c7i.large", "65.1525"),
+    ],
+)
+def test_ecs_on_cpu_compares_x86_and_graviton(arch: str, instance: str, monthly: str) -> None:
+    opt = option(_file(arch=arch, requests_per_month=1000, duration_s=1), "ecs-ec2")
+    assert opt.instance_type == instance
+    usage = lines(opt)[f"Instance usage (on-demand, {instance})"]
+    assert usage.monthly_usd == Decimal(monthly)
+    said = [n for n in opt.notes if "must build for arm64" in n]
+    assert bool(said) == (instance.startswith("m7g"))
+    # the candidates listed are of the asked architecture only
+    (cands,) = [n for n in opt.notes if n.startswith("cheapest candidates")]
+    assert ("m7g" in cands) == (arch != "x86_64") and ("7i." in cands) == (arch != "arm64")
+
+
+def test_an_x86_instance_without_a_plan_rate_stays_on_demand_and_says_why() -> None:
+    # c7i.large has no Savings Plan figure in the catalog: on-demand $0.08925, not a silent discount
+    opt = option(_file("savings-plan-1yr", arch="x86_64", requests_per_month=1000, duration_s=1), "ecs-ec2")
+    usage = lines(opt)["Instance usage (on-demand, c7i.large)"]
+    assert (usage.purchase, usage.unit_price_usd) == ("on-demand", Decimal("0.08925"))
+    assert "no savings-plan-1yr rate in the catalog for c7i.large: priced on-demand" in (usage.note or "")
+
+
+# ---- 3. SageMaker Savings Plans ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("commitment", "monthly", "purchase"),
+    [
+        # 1M x 0.05 s x 2 GB = 100,000 GB-s x $0.00002 = $2.00 on-demand
+        ("on-demand", "2", "on-demand"),
+        # SageMaker Savings Plan 20 % (catalog sagemaker/savings-plan-1yr): 100,000 x 0.000016 = $1.60
+        ("savings-plan-1yr", "1.6", "savings-plan-1yr"),
+        # no 3-year figure: the 1-year rate, never more
+        ("savings-plan-3yr", "1.6", "savings-plan-3yr"),
+        # no Spot for SageMaker
+        ("spot", "2", "on-demand"),
+    ],
+)
+def test_sagemaker_serverless_gets_the_sagemaker_savings_plan(
+    commitment: str, monthly: str, purchase: str
+) -> None:
+    data = _file(
+        commitment,
+        role="reranking",
+        model={"params_b": 0.3, "weights": "open"},
+        duration_s=0.05,
+        memory_gb=2,
+    )
+    (line,) = [c for c in option(data, "sagemaker-serverless").cost_components if c.driver == "volume"]
+    assert (line.monthly_usd, line.purchase) == (Decimal(monthly), purchase)
+    assert (purchase in line.name) == (purchase != "on-demand")
+
+
+# ---- 4. the trace says what the commitment discounted ------------------------------------------------
+def _trace_step(data: dict):
+    from wheretorun import recommend
+
+    w = recommend(load_workloads(data), file="<t>").workloads[0]
+    steps = [t for t in w.trace if t.question.startswith("Which lines does the commitment")]
+    return w, steps
+
+
+def test_the_trace_lists_the_lines_the_commitment_discounted() -> None:
+    w, (step,) = _trace_step(_file("savings-plan-1yr", arch="x86_64"))
+    assert w.recommendation.platform == "lambda"
+    # Lambda duration at 11.8 % off: 0.0000166667 x 0.882 = 0.0000147000294 per GB-s
+    assert "lambda (chosen): discounted Duration (x86, first 6B GB-s, savings-plan-1yr)" in step.because
+    assert "$0.0000147000294/GB-seconds" in step.because
+    # the x86 EC2 candidates have no plan rate: said, with why
+    assert (
+        "ecs-ec2 none (no savings-plan-1yr rate in the catalog for c7i.large: priced on-demand)"
+        in step.because
+    )
+
+
+def test_the_trace_says_spot_was_refused_for_api_work() -> None:
+    w, (step,) = _trace_step(_file("spot", requests_per_month=1000, duration_s=1, arch="x86_64"))
+    assert "nothing discounted" in step.because or "none (" in step.because
+    assert "may not be interrupted (trigger api: a caller is waiting)" in step.because
+
+
+def test_no_commitment_no_trace_step() -> None:
+    assert _trace_step(_file())[1] == []
+
+
+# ---- 5. a line never says a purchase option it did not charge -----------------------------------------
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.yml"))
+
+
+@pytest.mark.parametrize("commitment", COMMITMENTS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_label_purchase_typed_purchase_and_price_agree_on_every_example(
+    example: Path, commitment: str
+) -> None:
+    """label purchase == typed purchase == the price actually used, for every line of every option."""
+    from wheretorun import recommend
+    from wheretorun.platforms.purchase import covered
+    from wheretorun.spec.models import PriceOverrides
+
+    wf = load_workloads(example)
+    prices = (wf.prices or PriceOverrides()).model_copy(
+        update={"commitment": commitment, "ec2_commitment": None}
+    )
+    wf = wf.model_copy(update={"prices": prices})
+    catalog = catalog_for(wf, str(example))
+    report = recommend(wf, file=str(example), base_dir=example.parent)
+    checked = 0
+    for w in report.workloads:
+        for o in (o for o in [*w.options, *w.model_options] if o.feasible):
+            for c in o.cost_components:
+                named = re.search(
+                    r"\b(on-demand|spot|savings-plan-1yr|savings-plan-3yr)\)", c.name
+                ) or re.search(r"\((on-demand|spot|savings-plan-1yr|savings-plan-3yr),", c.name)
+                if named:
+                    assert named.group(1) == c.purchase, (o.platform, c.name)
+                if c.purchase in ("spot", "savings-plan-1yr", "savings-plan-3yr"):
+                    assert named and c.purchase == commitment, (o.platform, c.name)
+                    ref = catalog.price(c.price_key)
+                    list_prices = [t.price for t in ref.tiers] if ref.tiers else [ref.value]
+                    assert c.unit_price_usd < max(list_prices), (o.platform, c.name)
+                    assert c.unit_price_usd not in list_prices, (o.platform, c.name)
+                    checked += 1
+                elif covered(c) and c.purchase == "on-demand":
+                    assert not named or named.group(1) == "on-demand", (o.platform, c.name)
+                    ref = catalog.price(c.price_key)
+                    list_prices = [t.price for t in ref.tiers] if ref.tiers else [ref.value]
+                    assert c.unit_price_usd in list_prices, (o.platform, c.name, c.unit_price_usd)
+    if commitment in ("savings-plan-1yr", "savings-plan-3yr"):
+        assert checked, "a Savings Plan discounted nothing in this example"

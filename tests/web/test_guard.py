@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wheretorun.web import app as web
-from wheretorun.web import server
+from wheretorun.web import guard, server
 from wheretorun.web.app import create_app
 from wheretorun.web.guard import Lane, Limits, host_name
 
@@ -375,3 +375,95 @@ def test_serve_workers_get_the_limits_through_the_environment(monkeypatch: pytes
     monkeypatch.setenv(server.LIMITS_ENV, limits.to_json())
     assert server.app_from_env().state.limits == limits
     assert limits.allowed_hosts == ("localhost", "127.0.0.1", "::1", "10.0.0.7", "wtr.internal")
+
+
+# --------------------------------------------------------------------------- memory after load
+# Each runs in a fresh interpreter: the allocator's arenas are per process, and the limit only
+# holds for threads started after it.
+ARENAS = """
+import ctypes, os, sys, tempfile, threading
+from wheretorun.web import guard
+if sys.argv[1] == "limit":
+    assert guard.limit_malloc_arenas()
+libc = ctypes.CDLL("libc.so.6")
+libc.fdopen.restype = ctypes.c_void_p
+barrier, held = threading.Barrier(7), []
+def work():
+    held.append(bytearray(200_000))  # a C allocation in this thread: it takes an arena
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(6)]
+for t in threads:
+    t.start()
+barrier.wait()
+with tempfile.TemporaryFile() as f:  # malloc_info(3): one <heap nr=N> element per arena
+    fp = libc.fdopen(os.dup(f.fileno()), b"w")
+    libc.malloc_info(0, ctypes.c_void_p(fp))
+    libc.fclose(ctypes.c_void_p(fp))
+    f.seek(0)
+    print(f.read().decode().count("<heap nr="))
+for t in threads:
+    t.join()
+"""
+
+TRIM = """
+from pathlib import Path
+from wheretorun.web import guard
+def rss_mb():
+    status = Path("/proc/self/status").read_text()
+    return int(next(l for l in status.splitlines() if l.startswith("VmRSS:")).split()[1]) / 1024
+chunks = [bytearray(64 * 1024) for _ in range(2000)]  # 125 MiB below the mmap threshold: the heap
+pin = bytearray(64 * 1024)  # above them, so free() cannot shrink the heap from its top
+del chunks
+before = rss_mb()
+guard.release_memory()
+print(before - rss_mb())
+"""
+
+
+def _python(source: str, *args: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+glibc_only = pytest.mark.skipif(
+    guard._mallopt is None or guard._trim is None, reason="the C library is not glibc"
+)
+
+
+@glibc_only
+def test_limit_malloc_arenas_keeps_threads_to_two_arenas() -> None:
+    # six threads allocating at once: glibc gives each its own arena (the main one + 6 = 7) ...
+    assert int(_python(ARENAS, "none")) == 7
+    # ... unless the process is limited first: the main arena and one the threads share
+    assert int(_python(ARENAS, "limit")) == guard.MALLOC_ARENAS == 2
+
+
+@glibc_only
+def test_release_memory_gives_freed_heap_pages_back() -> None:
+    # 125 MiB freed but kept by the allocator (a live block above it); released, RSS falls by most
+    assert float(_python(TRIM)) > 100
+
+
+def test_memory_calls_do_nothing_without_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "_trim", None)
+    monkeypatch.setattr(guard, "_mallopt", None)
+    guard.release_memory()  # musl, macOS: no malloc_trim, nothing to do, no error
+    assert guard.limit_malloc_arenas() is False
+
+
+def test_serve_limits_the_arenas_before_the_server_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[str] = []
+    monkeypatch.setattr(server, "limit_malloc_arenas", lambda: calls.append("limit"))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append("uvicorn"))
+    server.run("127.0.0.1", 8000, Limits())
+    assert calls == ["limit", "uvicorn"]
+    calls.clear()
+    monkeypatch.setenv(server.LIMITS_ENV, Limits().to_json())
+    server.app_from_env()  # each process of `serve --workers N`
+    assert calls == ["limit"]

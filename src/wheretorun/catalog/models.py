@@ -31,6 +31,7 @@ Unit = Literal[
     "percent",
     "hours",
     "NAT-hours",
+    "endpoint-hours",
     "CMU-minutes",
     "CMU-months",
     "minutes",
@@ -142,6 +143,10 @@ class InstanceSpec(Provenance):
     )
     vcpu: Annotated[int, Field(gt=0)]
     memory_gib: Annotated[float, Field(gt=0)]
+    arch: Literal["x86_64", "arm64"] = Field(
+        "x86_64",
+        description="CPU architecture (arm64: Graviton); a workload's ``arch`` picks among CPU instances.",
+    )
     price_key: str = Field(..., description="Key of the on-demand hourly PriceEntry.")
     spot_discount_pct: Annotated[float, Field(ge=0, lt=100)] | None = Field(
         None, description="Typical Spot discount, percent off on-demand (point in time)."

@@ -138,10 +138,9 @@ def diff_cmd(
 
     Examples:
 
+    \b
       wheretorun diff system.yml system-v2.yml
-
       git show main:system.yml > /tmp/old.yml && wheretorun diff /tmp/old.yml system.yml --format markdown
-
       wheretorun diff before.json after.json --fail-above 500
     """
 

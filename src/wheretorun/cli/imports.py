@@ -58,12 +58,10 @@ def import_cmd(
 
     Examples:
 
+    \b
       wheretorun import bedrock-logs AWSLogs/123456789012/BedrockModelInvocationLogs/ --out system.yml
-
       wheretorun import lambda-logs 'exports/*.log.gz' --out functions.yml
-
       wheretorun import cur data-exports/*.parquet --out from-cur.yml
-
       wheretorun import cloudwatch --live --namespace AWS/Bedrock --days 30 --out bedrock.yml
     """
 

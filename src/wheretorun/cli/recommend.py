@@ -129,14 +129,11 @@ def recommend_cmd(
 
     Examples:
 
+    \b
       wheretorun recommend examples/ai-product.yml
-
       wheretorun recommend system.yml --format json > report.json
-
       wheretorun recommend system.yml --format markdown --out docs/adr/0007-ai-compute.md
-
       wheretorun recommend system.yml --format html --out report.html --charts charts/
-
       wheretorun recommend ci/system.yml --allow-files-from measurements/
     """
 

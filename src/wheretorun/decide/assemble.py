@@ -16,6 +16,7 @@ from ..catalog.store import Catalog
 from ..invoice import construct
 from ..platforms import PLATFORMS, Context, assess, traits
 from ..platforms.capacity import profile_peak, traffic_for
+from ..platforms.purchase import commitment_step
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
 from ..results import (
     CapacityWeek,
@@ -158,6 +159,8 @@ def recommend_workload(
     for o in [pick, model_pick]:
         if o is not None:
             warnings += [f"{o.platform}: {s}" for s in o.soft_warnings]
+    if step := commitment_step(wf, [o for o in (pick, model_pick) if o], [*options, *model_options]):
+        trace.append(step)
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
     pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)

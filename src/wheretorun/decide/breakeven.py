@@ -6,8 +6,7 @@ Read from a workload's report (its options' invoices, re-priced over a grid of v
 
 from __future__ import annotations
 
-from functools import cache
-
+from .._perf import memo
 from ..platforms import traits
 from ..results import BreakEven, BreakEvenPoint, WorkloadReport
 from ..spec.models import WorkloadFile
@@ -18,7 +17,7 @@ BREAKEVEN_RANGE = (1e-3, 1e3)  # multiples of today's volume searched for the cr
 BREAKEVEN_GRID = 2000  # log-spaced volumes: 0.5 % steps
 
 
-@cache
+@memo(maxsize=1)  # one grid for the process: it depends on the two constants above only
 def _breakeven_grid():
     """Multiples of today's volume searched for the crossover: the same grid for every workload."""
     import numpy as np

@@ -27,6 +27,7 @@ from .selfhost import (
 
 ID = "aws-batch"
 TRAITS = Traits(
+    vpc="yours",
     hosts_weights=True,
     self_hosted=False,
     managed_model=False,

@@ -48,6 +48,7 @@ from ..results import (
 )
 from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
+from .network import network_lines
 from .usage import ModelInfo, Usage
 
 T = TypeVar("T")
@@ -77,6 +78,11 @@ class Traits:
     #: AWS runs the instances that serve your weights (SageMaker endpoints): the way to GPUs for a
     #: team without GPU operations (the playbook, question 6)
     managed_instances: bool = False
+    #: Where it runs (``network.py``): "yours" (tasks and instances in your subnets), "when-required"
+    #: (attached to your VPC when the data must stay there: Lambda), "managed" (AWS's network).
+    vpc: Literal["yours", "when-required", "managed"] = "managed"
+    #: The interface endpoint service a caller inside your VPC reaches it through (PrivateLink).
+    vpc_endpoint: str | None = None
 
 
 class PlatformModule(Protocol):
@@ -405,6 +411,11 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
             blockers, throttling, token_quota, quota = e.blockers, e.throttling, e.token_quota, e.quota
+        else:
+            # the network it is reached through and sends from (NAT, endpoints, data transfer out)
+            lines, notes = network_lines(module.TRAITS, ctx)
+            priced.components = [*priced.components, *lines]
+            priced.notes = [*priced.notes, *notes]
     if blockers:
         return construct(
             Option,

@@ -18,6 +18,7 @@ from .capacity import bedrock_quota
 
 ID = "bedrock"
 TRAITS = Traits(
+    vpc_endpoint="bedrock-runtime",
     hosts_weights=False,
     self_hosted=False,
     managed_model=True,
@@ -158,10 +159,6 @@ def price(ctx: Context) -> Priced:
         notes.append(
             f"assumption: {ctx.model.bedrock_stand_in} stands in for {ctx.model.label} (open weights, nearest "
             "Bedrock-served size); set model.bedrock_id or model.id to change it"
-        )
-    if ctx.workload.data_must_stay_in_vpc:
-        notes.append(
-            "reached through a VPC interface endpoint (PrivateLink); its hourly and per-GB charges are not priced here"
         )
     soft, quota_notes, token_quota, headroom = quota_check(ctx, bp)
     notes += quota_notes

@@ -19,6 +19,7 @@ from .bedrock import PRICING, vpc_blocker
 
 ID = "bedrock-custom-import"
 TRAITS = Traits(
+    vpc_endpoint="bedrock-runtime",
     hosts_weights=True,  # your weights, imported
     self_hosted=False,
     managed_model=True,  # served by Bedrock behind its API: no servers of yours

@@ -56,6 +56,13 @@ def _ec2_fleet(ctx: Context, min_replicas: int) -> Priced:
     notes.append(
         "cheapest candidates (hourly): " + ", ".join(f"{r.label} ${r.hourly_usd:.4g}" for r in others)
     )
+    if not gpu and replica.instance is not None and replica.instance.arch == "arm64":
+        notes.append(
+            "on Graviton (arm64), the cheapest candidate: the code and its container image must build "
+            "for arm64 (arch: x86_64 to price x86 only)"
+            if ctx.workload.arch == "auto"
+            else "on Graviton (arm64): the code and its container image must build for arm64"
+        )
     spot = replica.instance.spot_discount_pct if replica.instance else None
     return Priced(
         components=comps,

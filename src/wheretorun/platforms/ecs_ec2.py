@@ -9,6 +9,7 @@ from .ec2_fleet import ec2_limits, price_on_ec2
 
 ID = "ecs-ec2"
 TRAITS = Traits(
+    vpc="yours",
     hosts_weights=True,
     self_hosted=True,
     managed_model=False,

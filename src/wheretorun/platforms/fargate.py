@@ -36,6 +36,7 @@ from .selfhost import (
 
 ID = "fargate"
 TRAITS = Traits(
+    vpc="yours",
     hosts_weights=True,
     self_hosted=False,
     managed_model=False,

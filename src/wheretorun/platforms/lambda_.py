@@ -32,6 +32,7 @@ from .selfhost import api_gateway_lines, load_balancer_lines
 
 ID = "lambda"
 TRAITS = Traits(
+    vpc="when-required",
     hosts_weights=True,
     self_hosted=False,
     managed_model=False,

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..catalog.models import InstanceSpec
-from ..results import CostComponent, Purchase
-from ..spec.models import Commitment
+from ..results import CostComponent, Option, Purchase, TraceStep
+from ..spec.models import Commitment, WorkloadFile
 from ..units import money
 from .base import Context, amount, construct
 
@@ -112,6 +112,8 @@ def instance_rate(ctx: Context, inst: InstanceSpec) -> Rate:
     if inst.type.startswith("ml."):
         if want == "spot":
             return Rate("on-demand", Decimal(1), "SageMaker endpoints have no Spot: priced on-demand")
+        if inst.savings_plan_1yr_pct is None and inst.savings_plan_3yr_pct is None:
+            return sagemaker_rate(ctx, inst.type)
         return _plan(
             want, inst.savings_plan_1yr_pct, inst.savings_plan_3yr_pct, f"SageMaker Savings Plan, {inst.type}"
         )
@@ -141,6 +143,23 @@ def fargate_rate(ctx: Context) -> Rate:
     )
 
 
+def sagemaker_rate(ctx: Context, what: str = "Serverless Inference") -> Rate:
+    """SageMaker Savings Plans (https://aws.amazon.com/savingsplans/ml-pricing/) cover ml.* instances and
+    Serverless Inference; without a rate of the instance's own, the catalog's service-wide
+    ``sagemaker/savings-plan-*`` (a conservative estimate, see its note). No Spot for endpoints."""
+    want = asked(ctx)
+    if want == "on-demand":
+        return ON_DEMAND
+    if want == "spot":
+        return Rate("on-demand", Decimal(1), "SageMaker endpoints have no Spot: priced on-demand")
+    return _plan(
+        want,
+        _catalog_pct(ctx, "sagemaker/savings-plan-1yr"),
+        _catalog_pct(ctx, "sagemaker/savings-plan-3yr"),
+        f"SageMaker Savings Plan, {what} (catalog sagemaker/savings-plan-1yr)",
+    )
+
+
 def lambda_rate(ctx: Context) -> Rate:
     """Lambda duration: Compute Savings Plans (catalog lambda/savings-plan-*); Lambda has no Spot."""
     want = asked(ctx)
@@ -165,7 +184,13 @@ def charged(rate: Rate, comps: list[CostComponent]) -> list[CostComponent]:
     """``comps`` (on-demand lines) at ``rate``: unit price x factor, the purchase option in the label
     and the reason in the note. Unchanged at on-demand (a note, if any, says why no discount applied)."""
     if not rate.discounted:
-        return comps
+        if rate.note is None:
+            return comps
+        # the lines a commitment could not discount say why (the trace lists them)
+        return [
+            construct(CostComponent, **{**c.__dict__, "note": "; ".join(n for n in (rate.note, c.note) if n)})
+            for c in comps
+        ]
     out = []
     for c in comps:
         price = c.unit_price_usd * rate.factor
@@ -177,6 +202,7 @@ def charged(rate: Rate, comps: list[CostComponent]) -> list[CostComponent]:
                 **{
                     **c.__dict__,
                     "name": name,
+                    "purchase": rate.purchase,  # the typed field says what the label and the price say
                     "unit_price_usd": price,
                     "monthly_usd": amount(c.quantity * price),
                     "note": note,
@@ -205,3 +231,79 @@ def arches(ctx: Context) -> list[str]:
     for ``auto`` (the platform keeps the cheaper and says the code must then build for arm64)."""
     want = ctx.workload.arch
     return list(ARCHES.values()) if want == "auto" else [ARCHES[want]]
+
+
+#: Price keys a commitment can discount (prefixes): compute-hours and duration, never requests, tokens,
+#: load balancers or network (Savings Plans cover EC2, Fargate and Lambda compute, and SageMaker ML usage).
+COVERED_KEYS = (
+    "ec2/",
+    "sagemaker/ml.",
+    "sagemaker/serverless-compute",
+    "fargate/vcpu-",
+    "fargate/memory-",
+    "lambda/duration-",
+    "lambda/provisioned-",
+)
+
+
+def covered(c: CostComponent) -> bool:
+    """Is ``c`` a line a commitment could discount (``COVERED_KEYS``)?"""
+    return c.kind == "infra" and c.price_key is not None and c.price_key.startswith(COVERED_KEYS)
+
+
+def why_not(c: CostComponent) -> str:
+    """Why a covered line stayed on-demand: the rate's note the line carries (``charged``,
+    ``selfhost.instance_hour``)."""
+    for part in (c.note or "").split("; "):
+        if "priced on-demand" in part:
+            return part
+    return "no rate applies"
+
+
+def commitment_step(wf: WorkloadFile, chosen: list[Option], others: list[Option]) -> TraceStep | None:
+    """The trace step of ``prices.commitment``: the lines it discounted on the chosen option(s), those
+    it could not and why (no rate for the instance, Spot for work that may not be interrupted, ...),
+    then the same in brief for the other priced options. None without a commitment."""
+    asked_for = wf.prices.purchase if wf.prices else "on-demand"
+    if asked_for == "on-demand":
+        return None
+
+    def parts(o: Option) -> tuple[list[CostComponent], list[CostComponent]]:
+        lines = [c for c in o.cost_components if covered(c)]
+        return [c for c in lines if c.purchase != "on-demand"], [
+            c for c in lines if c.purchase == "on-demand"
+        ]
+
+    said = []
+    discounted_n = 0
+    for o in chosen:
+        yes, no = parts(o)
+        discounted_n += len(yes)
+        text = f"{o.platform} (chosen): "
+        text += (
+            "discounted " + ", ".join(f"{c.name} at ${c.unit_price_usd.normalize():f}/{c.unit}" for c in yes)
+            if yes
+            else "nothing discounted"
+        )
+        if no:
+            text += "; not discounted: " + ", ".join(f"{c.name} ({why_not(c)})" for c in no)
+        said.append(text)
+    brief = []
+    for o in others:
+        if o in chosen or not o.feasible:
+            continue
+        yes, no = parts(o)
+        if yes:
+            brief.append(f"{o.platform} {len(yes)} line(s) discounted")
+        elif no:
+            brief.append(f"{o.platform} none ({why_not(no[0])})")
+    if brief:
+        said.append("other options: " + "; ".join(brief))
+    return construct(
+        TraceStep,
+        question=f"Which lines does the commitment ({asked_for}) discount?",
+        answer=f"{discounted_n} line(s) of the chosen option(s)",
+        because=". ".join(said)
+        + ". Savings Plans cover compute (EC2, Fargate, Lambda duration; SageMaker instances and Serverless "
+        "Inference), never requests, tokens, load balancers or network; Spot only work that may be interrupted",
+    )

@@ -14,6 +14,7 @@ from .selfhost import cheapest_fleet, fleet_facts, fleet_lines, fleet_notes, ins
 
 ID = "sagemaker-async"
 TRAITS = Traits(
+    vpc_endpoint="sagemaker.runtime",
     hosts_weights=True,
     self_hosted=True,
     managed_model=False,

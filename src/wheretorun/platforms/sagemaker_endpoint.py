@@ -25,6 +25,7 @@ from .selfhost import (
 
 ID = "sagemaker-endpoint"
 TRAITS = Traits(
+    vpc_endpoint="sagemaker.runtime",
     hosts_weights=True,
     self_hosted=True,
     managed_model=False,

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from ..results import Blocker, LatencyProfile
 from .base import Context, Priced, Traits, blocker, fact_blocker, gpu_need, line
+from .purchase import charged, discounted_note, sagemaker_rate
 from .sagemaker_endpoint import hosting_limits
 
 ID = "sagemaker-serverless"
 TRAITS = Traits(
+    vpc_endpoint="sagemaker.runtime",
     hosts_weights=True,
     self_hosted=True,  # your model container on SageMaker, as on a real-time endpoint
     managed_model=False,
@@ -60,10 +62,16 @@ def price(ctx: Context) -> Priced:
         purchase="on-demand",
         note=f"{u.requests_per_month:,.0f} requests x {u.duration_s:g} s x {mem} GB",
     )
+    # SageMaker Savings Plans cover Serverless Inference too (https://aws.amazon.com/savingsplans/ml-pricing/)
+    rate = sagemaker_rate(ctx)
+    comps = charged(rate, [comp])
     return Priced(
-        components=[comp],
+        components=comps,
         instance_type=f"serverless {mem} GB",
-        notes=["SageMaker Serverless Inference: scales to zero, cold starts on idle"],
+        notes=[
+            "SageMaker Serverless Inference: scales to zero, cold starts on idle",
+            *discounted_note(rate, comps),
+        ],
         latency=LatencyProfile(
             cold_start_s=None, p50_ms=u.duration_s * 1000, note="serverless endpoints cold-start after idle"
         ),

@@ -527,16 +527,27 @@ def priced_cpu_instances(
     ctx: Context, need_gb: float, prefix: str = ""
 ) -> list[tuple[InstanceSpec, Decimal]]:
     """CPU instances (EC2, or SageMaker with ``prefix`` 'ml.') whose memory (90 % usable) holds
-    ``need_gb``, with the hourly price paid (shared: ``Context.memo``)."""
+    ``need_gb``, with the hourly price paid (shared: ``Context.memo``). On EC2 the workload's ``arch``
+    picks the architectures (auto: x86_64 and Graviton both, the cheaper fleet wins); SageMaker's CPU
+    instances run the container SageMaker hosts, whatever the code's architecture."""
+    archs = cpu_arches(ctx, prefix)
 
     def compute() -> list[tuple[InstanceSpec, Decimal]]:
         return [
             (inst, instance_hourly(ctx, inst)[1])
             for inst in ctx.catalog.priced_instances(prefix)
-            if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb
+            if not inst.accelerator_count and inst.memory_gib * 0.9 >= need_gb and inst.arch in archs
         ]
 
-    return ctx.shared(("cpu-instances", need_gb, prefix, *memo_key(ctx)), compute)
+    return ctx.shared(("cpu-instances", need_gb, prefix, archs, *memo_key(ctx)), compute)
+
+
+def cpu_arches(ctx: Context, prefix: str = "") -> tuple[str, ...]:
+    """The CPU architectures an EC2 candidate may have: the workload's ``arch``, both for auto."""
+    want = ctx.workload.arch
+    if prefix or want == "auto":
+        return ("x86_64", "arm64")
+    return (want,)
 
 
 def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
@@ -551,19 +562,28 @@ def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
             u.duration_s,
             u.active_compute_s,
             prefix,
+            cpu_arches(ctx, prefix),
             *memo_key(ctx),
         ),
         lambda: _cpu_candidates(ctx, need_gb, prefix),
     )
     out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
     if not out:
+        archs = cpu_arches(ctx, prefix)
         largest = max(
-            (i.memory_gib for i in ctx.catalog.priced_instances(prefix) if not i.accelerator_count), default=0
+            (
+                i.memory_gib
+                for i in ctx.catalog.priced_instances(prefix)
+                if not i.accelerator_count and i.arch in archs
+            ),
+            default=0,
         )
+        pinned = f"{archs[0]} " if len(archs) == 1 else ""
         raise Infeasible(
             [
                 Blocker(
-                    limit=f"largest CPU {'SageMaker ' if prefix else ''}instance in the catalog",
+                    limit=f"largest {pinned}CPU {'SageMaker ' if prefix else ''}instance in the catalog"
+                    + (f" (arch: {archs[0]})" if pinned else ""),
                     value=f"{largest:g} GiB",
                     workload_needs=f"{need_gb:g} GB",
                 )

@@ -20,6 +20,7 @@ from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
 from .base import Context, Priced, Traits, blocker, fact_blocker, line, tiered_lines
 from .lambda_ import memory_mb
+from .purchase import charged, discounted_note, lambda_rate
 
 ID = "step-functions"
 TRAITS = Traits(
@@ -149,7 +150,9 @@ def price(ctx: Context) -> Priced:
             note=f"{steps} Lambda step(s) per execution",
         )
     )
-    comps += tiered_lines(
+    # the steps are Lambda functions: Compute Savings Plans cover their duration as any Lambda's
+    rate = lambda_rate(ctx)
+    step_compute = tiered_lines(
         "Step compute",
         "Lambda x86",
         ctx.price("lambda/duration-x86"),
@@ -160,9 +163,11 @@ def price(ctx: Context) -> Priced:
         purchase="on-demand",
         note=f"{active:,g} s active x {mb:,} MB per execution",
     )
+    step_compute = charged(rate, step_compute)
+    comps += step_compute
     return Priced(
         components=comps,
-        notes=notes,
+        notes=[*notes, *discounted_note(rate, step_compute)],
         workflow_type=variant,
         latency=LatencyProfile(
             cold_start_s=cat.limit("lambda/cold-start-s").value,

@@ -104,6 +104,44 @@ def _require_charts_extra() -> None:
     _charts_extra = True
 
 
+_SLOT = "__wheretorun_rows__"
+
+
+class _Rows:
+    """A chart's data tables, kept out of Altair until its spec is built.
+
+    Altair checks inline data against the Vega-Lite schema row by row when a chart is built and
+    again in ``to_dict``, copying it as it goes: for the week of capacity (1,344 rows) that was
+    a second of CPU and a 12 MB peak of short-lived objects in the process drawing the report (a
+    server's, where it raised the memory it kept after a burst of HTML renders: issue 10), for
+    rows the schema allows anything in. So each table enters the chart as a one-row placeholder
+    (``rows_in(values)``), and ``fill`` puts the rows in the finished spec: the same spec as before,
+    every part but the rows checked by Altair.
+    """
+
+    def __init__(self) -> None:
+        self.tables: list[list[dict[str, Any]]] = []
+
+    def __call__(self, values: list[dict[str, Any]]) -> Any:
+        self.tables.append(values)
+        return _alt().Data(values=[{_SLOT: len(self.tables) - 1}])
+
+    def fill(self, spec: Any) -> Any:
+        if isinstance(spec, list):
+            return [self.fill(v) for v in spec]
+        if not isinstance(spec, dict):
+            return spec
+        values = spec.get("values")
+        if (
+            isinstance(values, list)
+            and len(values) == 1
+            and isinstance(values[0], dict)
+            and _SLOT in values[0]
+        ):
+            return {**spec, "values": self.tables[values[0][_SLOT]]}
+        return {k: self.fill(v) for k, v in spec.items()}
+
+
 def _label(o: Option) -> str:
     where = o.platform + (f" ({o.instance_type})" if o.instance_type else "")
     return f"{o.layer}: {where}"
@@ -112,6 +150,7 @@ def _label(o: Option) -> str:
 def cost_per_option(w: WorkloadReport) -> dict[str, Any] | None:
     """Stacked bars: monthly infrastructure + engineering cost of every feasible option, both layers."""
     alt = _alt()
+    rows_in = _Rows()
     chosen = {id(o) for o in (w.chosen, w.chosen_model) if o is not None}
     rows = []
     for o in [*w.options, *w.model_options]:
@@ -127,7 +166,7 @@ def cost_per_option(w: WorkloadReport) -> dict[str, Any] | None:
         return None
     order = [r["option"] for r in sorted(rows[::2], key=lambda r: float(r["total"]))]  # type: ignore[arg-type]
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(rows_in(rows))
         .mark_bar()
         .encode(
             y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
@@ -143,12 +182,13 @@ def cost_per_option(w: WorkloadReport) -> dict[str, Any] | None:
         )
         .properties(width=WIDTH, title=f"{w.name}: monthly cost per option (infrastructure + engineering)")
     )
-    return chart.to_dict()
+    return rows_in.fill(chart.to_dict())
 
 
 def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
     """Total monthly cost against monthly token volume, with the break-even and today's volume marked."""
     alt = _alt()
+    rows_in = _Rows()
     rows = [
         {"tokens": p.tokens_per_month, "platform": p.platform, "usd": p.monthly_usd}
         for p in w.breakeven_curve
@@ -157,7 +197,7 @@ def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
     if not rows:
         return None
     lines = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(rows_in(rows))
         .mark_line(point=True)
         .encode(
             x=alt.X(
@@ -188,7 +228,7 @@ def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
         marks.append({"tokens": float(be.tokens_per_month), "what": "break-even"})
     layers = [lines]
     if marks:
-        base = alt.Chart(alt.Data(values=marks))
+        base = alt.Chart(rows_in(marks))
         layers.append(
             base.mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
                 x="tokens:Q",
@@ -204,12 +244,13 @@ def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
     chart = alt.layer(*layers).properties(
         width=WIDTH, height=300, title=f"{w.name}: monthly cost against token volume"
     )
-    return chart.to_dict()
+    return rows_in.fill(chart.to_dict())
 
 
 def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
     """Request rate against provisioned capacity over a representative week."""
     alt = _alt()
+    rows_in = _Rows()
     data = w.capacity_week
     if data is None or not data.minutes:
         return None
@@ -223,7 +264,7 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
     if data.platform:
         title += f" ({data.platform})"
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(rows_in(rows))
         .mark_line(interpolate="step-after", strokeWidth=1.5)
         .encode(
             x=alt.X("day:Q", title="day of the week", scale=alt.Scale(domain=[0, 7], nice=False)),
@@ -236,22 +277,23 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
         )
         .properties(width=WIDTH, height=260, title=title)
     )
-    return chart.to_dict()
+    return rows_in.fill(chart.to_dict())
 
 
-def _per_layer(alt: Any, charts: list, title: str, shared: str) -> dict[str, Any]:
+def _per_layer(alt: Any, rows_in: _Rows, charts: list, title: str, shared: str) -> dict[str, Any]:
     """One chart, or one per layer stacked with their own axes: the model layer ($13k-$120k a month)
     on the axis of the orchestration options ($0.5k-$3k) would flatten both."""
     if len(charts) == 1:
-        return charts[0].properties(title=title).to_dict()
+        return rows_in.fill(charts[0].properties(title=title).to_dict())
     both = alt.vconcat(*charts).properties(title=title)
-    return both.resolve_scale(**{shared: "independent"}, color="independent").to_dict()
+    return rows_in.fill(both.resolve_scale(**{shared: "independent"}, color="independent").to_dict())
 
 
 def growth(w: WorkloadReport) -> dict[str, Any] | None:
     """Monthly total of each option over the growth projection, a chart per layer; the months the
     cheapest changes marked."""
     alt = _alt()
+    rows_in = _Rows()
     data = w.growth
     if data is None or not data.layers:
         return None
@@ -269,7 +311,7 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
             continue
         marks = [{"month": c.month, "what": f"month {c.month}: {c.from_} -> {c.to}"} for c in layer.changes]
         parts = [
-            alt.Chart(alt.Data(values=rows))
+            alt.Chart(rows_in(rows))
             .mark_line(point=True)
             .encode(
                 x=alt.X("month:Q", title="month (1 = today's volume)", scale=alt.Scale(nice=False)),
@@ -287,17 +329,15 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
             )
         ]
         if marks:
-            mark = alt.Chart(alt.Data(values=marks))
+            mark = alt.Chart(rows_in(marks))
             parts.append(
                 mark.mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#444").encode(
                     x="month:Q", tooltip=[alt.Tooltip("what:N")]
                 )
             )
             first = alt.Chart(
-                alt.Data(
-                    values=[
-                        {"month": marks[0]["month"], "what": f"month {marks[0]['month']}: cheapest changes"}
-                    ]
+                rows_in(
+                    [{"month": marks[0]["month"], "what": f"month {marks[0]['month']}: cheapest changes"}]
                 )
             )
             parts.append(  # one label: every change is a rule with its own tooltip
@@ -309,13 +349,14 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
     if not charts:
         return None
     title = f"{w.name}: monthly cost under {data.rate_per_month * 100:g}%/month growth"
-    return _per_layer(alt, charts, title, "y")
+    return _per_layer(alt, rows_in, charts, title, "y")
 
 
 def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
     """Monte Carlo spread: P10-P90 of each option's monthly total, P50 marked, P(cheapest)
     labelled; a chart per layer, each on its own dollar axis."""
     alt = _alt()
+    rows_in = _Rows()
     data = w.uncertainty
     if data is None or not data.layers:
         return None
@@ -334,7 +375,7 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
         ]
         if not rows:
             continue
-        base = alt.Chart(alt.Data(values=rows)).encode(
+        base = alt.Chart(rows_in(rows)).encode(
             y=alt.Y(
                 "option:N",
                 title=f"{layer.layer} layer" if several else None,
@@ -362,7 +403,7 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
     if not charts:
         return None
     title = f"{w.name}: monthly cost spread (P10-P90, P50 marked), {data.draws:,} draws"
-    return _per_layer(alt, charts, title, "x")
+    return _per_layer(alt, rows_in, charts, title, "x")
 
 
 CHARTS: tuple[tuple[str, str, Callable[[WorkloadReport], dict[str, Any] | None]], ...] = (

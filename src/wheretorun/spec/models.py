@@ -300,6 +300,40 @@ class Preferences(_Strict):
         return v
 
 
+class Vpc(_Strict):
+    """The network a workload's traffic crosses: what ``platforms/network.py`` prices (NAT gateways,
+    interface endpoints) and the assumptions it makes, each overridable here."""
+
+    availability_zones: int = Field(
+        2,
+        ge=1,
+        le=6,
+        description="Availability Zones the workload's subnets span (1 to 6; default 2, the smallest highly "
+        "available layout): one NAT gateway and one interface-endpoint attachment per zone.",
+    )
+    nat_gateway: bool = Field(
+        True,
+        description="Containers, instances and VPC-attached functions sit in private subnets and reach the "
+        "internet and AWS APIs through NAT gateways, which are priced; false: no NAT gateway to price (public "
+        "subnets, VPC endpoints only, or a NAT gateway paid for elsewhere).",
+    )
+    nat_gb_per_month: float | None = Field(
+        None,
+        ge=0,
+        le=100_000_000,
+        description="GB a month through the NAT gateways (calls the workload makes out: outside APIs, AWS APIs "
+        "without an endpoint, image pulls; not the answers to your users, which leave through the front door). "
+        "Omitted: the per-GB price is named in a note, not charged.",
+    )
+    endpoint_gb_per_month: float | None = Field(
+        None,
+        ge=0,
+        le=100_000_000,
+        description="GB a month through the interface endpoint to a managed model (Bedrock, SageMaker) reached "
+        "from inside the VPC; default: the requests' and responses' text at 4 bytes per token.",
+    )
+
+
 class Workload(_Strict):
     name: Name = Field(..., description="A name for this part of the system (1 to 200 printable characters).")
     role: Role = Field(..., description="What the part does.")
@@ -397,6 +431,10 @@ class Workload(_Strict):
         "auto",
         description="CPU architecture the code runs on: auto (price x86_64 and arm64 where the platform "
         "offers both and take the cheaper; the code must then build for arm64), x86_64 or arm64.",
+    )
+    vpc: Vpc = Field(
+        default_factory=Vpc,
+        description="Network assumptions: availability zones, NAT gateway, GB through NAT and endpoints.",
     )
     data_must_stay_in_vpc: bool = Field(False, description="Compliance: data may not leave your VPC.")
     privatelink_ok: bool = Field(

@@ -25,7 +25,11 @@ one request may cost, and for how long (issue 10).
   bytes cannot hold a lane. Header read time and idle connections are bounded in ``server.py``.
 - **Memory back when idle.** When the last request in flight ends, the heap's free pages go back
   to the system (``release_memory``): a burst of 50-workload documents (1.9 MB answers each) left
-  the server 60 % larger for good, freed by Python but kept by the C allocator.
+  the server 60 % larger for good, freed by Python but kept by the C allocator. And ``serve``
+  keeps the C allocator to ``MALLOC_ARENAS`` arenas (``limit_malloc_arenas``): glibc gives each
+  new thread an arena of its own (up to 8 per core), so the request threads' freed memory sat in
+  arenas other threads never reuse; after ``make bench``'s load the server kept 19 MB more in
+  them (+22 % over idle in all; with two arenas, +12 to +15 %; docs/web.md, "Under load").
 """
 
 from __future__ import annotations
@@ -155,14 +159,22 @@ class LaneFull(Exception):
     pass
 
 
-def _libc_trim():
+def _glibc(name: str):
+    """glibc's function ``name``, or None where the C library is not glibc (musl, macOS: their
+    allocators differ, and have neither ``malloc_trim`` nor ``mallopt``)."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, macOS): their allocators differ
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):
         return None
 
 
-_trim = _libc_trim()
+_trim = _glibc("malloc_trim")
+_mallopt = _glibc("mallopt")
+M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
+#: C allocator arenas a server process keeps (``limit_malloc_arenas``): the main thread's and one
+#: for the request threads. Python's interpreter lock already serialises nearly every allocation,
+#: so more arenas buy no parallelism, only memory that one thread freed and no other reuses.
+MALLOC_ARENAS = 2
 
 
 def release_memory() -> None:
@@ -171,6 +183,15 @@ def release_memory() -> None:
     collection holds the interpreter for a tenth of a second, which the next request would wait."""
     if _trim is not None:
         _trim(0)  # ctypes lets go of the interpreter lock for the call
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Keep glibc's allocator to ``arenas`` arenas in this process (``mallopt(M_ARENA_MAX)``, as the
+    ``MALLOC_ARENA_MAX`` environment variable would at start:
+    https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html). Call it
+    before the threads that allocate start: a thread keeps the arena it was given. True if set
+    (False where the C library is not glibc: nothing to do)."""
+    return _mallopt is not None and _mallopt(M_ARENA_MAX, arenas) == 1
 
 
 def _json(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> ASGIApp:
@@ -352,4 +373,15 @@ def _retrieve(task: asyncio.Future[None]) -> None:
         log.error("an abandoned request failed", exc_info=task.exception())
 
 
-__all__ = ["BIG_DOCUMENT", "LOOPBACK", "Guard", "Lane", "LaneFull", "Limits", "host_name", "release_memory"]
+__all__ = [
+    "BIG_DOCUMENT",
+    "LOOPBACK",
+    "MALLOC_ARENAS",
+    "Guard",
+    "Lane",
+    "LaneFull",
+    "Limits",
+    "host_name",
+    "limit_malloc_arenas",
+    "release_memory",
+]

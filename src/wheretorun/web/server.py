@@ -15,7 +15,7 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .guard import Limits
+from .guard import Limits, limit_malloc_arenas
 
 HEADER_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 5
@@ -76,6 +76,7 @@ def app_from_env():
     """The app factory each ``serve --workers N`` process calls: the limits come in the environment."""
     from .app import create_app
 
+    limit_malloc_arenas()  # before this worker's threads start (guard.py, "Memory back when idle")
     return create_app(Limits.from_json(os.environ[LIMITS_ENV]))
 
 
@@ -107,6 +108,7 @@ def run(host: str, port: int, limits: Limits, workers: int = 1, log_level: str =
     else:
         from .app import create_app
 
+        limit_malloc_arenas()  # before the request threads start (guard.py, "Memory back when idle")
         uvicorn.run(create_app(limits), **options)
 
 
