@@ -63,6 +63,7 @@ def monte_carlo(draws: int, repeat: int):  # type: ignore[no-untyped-def]
         Option,
         Recommendation,
         Report,
+        UsageSummary,
         WorkloadReport,
     )
     from wheretorun.simulate.montecarlo import analyse
@@ -100,6 +101,14 @@ def monte_carlo(draws: int, repeat: int):  # type: ignore[no-untyped-def]
         recommendation=Recommendation(platform="p0", pattern="p", summary="s"),
         options=opts,
         trace=[],
+        usage=UsageSummary(
+            requests_per_month=1,
+            mean_requests_per_s=1,
+            peak_requests_per_s=1,
+            tokens_per_month=0,
+            duration_s=1,
+            memory_gb=1,
+        ),
     )
     Report(
         catalog=CatalogInfo(as_of="2026-11-01", region="us-east-1"),

@@ -11,7 +11,14 @@ import yaml
 from typer.testing import CliRunner
 
 from wheretorun.cli import app
-from wheretorun.report.model import CatalogInfo, MonthlyCost, Recommendation, Report, WorkloadReport
+from wheretorun.report.model import (
+    CatalogInfo,
+    MonthlyCost,
+    Recommendation,
+    Report,
+    UsageSummary,
+    WorkloadReport,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ai-product.yml"
@@ -36,6 +43,14 @@ def _workload(name: str, platform: str, infra: str, ops: str, model: str | None 
         ),
         options=[],
         trace=[],
+        usage=UsageSummary(
+            requests_per_month=1e6,
+            mean_requests_per_s=0.38,
+            peak_requests_per_s=1,
+            tokens_per_month=0,
+            duration_s=1,
+            memory_gb=1,
+        ),
     )
 
 

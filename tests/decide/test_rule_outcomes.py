@@ -32,7 +32,7 @@ from wheretorun.decide.rules import (
 from wheretorun.platforms import PLATFORMS, Traits
 from wheretorun.platforms.base import Priced
 from wheretorun.platforms.usage import derive_usage
-from wheretorun.results import CostComponent, MonthlyCost, OpsProfile, Option
+from wheretorun.results import CostComponent, FleetFacts, MonthlyCost, OpsProfile, Option
 
 PLAYBOOK = Guideline(managed_wins_below=100e6, self_hosting_pays_above=1e9, managed_wins_with_ops_up_to=500e6)
 
@@ -69,7 +69,7 @@ def opt(
     *,
     blocked: str | None = None,
     gpu: bool = False,
-    extras: dict | None = None,
+    fleet: dict | None = None,
     ops: OpsProfile | None = None,
     ops_usd: str = "0",
 ) -> Option:
@@ -80,11 +80,29 @@ def opt(
         platform=pid,
         feasible=True,
         monthly_cost_usd=cost,
-        extras={"uses_gpu": gpu, **(extras or {})},
+        uses_gpu=gpu,
+        # the fleet facts a rule reads, the rest neutral
+        fleet=FleetFacts(**(NEUTRAL_FLEET | fleet)) if fleet else None,
         ops_profile=ops,
     )
 
 
+NEUTRAL_FLEET = {
+    "per_replica_rps": 1.0,
+    "min_replicas": 1,
+    "hourly_usd": 1.0,
+    "spot_discount_pct": None,
+    "replica_hours": 730.0,
+    "peak_replicas": 1,
+    "utilisation": 0.5,
+    "idle_replica_hours": 0.0,
+    "idle_cost_usd": 0.0,
+    "scale_out_s": 60.0,
+    "warm_floor": 0,
+    "method": "given by the test",
+    "queued_requests": 0.0,
+    "throttled_requests": 0.0,
+}
 GLUE = {"role": "glue", "duration_s": 1}
 EMBED = {"role": "embedding", "model": {"id": "bge-small-en-v1.5"}}
 LLM = {"role": "inference", "model": {"id": "llama-3.1-8b"}, "input_tokens": 500, "output_tokens": 100}
@@ -156,8 +174,8 @@ CASES = [
      "no", "within Lambda's 900 s limit", None),
     # q5: the cheapest fleet's idle hours are quoted: 365 of 730 idle at 50 % utilisation
     ("q5 idle", rules.q5_traffic_pattern, {**EMBED, "traffic": "steady"}, {},
-     [opt("ecs-ec2", "300", extras={"idle_replica_hours": 365, "replica_hours": 730, "utilisation": 0.5,
-                                     "idle_cost_usd": 100})],
+     [opt("ecs-ec2", "300", fleet={"idle_replica_hours": 365, "replica_hours": 730, "utilisation": 0.5,
+                                    "idle_cost_usd": 100})],
      "steady", "365 of 730 replica-hours are idle (utilisation 50%), $100.00 of idle capacity", None),
     # q6: a team with capacity: engineering is priced, nothing demoted
     ("q6 limited", rules.q6_ops_capacity, LLM, {"team": {"ops_capacity": "limited"}},

@@ -112,6 +112,32 @@ def test_charts_for_says_why_a_chart_is_missing() -> None:
     assert agent["capacity-week"].spec is None and agent["capacity-week"].reason == NOT_COMPUTED
 
 
+def test_growth_chart_skips_the_months_an_option_is_over_its_quota() -> None:
+    """An option over its quota in force has no total that month (null); the chart drew float(None)
+    and the HTML report crashed for every file with --growth where a quota is passed."""
+    from wheretorun.report.charts import growth
+
+    report = load("ai-product-extras.json")
+    w = next(w for w in report.workloads if w.name == "summariser")
+    assert w.growth is not None
+    option = w.growth.layers[0].options[0]
+    option.monthly_total_usd[-3:] = [None, None, None]  # over its quota from month 22 of 24
+    spec = growth(w)
+    assert spec is not None
+
+    def rows(node):  # every inline data row of the spec
+        if isinstance(node, dict):
+            yield from node.get("values", []) if isinstance(node.get("values"), list) else []
+            for v in node.values():
+                yield from rows(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from rows(v)
+
+    points = [r for r in rows(spec) if "usd" in r and r["option"] == option.key]
+    assert [row["month"] for row in points] == list(range(1, 22))
+
+
 def test_write_charts_writes_svg_and_png(tmp_path: Path) -> None:
     report = load("ai-product-extras.json")
     report.workloads = [w for w in report.workloads if w.name == "summariser"]

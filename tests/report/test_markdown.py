@@ -106,12 +106,13 @@ def test_optional_analyses_appear_when_computed() -> None:
     report = load("ai-product-extras.json")
     md = render_markdown(report, today=DAY)
     assert "# Where the workloads of ai-product run on AWS" in md
-    unc = next(w for w in report.workloads if w.name == "summariser").extras["uncertainty"]["layers"][0]
-    bedrock = next(o for o in unc["options"] if o["key"] == "bedrock")
+    spread = next(w for w in report.workloads if w.name == "summariser").uncertainty
+    assert spread is not None
+    bedrock = next(o for o in spread.layers[0].options if o.key == "bedrock")
     assert "#### Cost spread, model layer (Monte Carlo)" in md
     assert (
-        f"| bedrock | {usd(bedrock['today_usd'])} | {usd(bedrock['p10_usd'])} | {usd(bedrock['p50_usd'])} "
-        f"| {usd(bedrock['p90_usd'])} | {bedrock['p_cheapest'] * 100:.0f}% |"
+        f"| bedrock | {usd(bedrock.today_usd)} | {usd(bedrock.p10_usd)} | {usd(bedrock.p50_usd)} "
+        f"| {usd(bedrock.p90_usd)} | {bedrock.p_cheapest * 100:.0f}% |"
     ) in md
     assert "#### Growth projection, model layer" in md
     assert "the cheapest option changes in month 18 (bedrock -> ecs-ec2 (p4d.24xlarge))" in md

@@ -11,10 +11,12 @@ import pytest
 from wheretorun.report.model import (
     CatalogInfo,
     CostComponent,
+    FleetFacts,
     MonthlyCost,
     Option,
     Recommendation,
     Report,
+    UsageSummary,
     WorkloadReport,
 )
 from wheretorun.simulate.growth import attach_growth
@@ -40,16 +42,33 @@ def comp(name, usd, scales=(), kind="infra", driver=None, purchase="on-demand"):
     )
 
 
-def option(platform, comps, itype=None, extras=None):
+def option(platform, comps, itype=None, fleet=None):
+    """A priced option; ``fleet``: the facts re-pricing reads of a self-hosted fleet (the rest neutral)."""
     infra = sum((c.monthly_usd for c in comps if c.kind == "infra"), Decimal(0))
     ops = sum((c.monthly_usd for c in comps if c.kind == "ops"), Decimal(0))
+    facts = dict(fleet or {})
+    uses_gpu = facts.pop("uses_gpu", False)
+    neutral = {
+        "min_replicas": 0,
+        "spot_discount_pct": None,
+        "peak_replicas": 1,
+        "utilisation": 0.5,
+        "idle_replica_hours": 0.0,
+        "idle_cost_usd": 0.0,
+        "scale_out_s": 60.0,
+        "warm_floor": 0,
+        "method": "given by the test",
+        "queued_requests": 0.0,
+        "throttled_requests": 0.0,
+    }
     return Option(
         platform=platform,
         feasible=True,
         instance_type=itype,
         monthly_cost_usd=MonthlyCost(infra=infra, ops=ops, total=infra + ops),
         cost_components=comps,
-        extras=extras or {},
+        fleet=FleetFacts(**(neutral | facts)) if facts else None,
+        uses_gpu=uses_gpu,
     )
 
 
@@ -84,7 +103,15 @@ def report(*opts, rec="bedrock"):
         recommendation=Recommendation(platform=rec, pattern="p", summary="s"),
         options=list(opts),
         trace=[],
-        usage={"peak_requests_per_s": 0.49},
+        # only the peak is read (a fleet's replicas follow it): 0.49 requests/s at peak
+        usage=UsageSummary(
+            requests_per_month=1000000,
+            mean_requests_per_s=0.38,
+            peak_requests_per_s=0.49,
+            tokens_per_month=0,
+            duration_s=1,
+            memory_gb=1,
+        ),
     )
     return Report(
         catalog=CatalogInfo(as_of="2026-11-01", region="us-east-1"),
@@ -118,8 +145,10 @@ def test_fleet_steps_up_in_whole_replicas():
 def test_growth_finds_the_month_the_cheapest_changes_and_when_to_revisit():
     r = report(BEDROCK, FLEET)
     attach_growth(r, wf(growth="20%/month"))
-    g = r.workloads[0].extras["growth"]
-    json.dumps(g)  # plain data
+    projection = r.workloads[0].growth
+    assert projection is not None
+    g = projection.model_dump(mode="json")  # the contract's shape, as the JSON writes it
+    json.dumps(g)
     (layer,) = g["layers"]
     bedrock = layer["options"][0]["monthly_total_usd"]
     assert bedrock[0] == 600 and bedrock[1] == pytest.approx(700)  # tokens grow 20%, engineering does not
@@ -134,14 +163,16 @@ def test_growth_finds_the_month_the_cheapest_changes_and_when_to_revisit():
 def test_no_growth_given_means_no_projection():
     r = report(BEDROCK, FLEET)
     attach_growth(r, wf())
-    assert "growth" not in r.workloads[0].extras
+    assert r.workloads[0].growth is None and "growth" not in r.workloads[0].extras
 
 
 def test_monte_carlo_probabilities_percentiles_and_sensitivity():
     r = report(BEDROCK, FLEET)
     f = wf(uncertainty={"volume": [0.5, 4], "engineer_hourly_usd": [100, 200], "throughput": [0.5, 1.5]})
     attach_uncertainty(r, f, draws=10_000, seed=1)
-    u = r.workloads[0].extras["uncertainty"]
+    spread = r.workloads[0].uncertainty
+    assert spread is not None
+    u = spread.model_dump(mode="json")
     json.dumps(u)
     (layer,) = u["layers"]
     p = {o["key"]: o["p_cheapest"] for o in layer["options"]}
@@ -158,7 +189,7 @@ def test_monte_carlo_is_deterministic_for_a_seed_and_exact_when_ranges_are_point
     f = wf(uncertainty={"volume": [2, 2]})
     a = analyse(r.workloads[0], f, draws=100, seed=0)
     assert a == analyse(r.workloads[0], f, draws=100, seed=0)
-    assert a["layers"][0]["options"][0]["p50_usd"] == pytest.approx(1100)  # 100 + 500 x 2
+    assert a is not None and a.layers[0].options[0].p50_usd == pytest.approx(1100)  # 100 + 500 x 2
 
 
 def test_spot_discount_moves_only_options_priced_on_spot():

@@ -271,7 +271,7 @@ def test_a_measured_profile_sets_the_peak_rate(tmp_path):
     w = glue(requests_per_month=4_557_000, traffic_profile="p.csv", duration_s=0.2)
     del w["peak_to_mean"]
     wr = run({"workloads": [w]}, base_dir=tmp_path).workloads[0]
-    assert wr.usage["peak_requests_per_s"] == pytest.approx(100)
+    assert wr.usage.peak_requests_per_s == pytest.approx(100)
     assert any(a.startswith("peak_to_mean = ") and "busiest minute" in a for a in wr.assumptions)
     fargate = option(wr, "fargate")
     assert any("at peak (100 requests/s" in n for n in fargate.notes)
@@ -283,7 +283,7 @@ def test_growth_reports_the_month_lambda_needs_a_quota_increase():
     # has 1.1^(n-1): 1.1^12 = 3.14, 1.1^13 = 3.45, so month 14 is the first over the default
     base = glue(requests_per_second=300, duration_s=1, trigger="api")
     plain = run({"growth": 0.1, "workloads": [base]}).workloads[0]
-    layer = plain.extras["growth"]["layers"][0]
+    layer = plain.model_dump(mode="json")["extras"]["growth"]["layers"][0]
     crossing = next(c for c in layer["quota_crossings"] if c["option"] == "lambda")
     assert crossing["month"] == 14 and crossing["kind"] == "over quota"
     lam = next(o for o in layer["options"] if o["key"] == "lambda")
@@ -292,7 +292,7 @@ def test_growth_reports_the_month_lambda_needs_a_quota_increase():
     raised = run(
         {"growth": 0.1, "preferences": {"quota_increase": {"lambda-concurrency": 5_000}}, "workloads": [base]}
     ).workloads[0]
-    layer = raised.extras["growth"]["layers"][0]
+    layer = raised.model_dump(mode="json")["extras"]["growth"]["layers"][0]
     crossing = next(c for c in layer["quota_crossings"] if c["option"] == "lambda")
     assert crossing["month"] == 14 and crossing["kind"] == "needs increase"
     assert "lambda needs a quota increase (lambda-concurrency) from month 14" in layer["summary"]
@@ -315,7 +315,7 @@ def test_a_bedrock_workload_over_its_quota_does_not_stay_the_cheapest():
     }
     wr = run({"growth": 0.1, "workloads": [w]}).workloads[0]
     assert wr.recommendation.platform == "bedrock"
-    layer = wr.extras["growth"]["layers"][0]
+    layer = wr.model_dump(mode="json")["extras"]["growth"]["layers"][0]
     crossing = next(c for c in layer["quota_crossings"] if c["option"] == "bedrock")
     assert crossing["month"] == 9
     assert "stays the cheapest" not in layer["summary"]
@@ -337,7 +337,7 @@ def test_monte_carlo_counts_the_draws_over_the_quota():
         "trigger": "api",
     }
     wr = run({"uncertainty": {"volume": [0.5, 3]}, "workloads": [w]}).workloads[0]
-    layer = wr.extras["uncertainty"]["layers"][0]
+    layer = wr.model_dump(mode="json")["extras"]["uncertainty"]["layers"][0]
     bedrock = next(o for o in layer["options"] if o["key"] == "bedrock")
     assert bedrock["p_over_quota"] == pytest.approx(0.168, abs=0.015)
     assert "over its bedrock-tokens-per-minute quota" in layer["summary"]

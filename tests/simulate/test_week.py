@@ -44,12 +44,13 @@ def test_capacity_covers_the_load_of_a_steady_gpu_fleet():
     option = next(o for o in wr.options if o.platform == "ecs-ec2")
     week = capacity_week(derive_usage(wf, 0, cat, "<t>", None), option, wf.preferences.target_utilisation)
     assert week is not None
-    assert len(week["minutes"]) == len(week["requests"]) == len(week["capacity"]) == 672
-    assert week["unit"] == "requests/s" and week["platform"].startswith("ecs-ec2")
+    # 7 days x 96 fifteen-minute buckets = 672
+    assert len(week.minutes) == len(week.requests) == len(week.capacity) == 672
+    assert week.unit == "requests/s" and week.platform.startswith("ecs-ec2")
     # requests/s averaged per bucket match the workload's mean within the traffic shape's spread
-    assert 0.5 * 5 < np.mean(week["requests"]) < 2 * 5
+    assert 0.5 * 5 < np.mean(week.requests) < 2 * 5
     # a steady fleet sized at 70 % utilisation has headroom over the load on average
-    assert np.mean(week["capacity"]) > np.mean(week["requests"])
+    assert np.mean(week.capacity) > np.mean(week.requests)
 
 
 def test_serverless_options_have_no_capacity_week():

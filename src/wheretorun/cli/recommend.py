@@ -296,7 +296,7 @@ def breakeven_cmd(
                 {
                     "name": w.name,
                     "breakeven": w.breakeven.model_dump() if w.breakeven else None,
-                    "curve": w.extras.get("breakeven_curve", []),
+                    "curve": [p.model_dump() for p in w.breakeven_curve],
                 }
                 for w in chosen
             ]

@@ -18,7 +18,16 @@ from ..platforms import PLATFORMS, Context, assess, traits
 from ..platforms.capacity import profile_peak, traffic_for
 from ..platforms.purchase import commitment_step
 from ..platforms.usage import Usage, derive_usage, model_layer_usage
-from ..results import MonthlyCost, Option, Recommendation, TraceStep, WorkloadReport
+from ..results import (
+    CapacityWeek,
+    MonthlyCost,
+    Option,
+    Recommendation,
+    TraceStep,
+    UnitCost,
+    UsageSummary,
+    WorkloadReport,
+)
 from ..simulate.growth import project
 from ..simulate.montecarlo import analyse
 from ..spec.files import FileAccess
@@ -80,10 +89,7 @@ def annotate_unit_costs(d: Decision) -> None:
         assert mc is not None
         if generative:
             per_m = Decimal(str(1e6 / tokens))
-            o.extras["usd_per_million_tokens"] = {
-                "infra": float(mc.infra * per_m),
-                "total": float(mc.total * per_m),
-            }
+            o.usd_per_million_tokens = UnitCost(infra=float(mc.infra * per_m), total=float(mc.total * per_m))
             o.notes.append(
                 f"${mc.infra * per_m:,.4f} per 1M tokens of infrastructure, ${mc.total * per_m:,.4f} with engineering "
                 f"({tokens / 1e6:,.1f}M tokens/month)"
@@ -168,9 +174,6 @@ def recommend_workload(
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
     pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)
-    extras: dict = {}
-    if model_options:
-        extras["model_layer_usage"] = _usage_dict(musage)
     # built without re-validation from validated parts (hot path); the lists are copied, as
     # validation would copy them
     wr = construct(
@@ -195,24 +198,26 @@ def recommend_workload(
         warnings=list(warnings),
         assumptions=list(assumptions),
         breakeven=None,
-        usage=_usage_dict(usage),
-        extras=dict(extras),
+        usage=_usage_summary(usage),
+        model_layer_usage=_usage_summary(musage) if model_options else None,
+        capacity_week=None,
+        breakeven_curve=[],
+        growth=None,
+        uncertainty=None,
     )
     week = (
         _capacity_week(musage if model_options else usage, model_options or options, model_pick or pick, wf)
         if curve
         else None
     )
-    if week is not None:
-        wr.extras["capacity_week"] = week
+    wr.capacity_week = week
     layer_usage = musage if model_options else usage
     generative = layer_usage.model
     # no break-even in tokens when the file gives no token counts: it would rest on invented ones
     if generative is not None and generative.kind == "generative" and not layer_usage.missing_token_fields:
         be, points = breakeven(wr, wf, Guideline.of(catalog), curve)
         wr.breakeven = be
-        if points:
-            wr.extras["breakeven_curve"] = points
+        wr.breakeven_curve = points
     be = wr.breakeven
     if be is not None and be.note:
         wr.trace.append(
@@ -227,21 +232,23 @@ def recommend_workload(
     # the optional analyses, per workload (so that an inventory's workers run them too)
     growth = wf.growth_per_month
     if growth is not None:
-        wr.extras["growth"] = project(wr, wf, growth)
+        wr.growth = project(wr, wf, growth)
     if wf.uncertainty is not None:
-        spread = analyse(wr, wf)
-        if spread is not None:
-            wr.extras["uncertainty"] = spread
+        wr.uncertainty = analyse(wr, wf)
     return wr
 
 
-def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf: WorkloadFile) -> dict | None:
+def _capacity_week(
+    usage: Usage, options: list[Option], pick: Option | None, wf: WorkloadFile
+) -> CapacityWeek | None:
     """Traffic against provisioned capacity over the busiest week: for the chosen fleet, or, when a
     serverless option won, for the cheapest fleet it was compared with (the idle capacity avoided)."""
     from ..simulate.week import capacity_week
 
     fleets = [
-        o for o in options if o.feasible and o.extras.get("per_replica_rps") and not traits(o.platform).batch
+        o
+        for o in options
+        if o.feasible and o.fleet and o.fleet.per_replica_rps and not traits(o.platform).batch
     ]
     chosen: Option | None = pick
     if pick is None or pick not in fleets:
@@ -249,15 +256,15 @@ def _capacity_week(usage: Usage, options: list[Option], pick: Option | None, wf:
     return capacity_week(usage, chosen, wf.preferences.target_utilisation) if chosen is not None else None
 
 
-def _usage_dict(usage: Usage) -> dict:
-    return {
-        "requests_per_month": usage.requests_per_month,
-        "mean_requests_per_s": usage.mean_rps,
-        "peak_requests_per_s": usage.peak_rps,
-        "tokens_per_month": usage.tokens_per_month,
-        "duration_s": usage.duration_s,
-        "memory_gb": usage.memory_gb,
-    }
+def _usage_summary(usage: Usage) -> UsageSummary:
+    return UsageSummary(
+        requests_per_month=usage.requests_per_month,
+        mean_requests_per_s=usage.mean_rps,
+        peak_requests_per_s=usage.peak_rps,
+        tokens_per_month=usage.tokens_per_month,
+        duration_s=usage.duration_s,
+        memory_gb=usage.memory_gb,
+    )
 
 
 def _sum_costs(options: list[Option]) -> MonthlyCost:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .._perf import memo
 from ..platforms import traits
-from ..results import BreakEven, WorkloadReport
+from ..results import BreakEven, BreakEvenPoint, WorkloadReport
 from ..spec.models import WorkloadFile
 from ..units import tokens_text
 from .rules import Guideline
@@ -29,7 +29,7 @@ def _breakeven_grid():
 
 def breakeven(
     wr: WorkloadReport, wf: WorkloadFile, guideline: Guideline, curve: bool
-) -> tuple[BreakEven | None, list[dict]]:
+) -> tuple[BreakEven | None, list[BreakEvenPoint]]:
     """Monthly token volume where the cheapest self-hosted option's total equals Bedrock's.
 
     Today's invoices are re-priced over a log grid of volumes (``simulate.reprice``: token lines
@@ -41,8 +41,8 @@ def breakeven(
     from ..simulate.reprice import model_option
 
     options = wr.model_options or wr.options
-    layer_usage = wr.extras.get("model_layer_usage") or wr.usage
-    tokens_now = float(layer_usage.get("tokens_per_month") or 0.0)
+    layer_usage = wr.model_layer_usage or wr.usage
+    tokens_now = layer_usage.tokens_per_month
     quoted = guideline.summary()
     managed = next(
         (
@@ -70,23 +70,19 @@ def breakeven(
     best = hosted_costs.argmin(axis=0)
     hosted_cost = hosted_costs.min(axis=0)
     wins = np.nonzero(hosted_cost <= bedrock_cost)[0]
-    points: list[dict] = []
+    points: list[BreakEvenPoint] = []
     if curve:
         for i in range(0, BREAKEVEN_GRID, BREAKEVEN_GRID // 40):
             tokens = tokens_now * float(v[i])
             points.append(
-                {
-                    "tokens_per_month": tokens,
-                    "platform": managed.platform,
-                    "monthly_usd": float(bedrock_cost[i]),
-                }
+                BreakEvenPoint(
+                    tokens_per_month=tokens, platform=managed.platform, monthly_usd=float(bedrock_cost[i])
+                )
             )
             points.append(
-                {
-                    "tokens_per_month": tokens,
-                    "platform": m_hosted[best[i]].key,
-                    "monthly_usd": float(hosted_cost[i]),
-                }
+                BreakEvenPoint(
+                    tokens_per_month=tokens, platform=m_hosted[best[i]].key, monthly_usd=float(hosted_cost[i])
+                )
             )
     method = "re-priced from today's invoices (fleets step up in whole instances of today's type)"
     # "from X" must hold for every volume above X: a fleet that steps up by one instance can make

@@ -105,7 +105,7 @@ def close_call_steps(
     layers = [(w.options, w.chosen, "")]
     if w.model_options:
         layers = [(w.options, w.chosen, "[orchestration] "), (w.model_options, w.chosen_model, "[model] ")]
-    rps = w.usage.get("mean_requests_per_s")
+    rps = w.usage.mean_requests_per_s if w.usage else None
     for options, pick, prefix in layers:
         if pick is None or pick.monthly_cost_usd is None:
             continue

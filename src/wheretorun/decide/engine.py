@@ -76,8 +76,8 @@ def recommend(
 ) -> Report:
     """Recommend a platform for every workload of a validated workload file.
 
-    ``breakeven_curve``: also compute the chart data of each workload (``extras.breakeven_curve``,
-    the cost of Bedrock and of self-hosting across token volumes, and ``extras.capacity_week``,
+    ``breakeven_curve``: also compute the chart data of each workload (``WorkloadReport.breakeven_curve``,
+    the cost of Bedrock and of self-hosting across token volumes, and ``.capacity_week``,
     traffic against provisioned capacity over the busiest week). Only what draws charts asks for
     it (HTML, ``--charts``, ``breakeven``): for an inventory it is most of the report's bytes and a
     third of its time.
@@ -121,7 +121,7 @@ def recommend(
         total_monthly_cost_usd=total,
         shared_costs=shared,
         portfolio=folio,
-        team=wf.team.model_dump(),
+        team=wf.team,
         source_file=file,
     )
     return report

@@ -71,9 +71,7 @@ def facts(
         "workflow": bool(p and p.workflow),
         "self_hosted": bool(p and p.self_hosted),
         "containers": bool(p and p.containers),
-        "on_gpu": bool(
-            p and p.gpu_pattern is not None and layer_pick is not None and layer_pick.extras.get("uses_gpu")
-        ),
+        "on_gpu": bool(p and p.gpu_pattern is not None and layer_pick is not None and layer_pick.uses_gpu),
         "model_managed": bool(m and m.managed_model),
         "model_self_hosted": bool(m and m.self_hosted),
         "event_trigger": w.trigger in ("event", "queue", "schedule"),

@@ -306,14 +306,15 @@ def q7_longer_than_15_minutes(d: Decision) -> RuleOutcome:
 def q5_traffic_pattern(d: Decision) -> RuleOutcome:
     u = d.usage
     w = u.workload
-    fleets = [o for o in d.feasible if o.extras.get("idle_replica_hours") is not None]
+    fleets = [o for o in d.feasible if o.fleet is not None]
     idle = ""
     if fleets:
         o = min(fleets, key=_total)
-        ex = o.extras
+        ex = o.fleet
+        assert ex is not None
         idle = (
-            f"; on {o.platform} ({o.instance_type}) {ex['idle_replica_hours']:,.0f} of {ex['replica_hours']:,.0f} "
-            f"replica-hours are idle (utilisation {ex['utilisation']:.0%}), ${ex['idle_cost_usd']:,.2f} of idle capacity"
+            f"; on {o.platform} ({o.instance_type}) {ex.idle_replica_hours:,.0f} of {ex.replica_hours:,.0f} "
+            f"replica-hours are idle (utilisation {ex.utilisation:.0%}), ${ex.idle_cost_usd:,.2f} of idle capacity"
         )
     shape = {
         "spiky": "spiky: pay-per-use (Lambda, Bedrock) absorbs bursts without idle servers",
@@ -377,7 +378,7 @@ def _factor(d: Decision) -> float:
 
 
 def _uses_gpu(o: Option) -> bool:
-    return bool(o.extras.get("uses_gpu"))
+    return bool(o.uses_gpu)
 
 
 def q4_token_volume(d: Decision) -> RuleOutcome | None:

@@ -17,7 +17,7 @@ from .fargate import task_candidates
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
-    fleet_extras,
+    fleet_facts,
     fleet_lines,
     fleet_notes,
     gpu_replicas,
@@ -153,7 +153,7 @@ def price(ctx: Context) -> Priced:
         notes=notes,
         soft_warnings=soft,
         uses_gpu=gpu,
-        extras=fleet_extras(
+        fleet=fleet_facts(
             replica, fleet, start, 0, replica.instance.spot_discount_pct if replica.instance else None
         ),
         latency=LatencyProfile(

@@ -31,7 +31,21 @@ from ..invoice import amount as amount
 from ..invoice import construct as construct
 from ..invoice import line as line
 from ..invoice import tiered_lines as tiered_lines
-from ..results import Blocker, CostComponent, LatencyProfile, MonthlyCost, OpsProfile, Option
+from ..results import (
+    BedrockFacts,
+    Blocker,
+    CostComponent,
+    CustomImportFacts,
+    FleetFacts,
+    LambdaFacts,
+    LambdaThrottling,
+    LatencyProfile,
+    MonthlyCost,
+    OpsProfile,
+    Option,
+    QuotaHeadroom,
+    TokenQuotaCheck,
+)
 from ..spec.models import Preferences, Workload, WorkloadFile
 from ..units import money
 from .network import network_lines
@@ -147,19 +161,35 @@ class Priced:
     instances: float | None = None
     notes: list[str] = field(default_factory=list)
     soft_warnings: list[str] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
     uses_gpu: bool = False
     latency: LatencyProfile | None = None
+    # what pricing found, by kind of platform (``Option`` documents each)
+    fleet: FleetFacts | None = None
+    function: LambdaFacts | None = None
+    bedrock: BedrockFacts | None = None
+    custom_import: CustomImportFacts | None = None
+    workflow_type: Literal["Standard", "Express"] | None = None
+    token_quota: TokenQuotaCheck | None = None
+    quota: QuotaHeadroom | None = None
 
 
 class Infeasible(Exception):
     """Raised by ``price`` when pricing discovers a hard limit (e.g. no instance holds the model)."""
 
-    def __init__(self, blockers: list[Blocker], extras: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        blockers: list[Blocker],
+        *,
+        throttling: LambdaThrottling | None = None,
+        token_quota: TokenQuotaCheck | None = None,
+        quota: QuotaHeadroom | None = None,
+    ):
         self.blockers = blockers
         #: what pricing found before the limit (e.g. the requests a quota would throttle), kept on
         #: the infeasible option so that the JSON reports the counts, not only the blocker's text
-        self.extras = extras or {}
+        self.throttling = throttling
+        self.token_quota = token_quota
+        self.quota = quota
         super().__init__("; ".join(str(b) for b in blockers))
 
 
@@ -422,7 +452,11 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
     """Ask a platform module its questions and assemble the report's Option."""
     pid: str = module.ID
     blockers = module.limits(ctx)
-    found: dict[str, Any] = {}
+    # what pricing found before a limit; the exception itself is not kept (its traceback's frames
+    # would hold it: a reference cycle per infeasible option)
+    throttling: LambdaThrottling | None = None
+    token_quota: TokenQuotaCheck | None = None
+    quota: QuotaHeadroom | None = None
     if ctx.is_model_layer and ctx.usage.context_problem:
         # no platform serves a request longer than the model's context window (rule 'context')
         blockers = [context_blocker(ctx), *blockers]
@@ -430,7 +464,7 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
         try:
             priced: Priced = module.price(ctx)
         except Infeasible as e:
-            blockers, found = e.blockers, e.extras
+            blockers, throttling, token_quota, quota = e.blockers, e.throttling, e.token_quota, e.quota
         else:
             # the network it is reached through and sends from (NAT, endpoints, data transfer out)
             lines, notes = network_lines(module.TRAITS, ctx)
@@ -449,7 +483,16 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
             ops_profile=None,
             latency=None,
             soft_warnings=[],
-            extras=dict(found),
+            fleet=None,
+            function=None,
+            throttling=throttling,
+            bedrock=None,
+            custom_import=None,
+            workflow_type=None,
+            token_quota=token_quota,
+            quota=quota,
+            uses_gpu=None,
+            usd_per_million_tokens=None,
             blocked_by=[str(b) for b in blockers],
             blockers=blockers,
             layer=ctx.layer,
@@ -473,7 +516,16 @@ def assess(module: PlatformModule, ctx: Context) -> Option:
         ops_profile=profile,
         latency=priced.latency or LatencyProfile(),
         soft_warnings=priced.soft_warnings,
-        extras={**priced.extras, "uses_gpu": priced.uses_gpu},
+        fleet=priced.fleet,
+        function=priced.function,
+        throttling=None,
+        bedrock=priced.bedrock,
+        custom_import=priced.custom_import,
+        workflow_type=priced.workflow_type,
+        token_quota=priced.token_quota,
+        quota=priced.quota,
+        uses_gpu=priced.uses_gpu,
+        usd_per_million_tokens=None,
     )
 
 

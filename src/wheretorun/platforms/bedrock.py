@@ -8,11 +8,10 @@ your own fine-tuned weights only through Custom Model Import. Token prices come 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from ..catalog.bedrock import BedrockPrices, bedrock_prices
 from ..fleetsim import behaviour
-from ..results import Blocker, LatencyProfile
+from ..results import BedrockFacts, Blocker, LatencyProfile, QuotaHeadroom, TokenQuotaCheck
 from ..units import MILLION
 from .base import Context, Infeasible, Priced, Traits, fact_blocker, line
 from .capacity import bedrock_quota
@@ -161,14 +160,16 @@ def price(ctx: Context) -> Priced:
             f"assumption: {ctx.model.bedrock_stand_in} stands in for {ctx.model.label} (open weights, nearest "
             "Bedrock-served size); set model.bedrock_id or model.id to change it"
         )
-    soft, quota_notes, quota_extras = quota_check(ctx, bp)
+    soft, quota_notes, token_quota, headroom = quota_check(ctx, bp)
     notes += quota_notes
     first = ctx.catalog.limit("bedrock/first-token-s").value
     return Priced(
         components=token_lines(ctx, bp, "on-demand"),
         notes=notes,
         soft_warnings=soft,
-        extras={"bedrock_model_id": bp.model_id, "tokens_per_month": u.tokens_per_month, **quota_extras},
+        bedrock=BedrockFacts(bedrock_model_id=bp.model_id, tokens_per_month=u.tokens_per_month),
+        token_quota=token_quota,
+        quota=headroom,
         latency=LatencyProfile(
             cold_start_s=0.0,
             scale_out_s=0.0,
@@ -201,8 +202,11 @@ def model_quotas(ctx: Context, model_id: str) -> tuple[float, float, str]:
     return tpm, tpm * cat.limit("bedrock/tokens-per-day-per-tpm").value, where
 
 
-def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], dict]:
-    """(warnings, notes, extras) of the model's on-demand token quotas over the simulated traffic.
+def quota_check(
+    ctx: Context, bp: BedrockPrices
+) -> tuple[list[str], list[str], TokenQuotaCheck, QuotaHeadroom | None]:
+    """(warnings, notes, the check, the headroom growth re-checks) of the model's on-demand token
+    quotas over the simulated traffic.
 
     Requests over a quota are throttled (ThrottlingException), not served and not billed: the option
     is infeasible (raises Infeasible) unless ``preferences.quota_increase`` grants enough
@@ -220,28 +224,29 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
     tpd = max(tpd_base, granted.get("bedrock-tokens-per-day", 0.0))
     quota = bedrock_quota(u, tpm_quota=tpm, tpd_quota=tpd)
     label = ctx.model.label if ctx.model else bp.name
-    extras: dict[str, Any] = {
-        "quota_tokens_per_minute": tpm,
-        "quota_tokens_per_day": tpd,
-        "peak_tokens_per_minute": quota.peak_tokens_per_min,
-        "peak_tokens_per_day": quota.peak_tokens_per_day,
-        "throttled_requests": quota.throttled_requests,
-    }
+    check = TokenQuotaCheck(
+        quota_tokens_per_minute=tpm,
+        quota_tokens_per_day=tpd,
+        peak_tokens_per_minute=quota.peak_tokens_per_min,
+        peak_tokens_per_day=quota.peak_tokens_per_day,
+        throttled_requests=quota.throttled_requests,
+    )
+    headroom = None
     if quota.peak_tokens_per_min > 0:
         # growth and Monte Carlo re-check the quotas: tokens scale with volume x tokens per request
-        extras |= {
-            "quota_name": "bedrock-tokens-per-minute",
-            "quota_headroom": min(
-                tpm / quota.peak_tokens_per_min, tpd / max(quota.peak_tokens_per_day, 1e-9)
-            ),
-            "quota_default_headroom": min(
+        headroom = QuotaHeadroom(
+            quota_name="bedrock-tokens-per-minute",
+            quota_headroom=min(tpm / quota.peak_tokens_per_min, tpd / max(quota.peak_tokens_per_day, 1e-9)),
+            quota_default_headroom=min(
                 tpm_default / quota.peak_tokens_per_min, tpd_default / max(quota.peak_tokens_per_day, 1e-9)
             ),
-            "quota_counts_tokens": True,
-        }
+            quota_counts_tokens=True,
+        )
     if quota.throttled_requests >= 0.5:
         raised = [k for k in ("bedrock-tokens-per-minute", "bedrock-tokens-per-day") if k in granted]
-        extras |= {"requests": quota.requests, "throttled_share": quota.throttled_share}
+        check = check.model_copy(
+            update={"requests": quota.requests, "throttled_share": quota.throttled_share}
+        )
         raise Infeasible(
             [
                 fact_blocker(
@@ -257,7 +262,8 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
                     f"{where}; https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-runtime.html",
                 )
             ],
-            extras,
+            token_quota=check,
+            quota=headroom,
         )
     soft: list[str] = []
     notes: list[str] = []
@@ -273,7 +279,7 @@ def quota_check(ctx: Context, bp: BedrockPrices) -> tuple[list[str], list[str], 
             f"peak {quota.peak_tokens_per_min:,.0f} tokens/min and {quota.peak_tokens_per_day:,.0f} tokens/day stay within "
             f"the on-demand quotas ({tpm:,.0f} tokens/min, {tpd:,.0f} tokens/day: {where})"
         )
-    return soft, notes, extras
+    return soft, notes, check, headroom
 
 
 def vpc_blocker(ctx: Context) -> Blocker | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..results import Blocker, LatencyProfile
+from ..results import BedrockFacts, Blocker, LatencyProfile
 from .base import Context, Priced, Traits, blocker, is_batch
 from .bedrock import common_limits, prices_for, token_lines
 
@@ -45,6 +45,6 @@ def price(ctx: Context) -> Priced:
     return Priced(
         components=token_lines(ctx, bp, "batch", factor, note),
         notes=[f"Bedrock model {bp.model_id}; batch support varies by model: check it is offered for batch"],
-        extras={"bedrock_model_id": bp.model_id},
+        bedrock=BedrockFacts(bedrock_model_id=bp.model_id),
         latency=LatencyProfile(note="results within 24 hours"),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..results import Blocker, LatencyProfile
+from ..results import Blocker, CustomImportFacts, LatencyProfile
 from ..units import HOURS_PER_MONTH
 from .base import Context, Priced, Traits, blocker, fact_blocker, line
 from .bedrock import PRICING, vpc_blocker
@@ -151,7 +151,7 @@ def price(ctx: Context) -> Priced:
         soft_warnings=[f"cold starts: ~{cold:,.0f} calls a month wait ~{start:g} s for a copy to load"]
         if cold >= 1
         else [],
-        extras={"cmus_per_copy": cmus, "active_windows": active, "cold_starts": cold},
+        custom_import=CustomImportFacts(cmus_per_copy=cmus, active_windows=active, cold_starts=cold),
         latency=LatencyProfile(
             cold_start_s=start,
             scale_out_s=start,

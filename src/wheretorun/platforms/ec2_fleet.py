@@ -11,7 +11,7 @@ from .base import Context, Priced, gpu_need, is_batch, proprietary_weights
 from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
-    fleet_extras,
+    fleet_facts,
     fleet_lines,
     fleet_notes,
     gpu_replicas,
@@ -39,7 +39,7 @@ def price_on_ec2(ctx: Context, platform_lines: list[CostComponent], min_replicas
         instances=shared.instances,
         notes=list(shared.notes),
         uses_gpu=shared.uses_gpu,
-        extras=dict(shared.extras),
+        fleet=shared.fleet,
         latency=shared.latency,
     )
 
@@ -70,7 +70,7 @@ def _ec2_fleet(ctx: Context, min_replicas: int) -> Priced:
         instances=instances_count(fleet),
         notes=notes,
         uses_gpu=gpu,
-        extras=fleet_extras(replica, fleet, start, min_replicas, spot),
+        fleet=fleet_facts(replica, fleet, start, min_replicas, spot),
         latency=LatencyProfile(
             cold_start_s=None,
             scale_out_s=start,

@@ -26,7 +26,7 @@ from .selfhost import (
     Replica,
     cheapest_fleet,
     cpu_replica_rate,
-    fleet_extras,
+    fleet_facts,
     fleet_lines,
     fleet_notes,
     instances_count,
@@ -200,7 +200,7 @@ def price(ctx: Context) -> Priced:
         instance_type=replica.label,
         instances=instances_count(fleet),
         notes=notes,
-        extras=fleet_extras(replica, fleet, start, 1, float(ctx.price("fargate/spot-discount").value)),
+        fleet=fleet_facts(replica, fleet, start, 1, float(ctx.price("fargate/spot-discount").value)),
         latency=LatencyProfile(
             cold_start_s=None,
             scale_out_s=start,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..results import Blocker, CostComponent, LatencyProfile
+from ..results import Blocker, CostComponent, LambdaFacts, LambdaThrottling, LatencyProfile, QuotaHeadroom
 from ..units import MB_PER_GB, MILLION, SECONDS_PER_MONTH
 from .base import (
     Context,
@@ -156,15 +156,15 @@ def price(ctx: Context) -> Priced:
     if fleet.throttled + fleet.dropped >= 0.5:
         raise Infeasible(
             [quota_blocker(ctx, fleet, default_quota, quota)],
-            {
-                "invocations": fleet.invocations,
-                "throttled": fleet.throttled,  # synchronous requests refused with HTTP 429 (not billed)
-                "dropped": fleet.dropped,  # asynchronous events past the maximum event age (not billed)
-                "billed_invocations": fleet.billed_invocations,
-                "failed_share": fleet.failed_share,
-                "peak_concurrency": fleet.peak_concurrency,
-                "concurrency_quota": quota,
-            },
+            throttling=LambdaThrottling(
+                invocations=fleet.invocations,
+                throttled=fleet.throttled,
+                dropped=fleet.dropped,
+                billed_invocations=fleet.billed_invocations,
+                failed_share=fleet.failed_share,
+                peak_concurrency=fleet.peak_concurrency,
+                concurrency_quota=quota,
+            ),
         )
     # every request that arrived runs (none throttled or dropped): all are billed
     requests = Decimal(str(u.requests_per_month))
@@ -266,33 +266,35 @@ def price(ctx: Context) -> Priced:
             f"{u.duration_s:g} s is at or above the {ctx.prefs.lambda_comfort_duration_s:g} s comfort zone "
             "(preference lambda_comfort_duration_s, the Serverless vs. Containers guide); the hard limit is 900 s"
         )
-    extras = {
-        "memory_mb": mb,
-        "arch": arch,
-        "billed_ms": ms,
-        "gb_seconds": float(gb_s),
-        "cold_starts": fleet.cold_starts,
-        "cold_start_s": cold_s,
-        "peak_concurrency": fleet.peak_concurrency,
-        "concurrency_quota": quota,
-        "throttled": fleet.throttled,
-        "dropped": fleet.dropped,
-        "provisioned_concurrency": fleet.provisioned_concurrency,
-        "method": fleet.method,
-    }
+    facts = LambdaFacts(
+        memory_mb=mb,
+        arch=arch,
+        billed_ms=ms,
+        gb_seconds=float(gb_s),
+        cold_starts=fleet.cold_starts,
+        cold_start_s=cold_s,
+        peak_concurrency=fleet.peak_concurrency,
+        concurrency_quota=quota,
+        throttled=fleet.throttled,
+        dropped=fleet.dropped,
+        provisioned_concurrency=fleet.provisioned_concurrency,
+        method=fleet.method,
+    )
+    headroom = None
     if fleet.peak_concurrency > 0:
         # growth and Monte Carlo re-check the quota: throttling starts when the busiest minute's
         # concurrency (proportional to volume) passes it
-        extras |= {
-            "quota_name": "lambda-concurrency",
-            "quota_headroom": quota / fleet.peak_concurrency,
-            "quota_default_headroom": default_quota / fleet.peak_concurrency,
-        }
+        headroom = QuotaHeadroom(
+            quota_name="lambda-concurrency",
+            quota_headroom=quota / fleet.peak_concurrency,
+            quota_default_headroom=default_quota / fleet.peak_concurrency,
+        )
     return Priced(
         components=comps,
         notes=notes,
         soft_warnings=soft,
-        extras=extras,
+        function=facts,
+        quota=headroom,
         latency=LatencyProfile(
             cold_start_s=cold_s,
             scale_out_s=0.0,

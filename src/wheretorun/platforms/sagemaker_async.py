@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..results import Blocker, LatencyProfile
 from .base import Context, Priced, Traits, blocker
 from .sagemaker_endpoint import hosting_limits, instance_replicas
-from .selfhost import cheapest_fleet, fleet_extras, fleet_lines, fleet_notes, instances_count
+from .selfhost import cheapest_fleet, fleet_facts, fleet_lines, fleet_notes, instances_count
 
 ID = "sagemaker-async"
 TRAITS = Traits(
@@ -78,7 +78,7 @@ def price(ctx: Context) -> Priced:
         notes=notes,
         soft_warnings=soft,
         uses_gpu=gpu,
-        extras=fleet_extras(replica, fleet, start, 0, None),
+        fleet=fleet_facts(replica, fleet, start, 0, None),
         latency=LatencyProfile(
             cold_start_s=start,
             scale_out_s=start,

@@ -16,7 +16,7 @@ from .selfhost import (
     cheapest_fleet,
     cpu_instance_replicas,
     duration_disagreement,
-    fleet_extras,
+    fleet_facts,
     fleet_lines,
     fleet_notes,
     gpu_replicas,
@@ -99,7 +99,7 @@ def price(ctx: Context) -> Priced:
         notes=fleet_notes(ctx, replica, fleet),
         soft_warnings=duration_disagreement(ctx, replica),
         uses_gpu=gpu,
-        extras=fleet_extras(replica, fleet, start, 1, None),
+        fleet=fleet_facts(replica, fleet, start, 1, None),
         latency=LatencyProfile(
             scale_out_s=start,
             p50_ms=fleet.p50_ms or (replica.latency_s or u.duration_s) * 1000,

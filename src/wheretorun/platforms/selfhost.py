@@ -15,7 +15,7 @@ from functools import cached_property
 from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
 from ..fleetsim import behaviour
-from ..results import Blocker, CostComponent, Purchase
+from ..results import Blocker, CostComponent, FleetFacts, Purchase
 from ..sizing import Architecture, InstanceFit, fit_on, latency_s, requests_per_second
 from ..sizing.placement import NEURON, USABLE_MEMORY_FRACTION, max_batch, tensor_parallel_degrees
 from ..sizing.serving import ServingSetup, at_concurrency, at_rate, max_rate, max_requests_per_s
@@ -713,29 +713,29 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
     return notes
 
 
-def fleet_extras(
+def fleet_facts(
     replica: Replica,
     fleet: FleetResult,
     scale_out_s: float,
     min_replicas: int,
     spot_discount_pct: float | None,
-) -> dict:
-    return {
-        "per_replica_rps": replica.per_replica_rps,
-        "min_replicas": min_replicas,
-        "hourly_usd": float(replica.hourly_usd),
-        "spot_discount_pct": spot_discount_pct,
-        "replica_hours": fleet.replica_hours,
-        "peak_replicas": fleet.peak_replicas,
-        "utilisation": fleet.utilisation,
-        "idle_replica_hours": fleet.idle_replica_hours,
-        "idle_cost_usd": float(replica.hourly_usd) * fleet.idle_replica_hours,
-        "scale_out_s": scale_out_s,
-        "warm_floor": fleet.warm_floor,
-        "method": fleet.method,
-        "queued_requests": fleet.queued_requests,
-        "throttled_requests": fleet.throttled_requests,
-    }
+) -> FleetFacts:
+    return FleetFacts(
+        per_replica_rps=replica.per_replica_rps,
+        min_replicas=min_replicas,
+        hourly_usd=float(replica.hourly_usd),
+        spot_discount_pct=spot_discount_pct,
+        replica_hours=fleet.replica_hours,
+        peak_replicas=fleet.peak_replicas,
+        utilisation=fleet.utilisation,
+        idle_replica_hours=fleet.idle_replica_hours,
+        idle_cost_usd=float(replica.hourly_usd) * fleet.idle_replica_hours,
+        scale_out_s=scale_out_s,
+        warm_floor=fleet.warm_floor,
+        method=fleet.method,
+        queued_requests=fleet.queued_requests,
+        throttled_requests=fleet.throttled_requests,
+    )
 
 
 def always_on_hours() -> Decimal:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Literal
 
 from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
@@ -96,6 +97,7 @@ def price(ctx: Context) -> Priced:
             f"assumes all {u.duration_s:g} s of duration is active Lambda compute: an upper bound, since waiting on "
             "callbacks is not billed (set active_compute_s)"
         )
+    variant: Literal["Standard", "Express"]
     if _express(ctx):
         variant = "Express"
         comps.append(
@@ -166,7 +168,7 @@ def price(ctx: Context) -> Priced:
     return Priced(
         components=comps,
         notes=[*notes, *discounted_note(rate, step_compute)],
-        extras={"workflow_type": variant},
+        workflow_type=variant,
         latency=LatencyProfile(
             cold_start_s=cat.limit("lambda/cold-start-s").value,
             scale_out_s=0.0,

@@ -319,22 +319,18 @@ def _option_rows(options: list[Option], chosen: Option | None) -> list[OptionRow
 
 def _context(w: WorkloadReport) -> list[tuple[str, str]]:
     u = w.usage
-    out = [("role", w.role)]
-    if u.get("requests_per_month") is not None:
-        out.append(("volume", volume(u["requests_per_month"], "requests/month")))
-    if u.get("mean_requests_per_s") is not None:
-        out.append(
-            (
-                "request rate",
-                f"{u['mean_requests_per_s']:,.3g} requests/s mean, {u.get('peak_requests_per_s', 0):,.3g} at peak",
-            )
-        )
-    if u.get("tokens_per_month"):
-        out.append(("tokens", volume(u["tokens_per_month"], "tokens/month")))
-    if u.get("duration_s") is not None:
-        out.append(("duration", f"{u['duration_s']:,.4g} s per request"))
-    if u.get("memory_gb") is not None:
-        out.append(("memory", f"{u['memory_gb']:,.4g} GB"))
+    out = [
+        ("role", w.role),
+        ("volume", volume(u.requests_per_month, "requests/month")),
+        (
+            "request rate",
+            f"{u.mean_requests_per_s:,.3g} requests/s mean, {u.peak_requests_per_s:,.3g} at peak",
+        ),
+    ]
+    if u.tokens_per_month:
+        out.append(("tokens", volume(u.tokens_per_month, "tokens/month")))
+    out.append(("duration", f"{u.duration_s:,.4g} s per request"))
+    out.append(("memory", f"{u.memory_gb:,.4g} GB"))
     return out
 
 
@@ -414,12 +410,12 @@ def _revisit(w: WorkloadReport, rows: list[OptionRow], report: Report) -> list[s
             f"When monthly volume {direction} to {volume(be.tokens_per_month, 'tokens/month')} "
             f"({ratio:,.3g}x today): the break-even between {be.managed_platform} and {be.self_hosted_platform}."
         )
-    g = w.extras.get("growth") or {}
-    for layer in g.get("layers") or []:
-        if layer.get("revisit_by_month") is not None:
+    g = w.growth
+    for layer in g.layers if g else []:
+        if g is not None and layer.revisit_by_month is not None:
             out.append(
-                f"By month {layer['revisit_by_month']} at {float(g['rate_per_month']) * 100:g}%/month growth "
-                f"({layer['layer']} layer): {layer.get('summary', '')}."
+                f"By month {layer.revisit_by_month} at {g.rate_per_month * 100:g}%/month growth "
+                f"({layer.layer} layer): {layer.summary}."
             )
     for chosen in (w.chosen, w.chosen_model):
         if chosen is None or chosen.monthly_cost_usd is None:
@@ -444,42 +440,42 @@ def _revisit(w: WorkloadReport, rows: list[OptionRow], report: Report) -> list[s
 def _extras(w: WorkloadReport) -> list[tuple[str, list[list[str]], list[str]]]:
     """Tables for the optional analyses: (title, rows with a header row first, notes)."""
     out: list[tuple[str, list[list[str]], list[str]]] = []
-    unc = w.extras.get("uncertainty") or {}
-    for layer in unc.get("layers") or []:
+    unc = w.uncertainty
+    for layer in unc.layers if unc else []:
+        assert unc is not None
         rows = [["option", "today $/mo", "P10 $/mo", "P50 $/mo", "P90 $/mo", "P(cheapest)"]]
         rows += [
             [
-                str(o["key"]),
-                usd(o.get("today_usd")),
-                usd(o["p10_usd"]),
-                usd(o["p50_usd"]),
-                usd(o["p90_usd"]),
-                f"{float(o['p_cheapest']) * 100:.0f}%",
+                o.key,
+                usd(o.today_usd),
+                usd(o.p10_usd),
+                usd(o.p50_usd),
+                usd(o.p90_usd),
+                f"{o.p_cheapest * 100:.0f}%",
             ]
-            for o in layer["options"]
+            for o in layer.options
         ]
-        notes = [_sentence(layer.get("summary", ""))]
+        notes = [_sentence(layer.summary)]
         notes += [
-            f"Sensitivity of {layer.get('sensitivity_for', 'the recommended option')}: {s['input']} from "
-            f"{s['low']:g} to {s['high']:g} moves the total from {usd(s['total_at_low_usd'])} to "
-            f"{usd(s['total_at_high_usd'])} ({usd(s['swing_usd'])} swing)."
-            for s in layer.get("sensitivity") or []
+            f"Sensitivity of {layer.sensitivity_for}: {s.input} from "
+            f"{s.low:g} to {s.high:g} moves the total from {usd(s.total_at_low_usd)} to "
+            f"{usd(s.total_at_high_usd)} ({usd(s.swing_usd)} swing)."
+            for s in layer.sensitivity
         ]
-        if unc.get("distribution"):
-            notes.append(f"{int(unc['draws']):,} draws; inputs {unc['distribution']}.")
-        out.append((f"Cost spread, {layer['layer']} layer (Monte Carlo)", rows, [n for n in notes if n]))
-    g = w.extras.get("growth") or {}
-    for layer in g.get("layers") or []:
-        n = max((len(o["monthly_total_usd"]) for o in layer["options"]), default=0)
+        if unc.distribution:
+            notes.append(f"{unc.draws:,} draws; inputs {unc.distribution}.")
+        out.append((f"Cost spread, {layer.layer} layer (Monte Carlo)", rows, [n for n in notes if n]))
+    g = w.growth
+    for glayer in g.layers if g else []:
+        assert g is not None
+        n = max((len(go.monthly_total_usd) for go in glayer.options), default=0)
         shown = [m for m in (1, 6, 12, 18, 24) if m <= n]
         rows = [["option", *[f"month {m} $/mo" for m in shown]]]
-        rows += [
-            [str(o["key"]), *[usd(o["monthly_total_usd"][m - 1]) for m in shown]] for o in layer["options"]
-        ]
-        notes = [_sentence(layer.get("summary", ""))]
-        if g.get("method"):
-            notes.append(_sentence("Method: " + g["method"]))
-        out.append((f"Growth projection, {layer['layer']} layer", rows, [x for x in notes if x]))
+        rows += [[go.key, *[usd(go.monthly_total_usd[m - 1]) for m in shown]] for go in glayer.options]
+        notes = [_sentence(glayer.summary)]
+        if g.method:
+            notes.append(_sentence("Method: " + g.method))
+        out.append((f"Growth projection, {glayer.layer} layer", rows, [x for x in notes if x]))
     return out
 
 
@@ -538,11 +534,10 @@ def build_record(report: Report, today: dt.date | None = None) -> Record:
     if c.bedrock_prices:
         catalog.append(("Bedrock token prices", c.bedrock_prices))
     catalog += [("price override", o) for o in c.overrides]
-    team = []
-    if "ops_capacity" in report.team:
-        team.append(("ops capacity", str(report.team["ops_capacity"])))
-    if "engineer_hourly_usd" in report.team:
-        team.append(("engineer rate", f"{usd(report.team['engineer_hourly_usd'])}/hour"))
+    team: list[tuple[str, str]] = []
+    if report.team is not None:
+        team.append(("ops capacity", report.team.ops_capacity))
+        team.append(("engineer rate", f"{usd(report.team.engineer_hourly_usd)}/hour"))
     records = [workload_record(w, report) for w in report.workloads]
     infra = sum((x.infra for x in records if x.infra is not None), Decimal(0))
     ops = sum((x.ops for x in records if x.ops is not None), Decimal(0))

@@ -7,8 +7,8 @@ wheel, so nothing is fetched at render or view time (https://github.com/vega/vl-
 Every chart is a pure function of the Report. A chart whose data the run did not compute (the
 traffic simulation, the growth projection and the Monte Carlo are optional analyses) is returned
 with ``spec=None`` and the reason, so every format can say "not computed for this run" instead of
-drawing nothing. The data shapes read from ``WorkloadReport.extras`` are documented in
-docs/web.md ("Chart data").
+drawing nothing. The data are the typed analyses of ``WorkloadReport`` (``breakeven_curve``,
+``capacity_week``, ``growth``, ``uncertainty``; their JSON shapes are in docs/web.md, "Chart data").
 
 vl-convert is native code (Rust, with a V8 runtime inside): a control character in a label made it
 panic and abort the whole process (issue 10; exit 134 from the CLI, a dead server from the web
@@ -189,17 +189,10 @@ def cost_vs_volume(w: WorkloadReport) -> dict[str, Any] | None:
     """Total monthly cost against monthly token volume, with the break-even and today's volume marked."""
     alt = _alt()
     rows_in = _Rows()
-    curve = w.extras.get("breakeven_curve") or []
-    if not curve:
-        return None
     rows = [
-        {
-            "tokens": float(p["tokens_per_month"]),
-            "platform": str(p["platform"]),
-            "usd": float(p["monthly_usd"]),
-        }
-        for p in curve
-        if float(p["tokens_per_month"]) > 0
+        {"tokens": p.tokens_per_month, "platform": p.platform, "usd": p.monthly_usd}
+        for p in w.breakeven_curve
+        if p.tokens_per_month > 0
     ]
     if not rows:
         return None
@@ -258,18 +251,18 @@ def capacity_week(w: WorkloadReport) -> dict[str, Any] | None:
     """Request rate against provisioned capacity over a representative week."""
     alt = _alt()
     rows_in = _Rows()
-    data = w.extras.get("capacity_week")
-    if not data or not data.get("minutes"):
+    data = w.capacity_week
+    if data is None or not data.minutes:
         return None
-    unit = str(data.get("unit") or "requests/s")
+    unit = data.unit
     rows = []
-    for minute, req, cap in zip(data["minutes"], data["requests"], data["capacity"], strict=True):
-        day = float(minute) / 1440.0
-        rows.append({"day": day, "series": "traffic", "value": float(req)})
-        rows.append({"day": day, "series": "provisioned capacity", "value": float(cap)})
+    for minute, req, cap in zip(data.minutes, data.requests, data.capacity, strict=True):
+        day = minute / 1440.0
+        rows.append({"day": day, "series": "traffic", "value": req})
+        rows.append({"day": day, "series": "provisioned capacity", "value": cap})
     title = f"{w.name}: traffic against provisioned capacity over a week"
-    if data.get("platform"):
-        title += f" ({data['platform']})"
+    if data.platform:
+        title += f" ({data.platform})"
     chart = (
         alt.Chart(rows_in(rows))
         .mark_line(interpolate="step-after", strokeWidth=1.5)
@@ -301,23 +294,22 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
     cheapest changes marked."""
     alt = _alt()
     rows_in = _Rows()
-    data = w.extras.get("growth")
-    if not data or not data.get("layers"):
+    data = w.growth
+    if data is None or not data.layers:
         return None
-    several = len(data["layers"]) > 1
+    several = len(data.layers) > 1
     charts = []
-    for layer in data["layers"]:
+    for layer in data.layers:
+        # a month in which an option is over its quota in force has no total (null): no point
         rows = [
-            {"month": i + 1, "option": str(o["key"]), "usd": float(v)}
-            for o in layer["options"]
-            for i, v in enumerate(o["monthly_total_usd"])
+            {"month": i + 1, "option": o.key, "usd": v}
+            for o in layer.options
+            for i, v in enumerate(o.monthly_total_usd)
+            if v is not None
         ]
         if not rows:
             continue
-        marks = [
-            {"month": int(c["month"]), "what": f"month {c['month']}: {c['from']} -> {c['to']}"}
-            for c in layer.get("changes") or []
-        ]
+        marks = [{"month": c.month, "what": f"month {c.month}: {c.from_} -> {c.to}"} for c in layer.changes]
         parts = [
             alt.Chart(rows_in(rows))
             .mark_line(point=True)
@@ -325,7 +317,7 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
                 x=alt.X("month:Q", title="month (1 = today's volume)", scale=alt.Scale(nice=False)),
                 y=alt.Y(
                     "usd:Q",
-                    title=f"{layer['layer']} layer, USD per month" if several else "USD per month, total",
+                    title=f"{layer.layer} layer, USD per month" if several else "USD per month, total",
                     axis=alt.Axis(format="$,.0f"),
                 ),
                 color=alt.Color("option:N", title="option", legend=alt.Legend(labelLimit=260)),
@@ -356,7 +348,7 @@ def growth(w: WorkloadReport) -> dict[str, Any] | None:
         charts.append(alt.layer(*parts).properties(width=WIDTH, height=240 if several else 280))
     if not charts:
         return None
-    title = f"{w.name}: monthly cost under {float(data['rate_per_month']) * 100:g}%/month growth"
+    title = f"{w.name}: monthly cost under {data.rate_per_month * 100:g}%/month growth"
     return _per_layer(alt, rows_in, charts, title, "y")
 
 
@@ -365,28 +357,28 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
     labelled; a chart per layer, each on its own dollar axis."""
     alt = _alt()
     rows_in = _Rows()
-    data = w.extras.get("uncertainty")
-    if not data or not data.get("layers"):
+    data = w.uncertainty
+    if data is None or not data.layers:
         return None
-    several = len(data["layers"]) > 1
+    several = len(data.layers) > 1
     charts = []
-    for layer in data["layers"]:
+    for layer in data.layers:
         rows = [
             {
-                "option": str(o["key"]),
-                "p10": float(o["p10_usd"]),
-                "p50": float(o["p50_usd"]),
-                "p90": float(o["p90_usd"]),
-                "label": f"P(cheapest) {float(o['p_cheapest']) * 100:.0f}%",
+                "option": o.key,
+                "p10": o.p10_usd,
+                "p50": o.p50_usd,
+                "p90": o.p90_usd,
+                "label": f"P(cheapest) {o.p_cheapest * 100:.0f}%",
             }
-            for o in layer["options"]
+            for o in layer.options
         ]
         if not rows:
             continue
         base = alt.Chart(rows_in(rows)).encode(
             y=alt.Y(
                 "option:N",
-                title=f"{layer['layer']} layer" if several else None,
+                title=f"{layer.layer} layer" if several else None,
                 sort=alt.EncodingSortField("p50", order="ascending"),
                 axis=alt.Axis(labelLimit=260),
             )
@@ -410,7 +402,7 @@ def uncertainty(w: WorkloadReport) -> dict[str, Any] | None:
         )
     if not charts:
         return None
-    title = f"{w.name}: monthly cost spread (P10-P90, P50 marked), {int(data['draws']):,} draws"
+    title = f"{w.name}: monthly cost spread (P10-P90, P50 marked), {data.draws:,} draws"
     return _per_layer(alt, rows_in, charts, title, "x")
 
 

@@ -245,10 +245,10 @@ def workload_block(
                 )
             )
         )
-    for key, label in (("growth", "Growth"), ("uncertainty", "Uncertainty")):
-        for layer in (w.extras.get(key) or {}).get("layers", []):
+    for label, analysis in (("Growth", w.growth), ("Uncertainty", w.uncertainty)):
+        for layer in analysis.layers if analysis else []:
             parts.append(
-                _indent(Text(f"{label} ({layer['layer']}): {printable(layer['summary'])}", style="magenta"))
+                _indent(Text(f"{label} ({layer.layer}): {printable(layer.summary)}", style="magenta"))
             )
     for warning in w.warnings:
         parts.append(_indent(Text(f"warning: {printable(warning)}", style="yellow")))
@@ -435,10 +435,10 @@ def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
         if be is None:
             console.print(Text("  not a generative model workload: no token break-even"))
             continue
-        curve = w.extras.get("breakeven_curve", [])
+        curve = w.breakeven_curve
         windows = False
         if curve:
-            places = list(dict.fromkeys(h["platform"] for h in curve[1::2]))
+            places = list(dict.fromkeys(h.platform for h in curve[1::2]))
             one_place = len(places) == 1  # then said once, above the table, not on every row
             t = Table(
                 box=box.SIMPLE_HEAD,
@@ -453,17 +453,17 @@ def print_breakeven(workloads: list[WorkloadReport], console: Console) -> None:
             t.add_column("cheaper", no_wrap=True)
             for managed, hosted in zip(curve[0::2], curve[1::2], strict=True):
                 cheaper = "bedrock"
-                if hosted["monthly_usd"] <= managed["monthly_usd"]:
+                if hosted.monthly_usd <= managed.monthly_usd:
                     for_good = (
-                        be.tokens_per_month is not None and managed["tokens_per_month"] >= be.tokens_per_month
+                        be.tokens_per_month is not None and managed.tokens_per_month >= be.tokens_per_month
                     )
                     cheaper = "self-hosted" if for_good else "self-hosted*"
                     windows = windows or not for_good
                 t.add_row(
-                    tokens_text(managed["tokens_per_month"]),
-                    f"${managed['monthly_usd']:,.2f}",
-                    f"${hosted['monthly_usd']:,.2f}",
-                    *([] if one_place else [hosted["platform"]]),
+                    tokens_text(managed.tokens_per_month),
+                    f"${managed.monthly_usd:,.2f}",
+                    f"${hosted.monthly_usd:,.2f}",
+                    *([] if one_place else [hosted.platform]),
                     cheaper,
                 )
             if windows:

@@ -10,11 +10,17 @@ another option comes within ``REVISIT_MARGIN`` of the cheapest, whichever is fir
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..results import Report, WorkloadReport
+from ..results import (
+    CheapestChange,
+    GrowthLayer,
+    GrowthOption,
+    GrowthProjection,
+    QuotaCrossing,
+    Report,
+    WorkloadReport,
+)
 from ..spec.models import WorkloadFile
 from .reprice import layers
 
@@ -23,8 +29,8 @@ MONTHS = 24
 REVISIT_MARGIN = 0.10
 
 
-def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MONTHS) -> dict[str, Any]:
-    """The growth projection of one workload: plain, JSON-serialisable."""
+def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MONTHS) -> GrowthProjection:
+    """The growth projection of one workload."""
     factors = (1.0 + rate) ** np.arange(months)
     out_layers = []
     for layer, rec, models in layers(wr, wf):
@@ -37,8 +43,8 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
         cheapest_idx[none] = -1
         keys = [m.key for m in models]
         cheapest = [keys[i] if i >= 0 else "none" for i in cheapest_idx]
-        changes: list[dict[str, Any]] = [
-            {"month": n + 1, "from": cheapest[n - 1], "to": cheapest[n]}
+        changes = [
+            CheapestChange(month=n + 1, from_=cheapest[n - 1], to=cheapest[n])
             for n in range(1, months)
             if cheapest[n] != cheapest[n - 1]
         ]
@@ -52,53 +58,51 @@ def project(wr: WorkloadReport, wf: WorkloadFile, rate: float, months: int = MON
             srt = np.sort(costs, axis=0)
             near = np.flatnonzero(srt[1] <= srt[0] * (1 + REVISIT_MARGIN))
             close = int(near[0]) + 1 if near.size else None
-        triggers = [m for m in (overtaken, changes[0]["month"] if changes else None, close) if m is not None]
+        triggers = [m for m in (overtaken, changes[0].month if changes else None, close) if m is not None]
         revisit = max(1, min(triggers) - 1) if triggers else None
         crossings = _quota_crossings(models, factors)
         if crossings:
-            revisit = max(1, min([revisit or months, *(c["month"] - 1 for c in crossings)]))
+            revisit = max(1, min([revisit or months, *(c.month - 1 for c in crossings)]))
         summary = _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months)
         if crossings:
-            summary += "; " + "; ".join(c["text"] for c in crossings)
+            summary += "; " + "; ".join(c.text for c in crossings)
         out_layers.append(
-            {
-                "layer": layer,
-                "recommended": rec,
-                "options": [
-                    {
-                        "key": m.key,
-                        "platform": m.platform,
-                        "instance_type": m.instance_type,
-                        "monthly_total_usd": [
-                            round(float(x), 2) if np.isfinite(x) else None for x in costs[i]
-                        ],
-                    }
+            GrowthLayer(
+                layer=layer,
+                recommended=rec,
+                options=[
+                    GrowthOption(
+                        key=m.key,
+                        platform=m.platform,
+                        instance_type=m.instance_type,
+                        monthly_total_usd=[round(float(x), 2) if np.isfinite(x) else None for x in costs[i]],
+                    )
                     for i, m in enumerate(models)
                 ],
-                "cheapest_by_month": cheapest,
-                "changes": changes,
-                "recommended_overtaken_month": overtaken,
-                "runner_up_within_10pct_month": close,
-                "revisit_by_month": revisit,
-                "quota_crossings": crossings,
-                "summary": summary,
-            }
+                cheapest_by_month=cheapest,
+                changes=changes,
+                recommended_overtaken_month=overtaken,
+                runner_up_within_10pct_month=close,
+                revisit_by_month=revisit,
+                quota_crossings=crossings,
+                summary=summary,
+            )
         )
-    return {
-        "rate_per_month": rate,
-        "months": months,
-        "volume_multiplier_by_month": [round(float(f), 6) for f in factors],
-        "method": (
+    return GrowthProjection(
+        rate_per_month=rate,
+        months=months,
+        volume_multiplier_by_month=[round(float(f), 6) for f in factors],
+        method=(
             f"month n = today's volume x (1 + {rate:g})^(n-1); volume- and token-driven lines scale, "
             "self-hosted fleets step up in whole replicas from their simulated peak, fixed and engineering "
             "lines stay (730-hour months); an option whose busiest minute (or day) passes its quota in force is "
             "infeasible from that month (null total)"
         ),
-        "layers": out_layers,
-    }
+        layers=out_layers,
+    )
 
 
-def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:
+def _quota_crossings(models, factors: np.ndarray) -> list[QuotaCrossing]:
     """The month each option's traffic first needs more than its default quota, and the month it
     first exceeds the quota in force (then it is infeasible: ``monthly_total_usd`` is null)."""
     out = []
@@ -111,37 +115,46 @@ def _quota_crossings(models, factors: np.ndarray) -> list[dict[str, Any]]:
         if beyond.size:
             month = int(beyond[0]) + 1
             out.append(
-                {
-                    "option": m.key,
-                    "quota": m.quota,
-                    "month": month,
-                    "kind": "over quota",
-                    "text": f"{m.key} is over its {m.quota} quota from month {month} (requests throttled or "
+                QuotaCrossing(
+                    option=m.key,
+                    quota=m.quota,
+                    month=month,
+                    kind="over quota",
+                    text=f"{m.key} is over its {m.quota} quota from month {month} (requests throttled or "
                     "dropped: infeasible from then unless the quota is raised; preferences.quota_increase)",
-                }
+                )
             )
         elif beyond_default.size:
             month = int(beyond_default[0]) + 1
             out.append(
-                {
-                    "option": m.key,
-                    "quota": m.quota,
-                    "month": month,
-                    "kind": "needs increase",
-                    "text": f"{m.key} needs a quota increase ({m.quota}) from month {month}",
-                }
+                QuotaCrossing(
+                    option=m.key,
+                    quota=m.quota,
+                    month=month,
+                    kind="needs increase",
+                    text=f"{m.key} needs a quota increase ({m.quota}) from month {month}",
+                )
             )
     return out
 
 
-def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) -> str:
+def _summary(
+    rate: float,
+    rec: str | None,
+    cheapest: list[str],
+    changes: list[CheapestChange],
+    overtaken: int | None,
+    close: int | None,
+    revisit: int | None,
+    months: int,
+) -> str:
     g = f"{rate:.0%}/month"
     if not changes and overtaken is None:
         text = f"at {g}, {cheapest[0]} stays the cheapest for all {months} months"
     else:
         first = changes[0] if changes else None
         text = (
-            f"at {g}, the cheapest option changes in month {first['month']} ({first['from']} -> {first['to']})"
+            f"at {g}, the cheapest option changes in month {first.month} ({first.from_} -> {first.to})"
             if first
             else ""
         )
@@ -150,7 +163,7 @@ def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) ->
                 ("; " if text else f"at {g}, ")
                 + f"the recommended {rec} is no longer the cheapest from month {overtaken} ({cheapest[overtaken - 1]})"
             )
-    if close is not None and (not changes or close < changes[0]["month"]):
+    if close is not None and (not changes or close < changes[0].month):
         text += f"; another option comes within {REVISIT_MARGIN:.0%} of the cheapest in month {close}"
     text += (
         f"; revisit the decision by month {revisit}"
@@ -161,7 +174,7 @@ def _summary(rate, rec, cheapest, changes, overtaken, close, revisit, months) ->
 
 
 def attach_growth(report: Report, wf: WorkloadFile, rate: float | None = None, months: int = MONTHS) -> None:
-    """Fill ``extras["growth"]`` of every workload (``rate`` defaults to the file's ``growth:``).
+    """Fill ``growth`` of every workload (``rate`` defaults to the file's ``growth:``).
 
     Does nothing when neither gives a rate.
     """
@@ -169,4 +182,4 @@ def attach_growth(report: Report, wf: WorkloadFile, rate: float | None = None, m
     if g is None:
         return
     for wr in report.workloads:
-        wr.extras["growth"] = project(wr, wf, g, months)
+        wr.growth = project(wr, wf, g, months)

@@ -17,12 +17,19 @@ Spearman rank correlation between the input and the total over the draws beside 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
 from .._perf import memo
-from ..results import Report, WorkloadReport
+from ..results import (
+    Report,
+    Sensitivity,
+    UncertainInput,
+    UncertainOption,
+    Uncertainty,
+    UncertaintyLayer,
+    WorkloadReport,
+)
 from ..spec.models import WorkloadFile
 from .reprice import OptionModel, layers
 
@@ -114,7 +121,7 @@ def _spearman(x_ranks: np.ndarray | None, y_ranks: np.ndarray | None) -> float:
     return float(np.corrcoef(x_ranks, y_ranks)[0, 1])
 
 
-def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int = 0) -> dict[str, Any] | None:
+def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int = 0) -> Uncertainty | None:
     """The Monte Carlo of one workload (None when the file gives no ranges)."""
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -135,17 +142,17 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
         p = np.bincount(winner, minlength=len(models)) / draws
         q = np.percentile(costs, [10, 50, 90], axis=1)
         options = [
-            {
-                "key": m.key,
-                "platform": m.platform,
-                "instance_type": m.instance_type,
-                "today_usd": round(m.base_total, 2),
-                "p_cheapest": round(float(p[i]), 4),
-                "p10_usd": round(float(q[0, i]), 2),
-                "p50_usd": round(float(q[1, i]), 2),
-                "p90_usd": round(float(q[2, i]), 2),
-                "p_over_quota": round(float(p_over[i]), 4),
-            }
+            UncertainOption(
+                key=m.key,
+                platform=m.platform,
+                instance_type=m.instance_type,
+                today_usd=round(m.base_total, 2),
+                p_cheapest=round(float(p[i]), 4),
+                p10_usd=round(float(q[0, i]), 2),
+                p50_usd=round(float(q[1, i]), 2),
+                p90_usd=round(float(q[2, i]), 2),
+                p_over_quota=round(float(p_over[i]), 4),
+            )
             for i, m in enumerate(models)
         ]
         target = next((m for m in models if m.key == rec), min(models, key=lambda m: m.base_total))
@@ -156,34 +163,30 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
             low = float(_cost(target, {name: lo}))
             high = float(_cost(target, {name: hi}))
             sens.append(
-                {
-                    "input": name,
-                    "low": lo,
-                    "high": hi,
-                    "total_at_low_usd": round(low, 2),
-                    "total_at_high_usd": round(high, 2),
-                    "swing_usd": round(abs(high - low), 2),
-                    "rank_correlation": round(_spearman(x_ranks[name], target_ranks), 3),
-                }
+                Sensitivity(
+                    input=name,
+                    low=lo,
+                    high=hi,
+                    total_at_low_usd=round(low, 2),
+                    total_at_high_usd=round(high, 2),
+                    swing_usd=round(abs(high - low), 2),
+                    rank_correlation=round(_spearman(x_ranks[name], target_ranks), 3),
+                )
             )
-        sens.sort(key=lambda s: -float(s["swing_usd"]))  # type: ignore[arg-type]  # a float, set above
-        best = max(options, key=lambda o: float(o["p_cheapest"]))  # type: ignore[arg-type]  # a float
+        sens.sort(key=lambda s: -s.swing_usd)
+        best = max(options, key=lambda o: o.p_cheapest)
         out_layers.append(
-            {
-                "layer": layer,
-                "recommended": rec,
-                "options": options,
-                "sensitivity_for": target.key,
-                "sensitivity": sens,
-                "summary": (
-                    f"{best['key']} is the cheapest in {best['p_cheapest']:.0%} of {draws:,} draws; "
-                    f"{target.key} costs ${options[ti]['p10_usd']:,.0f} to ${options[ti]['p90_usd']:,.0f} a month "
+            UncertaintyLayer(
+                layer=layer,
+                recommended=rec,
+                options=options,
+                sensitivity_for=target.key,
+                sensitivity=sens,
+                summary=(
+                    f"{best.key} is the cheapest in {best.p_cheapest:.0%} of {draws:,} draws; "
+                    f"{target.key} costs ${options[ti].p10_usd:,.0f} to ${options[ti].p90_usd:,.0f} a month "
                     f"(P10-P90)"
-                    + (
-                        f"; {sens[0]['input']} moves it most (${sens[0]['swing_usd']:,.0f} swing)"
-                        if sens
-                        else ""
-                    )
+                    + (f"; {sens[0].input} moves it most (${sens[0].swing_usd:,.0f} swing)" if sens else "")
                     + (
                         f"; {target.key} is over its {target.quota} quota in {p_over[ti]:.0%} of draws "
                         "(infeasible there)"
@@ -191,25 +194,23 @@ def analyse(wr: WorkloadReport, wf: WorkloadFile, draws: int = DRAWS, seed: int 
                         else ""
                     )
                 ),
-            }
+            )
         )
     if not out_layers:
         return None
-    return {
-        "draws": draws,
-        "seed": seed,
-        "distribution": "triangular on [low, high], mode at today's value when inside the range, else the midpoint; "
+    return Uncertainty(
+        draws=draws,
+        seed=seed,
+        distribution="triangular on [low, high], mode at today's value when inside the range, else the midpoint; "
         "inputs independent",
-        "inputs": {k: {"low": v[0], "mode": v[1], "high": v[2]} for k, v in used.items()},
-        "layers": out_layers,
-    }
+        inputs={k: UncertainInput(low=v[0], mode=v[1], high=v[2]) for k, v in used.items()},
+        layers=out_layers,
+    )
 
 
 def attach_uncertainty(report: Report, wf: WorkloadFile, draws: int = DRAWS, seed: int = 0) -> None:
-    """Fill ``extras["uncertainty"]`` of every workload when the file gives ``uncertainty:`` ranges."""
+    """Fill ``uncertainty`` of every workload when the file gives ``uncertainty:`` ranges."""
     if wf.uncertainty is None:
         return
     for wr in report.workloads:
-        res = analyse(wr, wf, draws, seed)
-        if res is not None:
-            wr.extras["uncertainty"] = res
+        wr.uncertainty = analyse(wr, wf, draws, seed)

@@ -6,7 +6,7 @@ An option's monthly cost is split by what drives it, read from each line's typed
 - lines proportional to ``volume`` scale with the volume multiplier v; lines proportional to
   ``volume`` and ``tokens`` with v x t (t = tokens-per-request multiplier);
 - ``engineer_rate`` lines (engineering time) scale with rate / the file's rate;
-- a self-hosted fleet's ``time`` lines (its replica-hours; ``Option.extras`` has
+- a self-hosted fleet's ``time`` lines (its replica-hours; ``Option.fleet`` has
   ``per_replica_rps`` and ``hourly_usd``) step up in whole replicas: its peak need is peak
   requests/s x m / (per-replica requests/s x target utilisation), m = v (x t for a GPU model
   server) / throughput multiplier, and its replica-hours scale with max(min_replicas, ceil(need))
@@ -111,8 +111,8 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
     if not o.feasible or o.monthly_cost_usd is None:
         return None
     fixed = volume = volume_tokens = ops_rate = batch_fleet = fleet = 0.0
-    ex = o.extras or {}
-    self_hosted = ex.get("per_replica_rps") is not None and ex.get("hourly_usd") is not None
+    ex = o.fleet
+    self_hosted = ex is not None
     spot = any(c.purchase == "spot" for c in o.cost_components)
     for c in o.cost_components:
         m = float(c.monthly_usd)
@@ -132,16 +132,14 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
         else:
             fixed += m
     peak_need = 0.0
-    min_replicas = int(ex.get("min_replicas") or 0)
-    if fleet:
-        rps = float(ex["per_replica_rps"])
-        peak_rps = float(wr.usage.get("peak_requests_per_s") or 0.0)
-        if ex.get("peak_demand_replicas") is not None:
-            peak_need = float(ex["peak_demand_replicas"]) / wf.preferences.target_utilisation
-        elif rps > 0:
+    min_replicas = ex.min_replicas if ex else 0
+    if fleet and ex is not None:
+        rps = ex.per_replica_rps
+        peak_rps = wr.usage.peak_requests_per_s
+        if rps > 0:
             peak_need = peak_rps / (rps * wf.preferences.target_utilisation)
         if peak_need <= 0:
-            peak_need = float(ex.get("peak_replicas") or 0)
+            peak_need = float(ex.peak_replicas)
     return OptionModel(
         key=option_key(o),
         platform=o.platform,
@@ -156,13 +154,13 @@ def model_option(o: Option, wr: WorkloadReport, wf: WorkloadFile) -> OptionModel
         fleet=fleet,
         peak_need=peak_need,
         min_replicas=min_replicas,
-        uses_gpu=bool(ex.get("uses_gpu")),
-        spot_pct=float(ex["spot_discount_pct"]) if spot and ex.get("spot_discount_pct") is not None else None,
+        uses_gpu=bool(o.uses_gpu),
+        spot_pct=ex.spot_discount_pct if spot and ex is not None else None,
         base_rate=float(wf.team.engineer_hourly_usd),
-        quota=ex.get("quota_name"),
-        headroom=float(ex.get("quota_headroom") or math.inf),
-        default_headroom=float(ex.get("quota_default_headroom") or math.inf),
-        quota_tokens=bool(ex.get("quota_counts_tokens")),
+        quota=o.quota.quota_name if o.quota else None,
+        headroom=o.quota.quota_headroom if o.quota else math.inf,
+        default_headroom=o.quota.quota_default_headroom if o.quota else math.inf,
+        quota_tokens=bool(o.quota and o.quota.quota_counts_tokens),
     )
 
 

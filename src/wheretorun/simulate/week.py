@@ -8,14 +8,12 @@ scale-out, small enough for a self-contained HTML report).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..fleetsim.fleet import fleet_schedule
 from ..platforms.capacity import traffic_for
 from ..platforms.usage import Usage
-from ..results import Option
+from ..results import CapacityWeek, Option
 
 WEEK_MINUTES = 7 * 24 * 60
 BUCKET_MINUTES = 15
@@ -30,20 +28,20 @@ def busiest_week(per_minute: np.ndarray) -> int:
     return int(np.argmax(window))
 
 
-def capacity_week(usage: Usage, option: Option, target_utilisation: float) -> dict[str, Any] | None:
-    """{minutes, requests, capacity, unit, platform, ...} for a feasible self-hosted fleet, else None.
+def capacity_week(usage: Usage, option: Option, target_utilisation: float) -> CapacityWeek | None:
+    """The busiest week of a feasible self-hosted fleet, else None.
 
     ``requests`` is the offered load and ``capacity`` what the serving replicas can take at 100 %,
     both in requests per second averaged over each 15-minute bucket.
     """
-    ex = option.extras or {}
-    rps = ex.get("per_replica_rps")
-    if not option.feasible or not rps or ex.get("scale_out_s") is None:
+    ex = option.fleet
+    if not option.feasible or ex is None or not ex.per_replica_rps:
         return None
+    rps = ex.per_replica_rps
     traffic = traffic_for(usage)
     arrivals = np.asarray(traffic.per_minute, dtype=np.float64)
-    floor = max(int(ex.get("min_replicas") or 0), int(ex.get("warm_floor") or 0))
-    schedule = fleet_schedule(traffic, float(rps), float(ex["scale_out_s"]), floor, target_utilisation)
+    floor = max(ex.min_replicas, ex.warm_floor)
+    schedule = fleet_schedule(traffic, rps, ex.scale_out_s, floor, target_utilisation)
     start = busiest_week(arrivals)
     end = min(arrivals.size, start + WEEK_MINUTES)
     n = (end - start) // BUCKET_MINUTES * BUCKET_MINUTES
@@ -52,15 +50,13 @@ def capacity_week(usage: Usage, option: Option, target_utilisation: float) -> di
     load = arrivals[start : start + n].reshape(-1, BUCKET_MINUTES).mean(axis=1) / 60.0
     serving = np.asarray(schedule.serving[start : start + n], dtype=np.float64)
     capacity = serving.reshape(-1, BUCKET_MINUTES).mean(axis=1) * float(rps)
-    return {
-        "minutes": list(range(0, n, BUCKET_MINUTES)),
-        "requests": [round(float(x), 6) for x in load],
-        "capacity": [round(float(x), 6) for x in capacity],
-        "unit": "requests/s",
-        "platform": f"{option.platform} ({option.instance_type})"
-        if option.instance_type
-        else option.platform,
-        "week_starts_at_minute": start,
-        "traffic": traffic.source,
-        "method": f"the busiest 7 days of {arrivals.size:,} simulated minutes, 15-minute means",
-    }
+    return CapacityWeek(
+        minutes=list(range(0, n, BUCKET_MINUTES)),
+        requests=[round(float(x), 6) for x in load],
+        capacity=[round(float(x), 6) for x in capacity],
+        unit="requests/s",
+        platform=f"{option.platform} ({option.instance_type})" if option.instance_type else option.platform,
+        week_starts_at_minute=start,
+        traffic=traffic.source,
+        method=f"the busiest 7 days of {arrivals.size:,} simulated minutes, 15-minute means",
+    )
