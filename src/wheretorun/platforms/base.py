@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol, TypeVar
 
+from .._perf import Bounded
 from ..catalog.store import Catalog, PriceRef
 
 # the invoice helpers live below the platforms (importers build lines too); re-exported for the
@@ -266,7 +267,8 @@ def fact_blocker(limit: str, value: str, needs: str, source: str | None = None) 
     return construct(Blocker, limit=limit, value=value, workload_needs=needs, source=source)
 
 
-_OPS_CACHE: dict[tuple, tuple[list[CostComponent], OpsProfile]] = {}
+#: keyed by value (the catalog digest, never ``id()``): a few entries per team and catalog version
+_OPS_CACHE: Bounded[tuple, tuple[list[CostComponent], OpsProfile]] = Bounded(1024)
 
 #: ``price_key`` prefix of the engineering lines paid once per file (``decide.portfolio``).
 FIXED_ENGINEERING_KEY = "engineering-fixed/"
@@ -283,7 +285,7 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
     """
     override = ctx.wf.engineering.get(profile_key.split(":")[0])  # type: ignore[call-overload]  # a platform id
     key = (
-        id(ctx.catalog.engineering),
+        ctx.catalog.digest,
         profile_key,
         override.model_dump_json() if override else None,
         ctx.wf.team.ops_capacity,
@@ -291,12 +293,7 @@ def ops_lines(ctx: Context, profile_key: str) -> tuple[list[CostComponent], OpsP
         tuple(ctx.wf.team.runs_today),
         ctx.prefs.setup_amortisation_months,
     )
-    cached = _OPS_CACHE.get(key)
-    if cached is None:
-        if len(_OPS_CACHE) > 1024:
-            _OPS_CACHE.clear()
-        cached = _OPS_CACHE[key] = _ops_lines(ctx, profile_key)
-    return cached
+    return _OPS_CACHE.get(key, lambda: _ops_lines(ctx, profile_key))
 
 
 def _hours(part: Any, over: Any) -> tuple[float, float, float]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from .._perf import memo
 from ..fleetsim import behaviour
 from ..fleetsim.fleet import FleetSim, constant_fleet, fleet_for_p99, fleet_schedule, run_queue
 from ..fleetsim.lambda_ import simulate_lambda
@@ -114,12 +114,12 @@ def profile_path(usage: Usage) -> Path | None:
     return resolve_named_file(usage.files, prof, file=prof, field_path=f"{usage.path}.traffic_profile")
 
 
-@lru_cache(maxsize=16)
+@memo(maxsize=16)
 def _profile(path: str, mtime_ns: int, size: int, field_path: str, label: str):
     return load_profile(Path(path), field_path=field_path, label=label)
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _traffic(kind: str, peak_to_mean: float, volume: float, minutes: int, prof: tuple | None) -> Traffic:
     if prof is None:
         tr = preset(kind, volume * minutes / (HOURS_PER_MONTH * 60), peak_to_mean, minutes=minutes)
@@ -235,7 +235,7 @@ def replica_fleet(
     )
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def _replica_fleet(
     key: tuple,
     per_replica_rps: float,

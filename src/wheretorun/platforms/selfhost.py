@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from .._perf import Bounded
 from ..catalog.models import InstanceSpec
 from ..catalog.store import Catalog, PriceRef
 from ..fleetsim import behaviour
@@ -102,8 +103,8 @@ class SizedServer:
     unvalidated: tuple[str, ...] = ()
 
 
-_FIT_CACHE: dict[tuple, tuple[list[SizedServer], tuple[float, str] | None]] = {}
-_FIT_CACHE_MAX = 4096
+#: keyed by value (the catalog digest and region, never ``id()``): one entry per distinct model shape
+_FIT_CACHE: Bounded[tuple, tuple[list[SizedServer], tuple[float, str] | None]] = Bounded(4096)
 
 
 def _size_replica(
@@ -155,10 +156,10 @@ def serving_fits(
     GPUs vLLM.
 
     Independent of volume and prices, so it is cached: an inventory of thousands of workloads
-    sizes each distinct model shape once. The key holds the catalog's instance table identity.
+    sizes each distinct model shape once. The key holds the catalog's digest and region.
     """
     key = (
-        id(catalog.instances),
+        catalog.digest,
         catalog.region,
         arch,
         precision,
@@ -170,43 +171,43 @@ def serving_fits(
         measured_tps,
         training_s,
     )
-    cached = _FIT_CACHE.get(key)
-    if cached is not None:
-        return cached
-    training = training_s is not None
-    out: list[SizedServer] = []
-    best_latency: tuple[float, str] | None = None
-    avg = max(1, input_tokens + output_tokens)
-    for inst in catalog.priced_instances(prefix):
-        if not inst.accelerator or not inst.accelerator_count:
-            continue
-        if (inst.accelerator == "Trainium" and not training) or (
-            inst.accelerator == "Inferentia2" and training
-        ):
-            continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
-        if training:
-            fit = fit_on(catalog, inst, arch, precision, context_tokens, 1, avg, input_tokens=input_tokens)
-            if fit is None or not fit.fits:
+
+    def compute() -> tuple[list[SizedServer], tuple[float, str] | None]:
+        training = training_s is not None
+        out: list[SizedServer] = []
+        best_latency: tuple[float, str] | None = None
+        avg = max(1, input_tokens + output_tokens)
+        for inst in catalog.priced_instances(prefix):
+            if not inst.accelerator or not inst.accelerator_count:
                 continue
-            need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
-            if need > inst.total_accelerator_memory_gb * 0.9:
+            if (inst.accelerator == "Trainium" and not training) or (
+                inst.accelerator == "Inferentia2" and training
+            ):
+                continue  # Trainium trains, Inferentia2 serves (AWS Neuron docs)
+            if training:
+                fit = fit_on(
+                    catalog, inst, arch, precision, context_tokens, 1, avg, input_tokens=input_tokens
+                )
+                if fit is None or not fit.fits:
+                    continue
+                need = fit.footprint.weights_gb * TRAINING_MEMORY_FACTOR + fit.footprint.overhead_gb
+                if need > inst.total_accelerator_memory_gb * 0.9:
+                    continue
+                assert training_s is not None  # training is training_s is not None
+                out.append(SizedServer(fit, 1.0 / training_s, training_s, training_s))
                 continue
-            assert training_s is not None  # training is training_s is not None
-            out.append(SizedServer(fit, 1.0 / training_s, training_s, training_s))
-            continue
-        sized = _size_instance(catalog, inst, arch, precision, context_tokens, input_tokens, output_tokens,
-                               avg, targets, measured_tps)  # fmt: skip
-        if sized is None:
-            continue
-        server, p99 = sized
-        if best_latency is None or p99 < best_latency[0]:
-            best_latency = (p99, inst.type)
-        if server is not None:
-            out.append(server)
-    if len(_FIT_CACHE) >= _FIT_CACHE_MAX:
-        _FIT_CACHE.clear()
-    _FIT_CACHE[key] = (out, best_latency)
-    return out, best_latency
+            sized = _size_instance(catalog, inst, arch, precision, context_tokens, input_tokens, output_tokens,
+                                   avg, targets, measured_tps)  # fmt: skip
+            if sized is None:
+                continue
+            server, p99 = sized
+            if best_latency is None or p99 < best_latency[0]:
+                best_latency = (p99, inst.type)
+            if server is not None:
+                out.append(server)
+        return out, best_latency
+
+    return _FIT_CACHE.get(key, compute)
 
 
 def _size_instance(
