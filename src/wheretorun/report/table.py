@@ -371,17 +371,13 @@ def print_table(report: Report, console: Console, *, details: bool = False, full
 
 def shared_rows(report: Report, each: bool) -> list[tuple[str, str, list[SharedCost]]]:
     """The file's shared costs as rows of the system total: one per cost when ``each`` (--details,
-    or a wide terminal), else one per kind (the 80-column demo stays short); the markdown and HTML
-    records list each one in their own section."""
+    or a wide terminal), else one row for all of them, split into infra and engineering by its
+    columns (the 80-column demo stays short); the markdown and HTML records list each one in their
+    own section."""
     if each:
         return [("shared", shared_label(s), [s]) for s in report.shared_costs]
-    rows = []
-    for kind, what in (("ops", "fixed eng."), ("infra", "infra")):
-        costs = [s for s in report.shared_costs if s.kind == kind]
-        if costs:
-            n = len({s.platform for s in costs})
-            rows.append(("shared", f"{what}, {n} platform{'s' if n != 1 else ''}", costs))
-    return rows
+    n = len(report.shared_costs)
+    return [("shared", f"{n} line{'s' if n != 1 else ''}, once per file", report.shared_costs)] if n else []
 
 
 def _where(w: WorkloadReport) -> str:
