@@ -99,8 +99,9 @@ def test_the_why_sentence_of_the_demo(report) -> None:
 
 def test_the_system_total_lists_the_shared_costs_once(report, at80: str) -> None:
     # ai-product opens lambda ($330), bedrock ($110), ecs-ec2 ($1,500) and ecs-ec2:gpu ($1,140) fixed
-    # engineering: 330 + 110 + 1,500 + 1,140 = $3,080.00, one row at 80 columns, one per cost when wide
-    assert re.search(r"shared\s+fixed eng\., 3 platforms\s+\$0\.00\s+\$3,080\.00\s+\$3,080\.00", at80)
+    # engineering: 330 + 110 + 1,500 + 1,140 = $3,080.00, and the VPC's NAT gateways 2 x 730 h x $0.045 =
+    # $65.70: one row at 80 columns (65.70 + 3,080.00 = $3,145.70), one per cost when wide
+    assert re.search(r"shared\s+5 lines, once per file\s+\$65\.70\s+\$3,080\.00\s+\$3,145\.70", at80)
     wide = render_table(report, width=160)
     for label, usd in [
         ("lambda fixed engineering", "$330.00"),
