@@ -168,15 +168,29 @@ def joint(slots: list[Slot], fixed: dict[str, CostComponent], rank: dict[str, in
     start_groups = [g for g, gm in enumerate(group_masks) if gm == 0]
     m0 = rows[:, start_groups].min(axis=1) if start_groups else np.full(len(rows), np.inf)
     # depth first over the sets of shared lines (an explicit stack: no self-referencing closure,
-    # whose reference cycle would outlive the call; tests/decide/test_inventory.py counts them)
-    best = (np.inf, 0)
+    # whose reference cycle would outlive the call; tests/decide/test_inventory.py counts them),
+    # branch and bound: a set's total, and every larger set's, is at least its fixed lines plus each
+    # slot at its cheapest option over all groups (``floor``), so a set whose bound is no better
+    # than the best found is skipped with everything above it. The bound never skips a set that
+    # would replace the best (that needs total < best, and total >= bound >= best), so the answer is
+    # the one the full enumeration gives, in far fewer steps (2^17 sets with NAT gateways and
+    # endpoints beside a dozen platforms' fixed engineering: 2.6 s for a four-workload file before).
+    # the bound starts from the placement as if alone, which the file can always have: a workload
+    # moves only for a file total strictly lower
+    floor = float(weight @ rows.min(axis=1))
+    alone = file_total(slots, [s.standalone for s in slots], fixed)  # type: ignore[misc]
+    best = (float(alone.total), sum(bit[k] for k in alone.opened))
     stack = [(0, 0, m0, 0.0)]
     while stack:
         mask, start, m, fixed_sum = stack.pop()
+        if fixed_sum + floor >= best[0]:
+            continue
         total = fixed_sum + float(weight @ m) if np.isfinite(m).all() else np.inf
         if total < best[0] - 1e-9 * max(1.0, abs(total)):
             best = (total, mask)
         for j in range(start, len(keys)):
+            if fixed_sum + fixed_f[j] + floor >= best[0]:
+                continue
             new_mask = mask | (1 << j)
             newly = [g for g, gm in enumerate(group_masks) if gm & (1 << j) and gm & ~new_mask == 0]
             m2 = np.minimum(m, rows[:, newly].min(axis=1)) if newly else m
