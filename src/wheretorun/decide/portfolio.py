@@ -172,11 +172,11 @@ def joint(slots: list[Slot], fixed: dict[str, CostComponent], rank: dict[str, in
     # branch and bound: a set's total, and every larger set's, is at least its fixed lines plus each
     # slot at its cheapest option over all groups (``floor``), so a set whose bound is no better
     # than the best found is skipped with everything above it. The bound never skips a set that
-    # would replace the best (that needs total < best, and total >= bound >= best), so the answer is
-    # the one the full enumeration gives, in far fewer steps (2^17 sets with NAT gateways and
-    # endpoints beside a dozen platforms' fixed engineering: 2.6 s for a four-workload file before).
-    # the bound starts from the placement as if alone, which the file can always have: a workload
-    # moves only for a file total strictly lower
+    # would replace the best (that needs total < best, and total >= bound >= best), so the optimum is
+    # the full enumeration's, in far fewer steps (2^17 sets with NAT gateways and endpoints beside a
+    # dozen platforms' fixed engineering: 2.6 s for a four-workload file before). The best starts as
+    # the placement as if alone, which the file can always have: among placements of equal total the
+    # standalone one is kept, so a workload moves only for a file total strictly lower.
     floor = float(weight @ rows.min(axis=1))
     alone = file_total(slots, [s.standalone for s in slots], fixed)  # type: ignore[misc]
     best = (float(alone.total), sum(bit[k] for k in alone.opened))
