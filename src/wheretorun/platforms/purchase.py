@@ -147,31 +147,31 @@ def sagemaker_rate(ctx: Context, what: str = "Serverless Inference") -> Rate:
     """SageMaker Savings Plans (https://aws.amazon.com/savingsplans/ml-pricing/) cover ml.* instances and
     Serverless Inference; without a rate of the instance's own, the catalog's service-wide
     ``sagemaker/savings-plan-*`` (a conservative estimate, see its note). No Spot for endpoints."""
-    want = asked(ctx)
-    if want == "on-demand":
-        return ON_DEMAND
-    if want == "spot":
-        return Rate("on-demand", Decimal(1), "SageMaker endpoints have no Spot: priced on-demand")
-    return _plan(
-        want,
-        _catalog_pct(ctx, "sagemaker/savings-plan-1yr"),
-        _catalog_pct(ctx, "sagemaker/savings-plan-3yr"),
+    return _plan_without_spot(
+        ctx,
+        "sagemaker",
+        "SageMaker endpoints have",
         f"SageMaker Savings Plan, {what} (catalog sagemaker/savings-plan-1yr)",
     )
 
 
 def lambda_rate(ctx: Context) -> Rate:
     """Lambda duration: Compute Savings Plans (catalog lambda/savings-plan-*); Lambda has no Spot."""
+    return _plan_without_spot(ctx, "lambda", "Lambda has", "Lambda duration, Compute Savings Plan")
+
+
+def _plan_without_spot(ctx: Context, service: str, has: str, what: str) -> Rate:
+    """A service with Savings Plans (catalog ``<service>/savings-plan-1yr|3yr``) and no Spot."""
     want = asked(ctx)
     if want == "on-demand":
         return ON_DEMAND
     if want == "spot":
-        return Rate("on-demand", Decimal(1), "Lambda has no Spot: priced on-demand")
+        return Rate("on-demand", Decimal(1), f"{has} no Spot: priced on-demand")
     return _plan(
         want,
-        _catalog_pct(ctx, "lambda/savings-plan-1yr"),
-        _catalog_pct(ctx, "lambda/savings-plan-3yr"),
-        "Lambda duration, Compute Savings Plan",
+        _catalog_pct(ctx, f"{service}/savings-plan-1yr"),
+        _catalog_pct(ctx, f"{service}/savings-plan-3yr"),
+        what,
     )
 
 
