@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from wheretorun import load_workloads, recommend
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.errors import InputError
 from wheretorun.platforms import PLATFORMS, Context, assess
 from wheretorun.platforms.usage import derive_usage

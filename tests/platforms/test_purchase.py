@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wheretorun.decide.engine import catalog_for
+from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.platforms import PLATFORMS, Context, assess
 from wheretorun.platforms.selfhost import instance_hourly
 from wheretorun.platforms.usage import derive_usage
