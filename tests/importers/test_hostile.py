@@ -123,6 +123,33 @@ def test_embedding_models_need_no_output_count(tmp_path):
     assert load_workloads(out).workloads[0].output_tokens == 0
 
 
+@pytest.mark.parametrize(
+    "odd_line",
+    ["\x01", "\x01\x01", "\x00", "\x1f", "\x02wheretorun: no NULL text\x03", "x\x01y", "a\x01"],
+    ids=["soh", "two-soh", "nul", "unit-separator", "null-text", "soh-inside", "soh-at-end"],
+)
+def test_a_line_of_control_characters_is_counted_not_dropped(tmp_path, odd_line):
+    """DuckDB reads lines as one-column CSV rows: a line that is the delimiter, holds it or is
+    empty as a value must still be counted (a "\x01" line used to vanish, and "x\x01y" to be cut)."""
+    good = _month_of_records(100)
+    _out, _result, summary = _import(tmp_path, [*good[:50], odd_line, *good[50:]])
+    assert "100 requests" in summary.replace(",", "")
+    assert "1 malformed record(s) skipped" in summary
+
+
+def test_a_control_character_inside_a_lambda_report_line_is_counted(tmp_path):
+    path = tmp_path / "aws/lambda/fn/export.log"
+    fx.lambda_report_lines(path, n=200, bad=0)
+    ts = f"{fx.START + timedelta(hours=1):%Y-%m-%dT%H:%M:%S}.000Z"
+    with path.open("a") as fh:
+        fh.write(
+            f"{ts} REPORT RequestId: x\x01\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 512 MB\n"
+        )
+    result = import_usage("lambda-logs", [str(tmp_path / "aws")], tmp_path / "f.yml")
+    summary = "\n".join(result.summary)
+    assert "1 malformed record(s) skipped (1 unreadable line (holds the control character \\x01))" in summary
+
+
 def test_lambda_report_lines_beyond_lambda_limits_are_rejected(tmp_path):
     path = tmp_path / "aws/lambda/fn/export.log"
     fx.lambda_report_lines(path, n=500, bad=0)

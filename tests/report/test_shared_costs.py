@@ -65,9 +65,9 @@ def test_html_has_a_shared_costs_section(report: Report) -> None:
 
 def test_the_table_shows_the_shared_row_before_the_total(report: Report) -> None:
     text = render_table(report, width=80)
-    assert re.search(
-        r"shared\s+1 line, once per file\s+\$0\.00\s+\$330\.00\s+\$330\.00\s*\n Total", text
-    ), text
+    assert re.search(r"shared\s+1 line, once per file\s+\$0\.00\s+\$330\.00\s+\$330\.00\s*\n Total", text), (
+        text
+    )
 
 
 def test_every_format_is_a_function_of_the_report_object(report: Report) -> None:

@@ -59,7 +59,9 @@ app = typer.Typer(
     # the 0.3 s start-up budget, bench row `start-up`) for boxes around the same text
     rich_markup_mode=None,
 )
-prices_app = typer.Typer(rich_markup_mode=None, help="The price catalog in use: show it, or refresh it from the AWS Price List.")
+prices_app = typer.Typer(
+    rich_markup_mode=None, help="The price catalog in use: show it, or refresh it from the AWS Price List."
+)
 app.add_typer(prices_app, name="prices")
 
 

@@ -40,19 +40,30 @@ PATTERNS = ("*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.log", "*.log.gz",
 PROFILE_PREFIXES = ("us.", "eu.", "apac.", "au.", "jp.", "ca.", "us-gov.", "global.", "in.")
 
 
+#: DuckDB's CSV reader is the fastest streaming line reader at hand (gzip, globs, rejects table),
+#: but a line is a row, so a line must never split into columns nor become NULL. The "delimiter"
+#: chr(1) splits a line holding that byte: in strict mode such a line is rejected (``TOO MANY
+#: COLUMNS``, counted by ``common.add_rejects``) instead of being cut at it. An empty value would be
+#: NULL; with a NULL text no line can hold, empty lines are skipped and a line of only chr(1) is a
+#: rejected row too, so every physical line is used, counted as malformed, or blank.
+LINE_DELIMITER = "chr(1)"
+NULL_TEXT = "chr(2) || 'wheretorun: no NULL text' || chr(3)"
+
+
 def lines_sql(files: list[str]) -> str:
     """Every line of every file, numbered within its file, as text (no JSON parsing yet).
 
-    Lines DuckDB cannot read as text (invalid UTF-8, longer than the limit) go to its
-    ``reject_errors`` table and are reported as malformed (``common.add_rejects``); line numbers of
-    the lines after a rejected one in the same file are then one lower.
+    Lines DuckDB cannot read as text (invalid UTF-8, longer than the limit, holding chr(1)) go to
+    its ``reject_errors`` table and are reported as malformed (``common.add_rejects``); line numbers
+    count the lines returned, so after a rejected or an empty line in a file they are one lower.
     """
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     return f"""
-    SELECT filename, row_number() OVER (PARTITION BY filename) AS line_no, line
-    FROM read_csv([{listed}], columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='',
-                  auto_detect=false, filename=true, compression='auto', max_line_size={MAX_LINE_BYTES},
-                  new_line='\\n', strict_mode=false, store_rejects=true)
+    SELECT filename, row_number() OVER (PARTITION BY filename) AS line_no, coalesce(line, {NULL_TEXT}) AS line
+    FROM read_csv([{listed}], columns={{'line': 'VARCHAR'}}, header=false, delim={LINE_DELIMITER},
+                  nullstr={NULL_TEXT}, quote='', escape='', auto_detect=false, filename=true,
+                  compression='auto', max_line_size={MAX_LINE_BYTES}, new_line='\\n', strict_mode=true,
+                  store_rejects=true)
     """
 
 

@@ -253,9 +253,17 @@ def add_rejects(con, malformed: Malformed) -> None:
     except Exception:  # noqa: BLE001 - no rejects table: nothing was rejected
         return
     for _file, _line, error, _text in rows:
-        malformed.add(f"unreadable line ({error.lower()})")
+        malformed.add(f"unreadable line ({_reject_reason(error)})")
     for file, line, error, text in rows[: max(0, EXAMPLES_SHOWN - len(malformed.examples))]:
-        malformed.examples.append((file, int(line), error.lower(), (text or "")[:200]))
+        malformed.examples.append((file, int(line), _reject_reason(error), (text or "")[:200]))
+
+
+def _reject_reason(error: str) -> str:
+    """DuckDB's reject type in the user's words: lines are read with chr(1) as the column
+    delimiter (``bedrock_logs.lines_sql``), so "too many columns" means the line holds that byte."""
+    if error.upper() == "TOO MANY COLUMNS":
+        return "holds the control character \\x01"
+    return error.lower()
 
 
 @dataclass
