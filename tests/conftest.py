@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+
+# The parsed-YAML disk cache (_perf.parsed_yaml) of the test run: its own folder, never the user's
+# (inherited by the commands tests start as processes); tests of the cache set their own.
+os.environ.setdefault("WHERETORUN_CACHE_DIR", tempfile.mkdtemp(prefix="wheretorun-test-cache-"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

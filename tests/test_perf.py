@@ -5,6 +5,8 @@ the plain code gives."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import gc
 import io
 import json
 import pickle
@@ -15,7 +17,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import wheretorun
-from wheretorun._perf import Bounded, construct, memo, rebuild, splice_list
+from wheretorun import _perf
+from wheretorun._perf import (
+    Bounded,
+    construct,
+    memo,
+    parsed_yaml,
+    read_yaml,
+    rebuild,
+    splice_list,
+    start_up_done,
+    start_up_paused,
+)
 from wheretorun.results import Blocker
 
 SRC = Path(wheretorun.__file__).parent
@@ -162,3 +175,108 @@ def test_every_cache_decorator_is_perfs_memo():
         if n:
             found[rel] = n
     assert {k: v for k, v in found.items() if k not in NOT_YET_MOVED} == {}
+
+
+# ---- start-up: the parsed-YAML disk cache and the collector's pause ---------------------------------
+YAML_WITH_EVERY_KIND = b"""
+prices:
+  - {key: a, usd: 0.0000166667, as_of: 2026-11-22, verified: true, tiers: [1, 2.5, null]}
+  - {key: b, when: 2026-11-22T10:00:00, note: "caf\xc3\xa9 \\u0007"}
+shaped_like_a_date: {$date: not a date}
+"""
+
+
+def test_parsed_yaml_gives_what_yaml_gives_from_the_cache_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", str(tmp_path))
+    expected = read_yaml(YAML_WITH_EVERY_KIND)
+    first = parsed_yaml(YAML_WITH_EVERY_KIND)
+    assert first == expected
+    # the one mapping shaped like an encoded date cannot round-trip: nothing is written for it
+    assert list(tmp_path.glob("*.json")) == []
+    plain = b"a: 2026-11-22\nb: [1, 2.5, true, null, '2026-11-22']\n"
+    assert parsed_yaml(plain) == read_yaml(plain)
+    [entry] = tmp_path.glob("*.json")
+    assert parsed_yaml(plain) == {"a": dt.date(2026, 11, 22), "b": [1, 2.5, True, None, "2026-11-22"]}
+    # what the entry holds is what is returned: proof the second call read it, not the YAML
+    entry.write_text('{"a": "from the cache"}')
+    assert parsed_yaml(plain) == {"a": "from the cache"}
+
+
+def test_a_damaged_entry_or_an_unwritable_folder_only_costs_a_parse(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", str(tmp_path))
+    raw = b"k: [1, 2]\n"
+    parsed_yaml(raw)
+    [entry] = tmp_path.glob("*.json")
+    entry.write_bytes(b'{"k": [1,')  # cut short
+    assert parsed_yaml(raw) == {"k": [1, 2]}
+    assert json.loads(entry.read_text()) == {"k": [1, 2]}  # written anew
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", str(blocked / "cache"))
+    assert parsed_yaml(raw) == {"k": [1, 2]}
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", "")  # empty: no disk cache at all
+    assert parsed_yaml(b"x: 1\n") == {"x": 1}
+
+
+def test_the_disk_cache_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_perf, "DISK_ENTRIES", 3)
+    for i in range(5):
+        parsed_yaml(f"n: {i}\n".encode())
+    assert len(list(tmp_path.glob("*.json"))) == 3
+
+
+def test_the_catalog_read_through_the_cache_is_the_catalog(tmp_path, monkeypatch):
+    from wheretorun.catalog.store import DATA_DIR, load_catalog_dir
+
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", "")
+    direct = load_catalog_dir(DATA_DIR)
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", str(tmp_path))
+    load_catalog_dir(DATA_DIR)  # writes the entries
+    assert len(list(tmp_path.glob("*.json"))) == len(list(DATA_DIR.glob("*.yml")))
+    cached = load_catalog_dir(DATA_DIR)
+    assert cached == direct and cached.digest == direct.digest
+
+
+def test_the_start_up_pause_is_the_console_scripts_alone(monkeypatch):
+    assert gc.isenabled()
+    start_up_done()  # no pause in effect (a test, a library): nothing happens
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    freezes: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
+    try:
+        start_up_paused()
+        assert not gc.isenabled()
+        start_up_done()
+        assert gc.isenabled() and freezes == [1]
+        start_up_done()
+        assert freezes == [1]  # once
+    finally:
+        gc.enable()
+
+
+def test_a_command_run_from_the_shell_resumes_the_collector_before_it_answers(tmp_path, monkeypatch):
+    """The console script pauses the collector for start-up; recommend resumes it once its imports
+    and the catalog are in (a long inventory or a server never runs without it)."""
+    from wheretorun.__main__ import main
+
+    one = tmp_path / "one.yml"
+    one.write_text("workloads:\n  - {name: glue, role: glue, requests_per_month: 1000}\n")
+    seen: list[bool] = []
+    import wheretorun.decide
+
+    real = wheretorun.decide.recommend
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wheretorun.decide, "recommend", spy)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the test process's objects stay collectable
+    monkeypatch.setattr("sys.argv", ["wheretorun", "recommend", str(one), "-f", "json"])
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        gc.enable()
+    assert done.value.code == 0 and seen == [True]

@@ -19,6 +19,14 @@ Cache policy (every cache in wheretorun follows it; each use says in a comment w
 - **Shared means read-only.** A cached value is returned to every caller: NumPy arrays are marked
   read-only, lists and models are never mutated by a caller.
 
+- **On disk, only parsed data.** ``parsed_yaml`` keeps what a packaged YAML file parses to, as
+  JSON, under the digest of the file's bytes (``$WHERETORUN_CACHE_DIR``, else the user's cache
+  folder): never code, never a validated object; a changed file is a new key, an unreadable entry
+  is parsed again, and the folder keeps the newest ``DISK_ENTRIES`` entries.
+
+Start-up (``start_up_paused``, ``start_up_done``, ``read_yaml``, ``parsed_yaml``): a command run
+from the shell spends most of its time importing libraries and reading the packaged data.
+
 Besides caches: the two bypasses of pydantic's constructors (``construct``, ``rebuild``: both fill a
 model's ``__dict__`` directly from values that were validated where they were computed) and the
 splicing of a streamed JSON document (``splice_list``).
@@ -26,19 +34,27 @@ splicing of a streamed JSON document (``splice_list``).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import gc
+import hashlib
+import json
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
-from typing import IO, Any, Generic, ParamSpec, TypeVar, cast
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # imported by the console script before anything else: no library at import
+    from pydantic import BaseModel
 
 P = ParamSpec("P")
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 _object_setattr = object.__setattr__
 
@@ -133,3 +149,146 @@ def splice_list(out: IO[bytes], skeleton: bytes, key: bytes, items: Iterable[byt
         out.write(b"    " + previous.replace(b"\n", b"\n    ") + b"\n")
     out.write(b"  ],\n" + tail)
     return True
+
+
+# ---- start-up ----------------------------------------------------------------------------------------
+_paused_for_start_up = False
+
+
+def start_up_paused() -> None:
+    """Python's cyclic garbage collector off while a command run from the shell imports its
+    libraries and reads the packaged data (the console script, ``wheretorun.__main__``, calls it first).
+
+    Importing builds some hundred thousand objects that all stay alive (modules, classes, pydantic's
+    validators): the collector would walk the growing heap again and again for nothing to collect,
+    about a fifth of a one-workload ``recommend`` (bench row ``start-up``). The command ends the
+    pause (``start_up_done``) once it has imported what it needs; a library or a test importing
+    wheretorun never pauses the collector.
+    """
+    global _paused_for_start_up
+    if gc.isenabled():
+        gc.disable()
+        _paused_for_start_up = True
+
+
+def start_up_done() -> None:
+    """End ``start_up_paused``'s pause: what start-up built is frozen (``gc.freeze``: the collector
+    never walks it again, reference counting still frees it) and the collector resumes. Nothing
+    when no pause is in effect (a library call, a test, a second call)."""
+    global _paused_for_start_up
+    if _paused_for_start_up:
+        _paused_for_start_up = False
+        gc.freeze()
+        gc.enable()
+
+
+@contextmanager
+def collector_paused(keep_results: bool) -> Iterator[None]:
+    """Python's cyclic garbage collector off while an inventory is answered, back as it was after.
+
+    Each workload allocates a few hundred objects and keeps most of them (its report), so the
+    collector would walk the growing heap of earlier reports again and again: a quarter of the time
+    of 10,000 workloads, for almost nothing to collect (the reports hold no reference cycles;
+    reference counting frees everything else at once). Answers do not depend on it.
+
+    ``keep_results`` (an inventory): the objects now alive are frozen (``gc.freeze``) before the
+    collector resumes. Otherwise its first pass would walk every report built meanwhile (0.8 s at
+    10,000 workloads) and each full pass after it, while the report is rendered, again (1.5 s).
+    Frozen objects are still freed by reference counting when the report is dropped; what freezing
+    gives up is collecting reference cycles that are garbage at that moment: a ``recommend`` call
+    leaves none (tests/decide/test_inventory.py counts them) beyond the few classes built once when
+    libraries are first imported.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if keep_results:
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def read_yaml(stream: str | bytes | IO[str] | IO[bytes]) -> Any:
+    """``yaml.safe_load``, with libyaml's C loader when it is installed: for the packaged data
+    files, read by every command (a user's workload file has its own bounded loader, ``spec.loader``).
+
+    libyaml's safe loader parses about 10x faster than PyYAML's pure-Python one and accepts the same
+    safe subset (no tag builds an object); PyYAML without libyaml falls back to the pure one.
+    """
+    import yaml  # here, not at the top: the console script imports this module first (start_up_paused)
+
+    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+
+
+#: Entries ``parsed_yaml`` keeps on disk (a catalog is 14 files; a ``prices update`` writes a new
+#: version of some of them): the oldest beyond this are removed.
+DISK_ENTRIES = 256
+#: Part of every disk key: a new encoding of the entries is a new key, never a misread.
+_DISK_FORMAT = b"wheretorun parsed-yaml v1\0"
+
+
+def cache_dir() -> Path | None:
+    """Where ``parsed_yaml`` keeps its entries: ``$WHERETORUN_CACHE_DIR`` (empty: no disk cache),
+    else ``$XDG_CACHE_HOME/wheretorun``, else ``~/.cache/wheretorun``."""
+    configured = os.environ.get("WHERETORUN_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wheretorun"
+
+
+def parsed_yaml(raw: bytes) -> Any:
+    """``read_yaml(raw)``, kept on disk as JSON under the digest of ``raw``.
+
+    The packaged catalog is 170 kB of YAML: libyaml parses it, but PyYAML then builds every value in
+    Python, 60 ms of each command; decoding the same values from JSON takes a tenth of that. YAML's
+    dates travel as ``{"$date": ...}``; an entry is written only when it decodes back to exactly
+    what YAML gave. Any failure to read or write the cache (a read-only home, a full disk, an entry
+    cut short) falls back to parsing: the cache changes no answer, only how fast it comes.
+    """
+    folder = cache_dir()
+    entry = folder / f"{hashlib.sha256(_DISK_FORMAT + raw).hexdigest()}.json" if folder else None
+    if entry is not None:
+        try:
+            return json.loads(entry.read_bytes(), object_hook=_decode_dates)
+        except (OSError, ValueError):
+            pass  # absent or unreadable: parse, and write it anew
+    data = read_yaml(raw)
+    if entry is not None:
+        _store(entry, data)
+    return data
+
+
+def _store(entry: Path, data: Any) -> None:
+    try:
+        text = json.dumps(data, default=_encode_dates, separators=(",", ":"))
+        if json.loads(text, object_hook=_decode_dates) != data:
+            return  # a mapping shaped like an encoded date, or a value JSON cannot carry
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, entry)  # atomic: a reader sees the whole entry or none
+        entries = sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[: max(0, len(entries) - DISK_ENTRIES)]:
+            old.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
+        return
+
+
+def _encode_dates(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not a YAML value")
+
+
+def _decode_dates(obj: dict[str, Any]) -> object:
+    if len(obj) == 1:
+        if "$date" in obj:
+            return dt.date.fromisoformat(obj["$date"])
+        if "$datetime" in obj:
+            return dt.datetime.fromisoformat(obj["$datetime"])
+    return obj

@@ -169,6 +169,8 @@ class Fault(OSError):
 
 def _inject(monkeypatch: pytest.MonkeyPatch, at: int | None, crash: bool) -> list[str]:
     """Count the STEPS calls; the ``at``-th raises (or, with ``crash``, ends the process at once)."""
+    # the parsed-YAML cache (_perf.parsed_yaml) writes on its first read only: not the update's steps
+    monkeypatch.setenv("WHERETORUN_CACHE_DIR", "")
     calls: list[str] = []
     for module, name in STEPS:
         real = getattr(module, name)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .._perf import Bounded, memo
+from .._perf import Bounded, memo, parsed_yaml
 from ..errors import MAX_PROBLEMS, InputError, Problem, did_you_mean
 from .models import (
     AcceleratorSpec,
@@ -306,15 +306,9 @@ class Catalog:
         return lines
 
 
-#: libyaml's C loader parses the shipped catalog about 10x faster than the pure-Python one; the
-#: catalog loads once per process but ``recommend`` is latency-sensitive on the web API.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml(path: Path) -> object:
+def _parse_yaml(path: Path, raw: bytes) -> object:
     try:
-        with path.open("r", encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YamlLoader)  # noqa: S506  (a safe loader)
+        return parsed_yaml(raw)  # libyaml, and a disk cache by content: every command reads the catalog
     except yaml.YAMLError as e:
         raise CatalogError(f"{path.name}: invalid YAML: {e}") from None
 
@@ -375,8 +369,9 @@ def load_catalog_dir(directory: Path) -> Catalog:
         raise CatalogError(f"no catalog files in {directory}")
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        data = _read_yaml(path)
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        data = _parse_yaml(path, raw)
         if not isinstance(data, dict):
             raise CatalogError(f"{path.name}: expected a mapping")
         if "prices" in data:

@@ -11,12 +11,15 @@ import os
 import sys
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.console import Console
 
+from .._perf import memo
 from ..errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: ``--fail-above``: the answer is printed, then the command exits with this status (a CI budget guardrail).
 EXIT_BUDGET = 3
@@ -78,7 +81,14 @@ def _root(
     """
 
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+@memo(maxsize=1)
+def err_console() -> Console:
+    """Where messages and errors go (standard error). Built on first use: Rich's import is a tenth
+    of a one-workload ``recommend`` answered as JSON, which prints nothing on standard error."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 T = TypeVar("T")
 
@@ -108,7 +118,7 @@ def parse_budget(text: str | None) -> Decimal | None:
 def over_budget(amount: Decimal, budget: Decimal | None, what: str) -> None:
     """After the output is written: exit 3 when ``amount`` exceeds the ``--fail-above`` budget."""
     if budget is not None and amount > budget:
-        err_console.print(
+        err_console().print(
             f"budget exceeded: {what} ${amount:,.2f}/month is above --fail-above ${budget:,.2f}", markup=False
         )
         raise typer.Exit(EXIT_BUDGET)
@@ -116,7 +126,7 @@ def over_budget(amount: Decimal, budget: Decimal | None, what: str) -> None:
 
 def fail_input(error: InputError) -> typer.Exit:
     for problem in error.problems:
-        err_console.print(f"error: {problem}", markup=False)
+        err_console().print(f"error: {problem}", markup=False)
     return typer.Exit(2)
 
 
@@ -136,8 +146,8 @@ def guarded(fn: Callable[[], T]) -> T:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
     except Exception as e:  # the internal-error boundary: say what broke, no traceback
-        err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
-        err_console.print(
+        err_console().print(f"internal error: {type(e).__name__}: {e}", markup=False)
+        err_console().print(
             "please report it with the input that caused it (set WHERETORUN_DEBUG=1 for a traceback)"
         )
         if os.environ.get("WHERETORUN_DEBUG"):

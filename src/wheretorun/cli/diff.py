@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from ..errors import InputError, Problem
 from .app import app, guarded, over_budget, parse_budget
 
 if TYPE_CHECKING:  # the report modules load when the command runs, not when the CLI starts
+    from rich.console import Console
+
     from ..report.diff import Diff
     from ..report.model import Report
 
@@ -170,6 +171,8 @@ def diff_cmd(
         elif format == "markdown":
             sys.stdout.write(render_markdown(d))
         else:
+            from rich.console import Console
+
             _table(d, Console(highlight=False))
         sys.stdout.flush()
         over_budget(d.change, budget, "the increase of")

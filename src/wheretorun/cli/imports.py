@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
+from .._perf import start_up_done
 from ..errors import InputError, Problem
 from .app import app, guarded
 
@@ -68,6 +67,8 @@ def import_cmd(
     def run() -> None:
         from ..importers import KINDS, athena, import_usage
 
+        start_up_done()
+
         if print_sql is not None:
             if print_sql != "athena":
                 raise InputError([Problem("--print-sql", "", f"'{print_sql}': allowed: athena")])
@@ -88,6 +89,9 @@ def import_cmd(
             return
         if kind not in KINDS:
             import_usage(kind, [], out)  # raises: unknown kind, with the allowed ones
+
+        from rich.console import Console
+        from rich.text import Text
 
         console = Console(stderr=True)
         sources = list(paths or [])

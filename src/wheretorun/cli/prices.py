@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from ..catalog.scope import STALE_AFTER_DAYS, SUPPORTED_REGIONS
 from ..errors import InputError, Problem, did_you_mean
 from .app import err_console, guarded, prices_app
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from ..catalog.store import Catalog
 
 
@@ -82,6 +82,8 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
             ]
         )
     day = today()
+    from rich.console import Console
+
     out = Console(highlight=False, soft_wrap=json_out)
     doc = price_document(catalog, region, service, day)
     if json_out:
@@ -106,7 +108,7 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
             )
     if stale:
         oldest = min(r["as_of"] for r in stale)
-        err_console.print(
+        err_console().print(
             f"warning: {len(stale)} figure(s) are older than {STALE_AFTER_DAYS} days (oldest checked {oldest}); "
             "refresh with `wheretorun prices update`, or give your own with --prices FILE",
             markup=False,
@@ -159,6 +161,8 @@ def _tier_text(tiers: list[dict[str, str | None]], unit: str) -> str:
 
 
 def _price_table(rows: list[dict[str, Any]], region: str, catalog: Catalog, day: dt.date) -> Table:
+    from rich.table import Table
+
     table = Table(
         title=f"Price catalog, {region} (newest figure {catalog.as_of.isoformat()}, ages as of {day.isoformat()})",
         show_lines=False,
@@ -205,6 +209,9 @@ def _model_table(rows: list[dict[str, Any]], region: str, width: int = 200) -> T
     wide = width >= 120
     dates = sorted({r["as_of"] for r in rows})
     one_date = not wide and len(dates) == 1  # then said once in the title, not on every row
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         title=f"Models in the catalog ({region}{f', as of {dates[0]}' if one_date else ''}); "
         "Bedrock token prices from genai-prices",

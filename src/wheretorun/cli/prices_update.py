@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from .._perf import start_up_done
 from ..catalog.scope import SUPPORTED_REGIONS, UPDATABLE_SERVICES, default_catalog_dir
 from .app import guarded, prices_app
 
@@ -44,7 +43,12 @@ def update(
     """
 
     def run() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
         from ..catalog.update import update_catalog
+
+        start_up_done()
 
         changes = update_catalog(
             catalog_dir, service or list(UPDATABLE_SERVICES), region or list(SUPPORTED_REGIONS), from_dir

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
-from rich.console import Console
 
+from .._perf import start_up_done
 from ..errors import InputError, Problem
 from ..report import FORMATS
 from .app import app, guarded, over_budget, parse_budget
@@ -39,6 +39,7 @@ def _load(
     from ..spec.models import parse_growth
 
     known = vocabulary()
+    start_up_done()  # the libraries are imported and the catalog read: the collector may resume
     problems = []
     wf = overrides = None
     try:
@@ -138,6 +139,8 @@ def recommend_cmd(
     """
 
     def run() -> None:
+        from rich.console import Console
+
         from ..decide import recommend as run_recommend
         from ..files import write_atomically
         from ..report import render
@@ -302,6 +305,8 @@ def breakeven_cmd(
             ]
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
             return
+        from rich.console import Console
+
         from ..report.table import print_breakeven
 
         print_breakeven(chosen, Console())

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .._perf import start_up_done
 from ..errors import InputError, Problem, missing_extra
 from .app import app, err_console, guarded
 
@@ -51,6 +52,7 @@ def serve_cmd(
     """
 
     def run() -> None:
+        start_up_done()  # a server runs for weeks: the collector resumes before it starts
         problems = []
         if not 1 <= port <= 65535:
             problems.append(Problem("--port", "", f"port {port} is out of range; allowed: 1-65535"))
@@ -81,7 +83,7 @@ def serve_cmd(
             max_requests=max_requests,
             chart_workers=chart_workers,
         )
-        err_console.print(f"wheretorun: serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
+        err_console().print(f"wheretorun: serving on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops")
         run_server(host, port, limits, workers=workers)
 
     guarded(run)

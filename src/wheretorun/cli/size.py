@@ -6,13 +6,14 @@ import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
+from .._perf import start_up_done
 from ..units import PRECISIONS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from ..sizing.sizer import AcceleratorOption, SizeResult
 from .app import app, guarded
 
@@ -69,6 +70,9 @@ WIDE_COLUMNS = 100
 def _tables(result: SizeResult, width: int) -> list[Table]:
     """The accelerators table, as wide as the terminal allows without cutting a figure: one table
     when wide; on a narrow terminal the hardware and the serving figures in two tables."""
+    from rich import box
+    from rich.table import Table
+
     from ..report.table import keep_figures_whole
 
     narrow = width < WIDE_COLUMNS
@@ -206,6 +210,8 @@ def size_cmd(
     def run() -> None:
         from ..sizing.request import resolve_size_request
 
+        start_up_done()
+
         result = resolve_size_request(
             model,
             params_b,
@@ -224,6 +230,8 @@ def size_cmd(
         if as_json:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
         else:
+            from rich.console import Console
+
             _render(result, Console(highlight=False))
 
     guarded(run)

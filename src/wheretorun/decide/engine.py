@@ -15,12 +15,11 @@ the garbage collector paused, and totals the file. The modules of ``decide``:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from .._perf import collector_paused
 from ..catalog.bedrock import snapshot_label
 from ..errors import InputError
 from ..results import CatalogInfo, Report, WorkloadReport
@@ -33,34 +32,6 @@ from .catalog_merge import catalog_for
 from .choose import platform_rank
 from .closeness import add_close_calls
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
-
-
-@contextmanager
-def _collector_paused(keep_results: bool) -> Iterator[None]:
-    """Python's cyclic garbage collector off while an inventory is answered, back as it was after.
-
-    Each workload allocates a few hundred objects and keeps most of them (its report), so the
-    collector would walk the growing heap of earlier reports again and again: a quarter of the time
-    of 10,000 workloads, for almost nothing to collect (the reports hold no reference cycles;
-    reference counting frees everything else at once). Answers do not depend on it.
-
-    ``keep_results`` (an inventory): the objects now alive are frozen (``gc.freeze``) before the
-    collector resumes. Otherwise its first pass would walk every report built meanwhile (0.8 s at
-    10,000 workloads) and each full pass after it, while the report is rendered, again (1.5 s).
-    Frozen objects are still freed by reference counting when the report is dropped; what freezing
-    gives up is collecting reference cycles that are garbage at that moment: a ``recommend`` call
-    leaves none (tests/decide/test_inventory.py counts them) beyond the few classes built once when
-    libraries are first imported.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if keep_results:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def recommend(
@@ -97,7 +68,7 @@ def recommend(
         return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, force=force)
 
     n = len(wf.workloads)
-    with _collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
+    with collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
         reports, problems = answer_all(n, answer, on_progress)
     if problems:
         raise InputError(problems)

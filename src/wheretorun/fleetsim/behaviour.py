@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._perf import memo
+from .._perf import memo, read_yaml
 
 DATA = Path(__file__).parent / "data" / "behaviour.yml"
 
@@ -37,7 +36,7 @@ class _File(BaseModel):
 
 @memo(maxsize=1)  # the shipped behaviour.yml: fixed for the process, read by every simulation
 def behaviours() -> dict[str, BehaviourEntry]:
-    data = _File.model_validate(yaml.safe_load(DATA.read_text(encoding="utf-8")))
+    data = _File.model_validate(read_yaml(DATA.read_text(encoding="utf-8")))
     out = {e.key: e for e in data.behaviour}
     if len(out) != len(data.behaviour):
         raise ValueError(f"{DATA}: duplicate keys")

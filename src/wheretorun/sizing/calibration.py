@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._perf import memo
+from .._perf import memo, read_yaml
 from ..catalog.store import Catalog
 from .efficiency import DATA_DIR, EfficiencyFile, Engine, load_efficiency
 from .memory import PRECISIONS, architecture_from_card
@@ -103,7 +102,7 @@ def load_measurements(path: str | None = None) -> MeasurementFile:
     fixed for the process, and validity checks read it for every sized replica."""
     file = Path(path) if path else DATA_DIR / "measurements.yml"
     with file.open(encoding="utf-8") as fh:
-        return MeasurementFile.model_validate(yaml.safe_load(fh))
+        return MeasurementFile.model_validate(read_yaml(fh))
 
 
 def setup_for(row: Measurement, catalog: Catalog, eff: EfficiencyFile | None = None) -> ServingSetup:

@@ -11,10 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .._perf import memo
+from .._perf import memo, read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -102,4 +101,4 @@ def load_efficiency(path: str | None = None) -> EfficiencyFile:
     shipped file is fixed for the process, and every sized replica reads the factors."""
     file = Path(path) if path else DATA_DIR / "efficiency.yml"
     with file.open(encoding="utf-8") as fh:
-        return EfficiencyFile.model_validate(yaml.safe_load(fh))
+        return EfficiencyFile.model_validate(read_yaml(fh))

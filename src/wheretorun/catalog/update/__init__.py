@@ -30,11 +30,12 @@ from pathlib import Path
 
 import yaml
 
+from ..._perf import read_yaml
 from ...errors import InputError, Problem
 from ..store import SUPPORTED_REGIONS, CatalogError
 from .install import install_version, read_catalog_copy
 from .offers import OFFERS, load_offer
-from .rewrite import Change, Edit, load_yaml, rewrite
+from .rewrite import Change, Edit, rewrite
 from .skus import MAPPERS
 
 
@@ -65,7 +66,7 @@ def update_catalog(
     keys = [
         e["key"]
         for text in texts.values()
-        for e in (load_yaml(text) or {}).get("prices", []) or []
+        for e in (read_yaml(text) or {}).get("prices", []) or []
         if isinstance(e, dict) and "key" in e
     ]
     edits: dict[str, Edit] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ..._perf import read_yaml
 from ..store import CatalogError
 from .offers import Offer
 from .provenance import join_source, note_date, region_note, split_source
@@ -38,14 +39,6 @@ class Change:
             return float((Decimal(self.new) - old) / old * 100) if old else None
         except ArithmeticError:
             return None
-
-
-#: libyaml where available for reading values: the files are read three times per update
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
 
 
 @dataclass
@@ -83,7 +76,7 @@ def rewrite(text: str, name: str, edits: dict[str, Edit]) -> tuple[str, list[Cha
     """Apply ``edits`` to one data file's text; return the new text and the changes made."""
     root = yaml.compose(text)  # pure Python: its marks count characters (libyaml's count bytes)
     assert root is not None  # the file parsed (it was read and validated before)
-    data = load_yaml(text)
+    data = read_yaml(text)
     expected = copy.deepcopy(data)
     spans: list[tuple[int, int, str]] = []
     changes: list[Change] = []
@@ -138,7 +131,7 @@ def rewrite(text: str, name: str, edits: dict[str, Edit]) -> tuple[str, list[Cha
             spans.append((k.end_mark.index, _value_end(text, v), f": [{listed}]"))
     for start, end, new in sorted(spans, reverse=True):
         text = text[:start] + new + text[end:]
-    if load_yaml(text) != expected:  # the edit must say exactly what was meant, nothing else
+    if read_yaml(text) != expected:  # the edit must say exactly what was meant, nothing else
         raise CatalogError(
             f"{name}: could not rewrite the file in place (unexpected layout); nothing was changed"
         )
@@ -188,7 +181,7 @@ def _tier_spans(
             if source is None or not _same(new[region], new[source]):
                 spans.append((k.end_mark.index, alias.end(), f": {_tiers_text(new[region])}"))
             continue
-        if _same(new[region], load_yaml(yaml.serialize(v))):
+        if _same(new[region], read_yaml(yaml.serialize(v))):
             continue
         anchor = _ANCHOR.match(text, k.end_mark.index)
         label = f"&{anchor.group(1)} " if anchor else ""
