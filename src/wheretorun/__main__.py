@@ -6,11 +6,17 @@ pydantic and NumPy, is to pause the garbage collector for start-up (``_perf.star
 
 from __future__ import annotations
 
+import os
+
 from ._perf import start_up_paused
 
 
 def main() -> None:
     start_up_paused()
+    # pydantic looks for plugins (observability hooks) in every installed package's metadata when it
+    # builds its first model: about 20 ms of start-up spent on importlib.metadata, for
+    # models that are wheretorun's own. Set PYDANTIC_DISABLE_PLUGINS (even empty) to choose otherwise.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import main as run_command
 
     run_command()

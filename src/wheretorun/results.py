@@ -25,7 +25,7 @@ Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 #: What an invoice line's quantity follows: the workload's traffic (requests, tokens, GB-seconds,

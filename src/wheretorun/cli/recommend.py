@@ -15,7 +15,7 @@ import typer
 from .._perf import start_up_done
 from ..errors import InputError, Problem
 from ..report import FORMATS
-from .app import app, guarded, over_budget, parse_budget
+from .app import app, err_console, guarded, over_budget, parse_budget
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -139,8 +139,6 @@ def recommend_cmd(
     """
 
     def run() -> None:
-        from rich.console import Console
-
         from ..decide import recommend as run_recommend
         from ..files import write_atomically
         from ..report import render
@@ -174,7 +172,7 @@ def recommend_cmd(
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=err_console(),
                 transient=True,
                 # no refresh thread: a process running only its main thread may fork workers for a
                 # large inventory (decide.inventory); the bar is redrawn from on_progress instead
@@ -205,8 +203,10 @@ def recommend_cmd(
                 raise InputError(
                     [Problem("--charts", "", f"cannot write {where}: {e.strerror or e}")]
                 ) from None
-            Console(stderr=True).print(f"wrote {len(written)} chart files to {charts}")
+            err_console().print(f"wrote {len(written)} chart files to {charts}")
         if fmt == "table" and out is None:
+            from rich.console import Console
+
             from ..report.table import print_table
 
             print_table(report, Console(), details=details, full=full)
@@ -229,7 +229,7 @@ def recommend_cmd(
                 write_atomically(out, write)
             except OSError as e:  # a full disk, a read-only directory: the user's to fix
                 raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from e
-            Console(stderr=True).print(f"wrote {out} ({fmt})")
+            err_console().print(f"wrote {out} ({fmt})")
         else:
             sys.stdout.flush()
             write(sys.stdout.buffer)

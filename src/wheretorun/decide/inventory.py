@@ -23,7 +23,6 @@ worker behind holding its copy of the catalog and caches (140 MB each).
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import pickle
 import signal
@@ -31,14 +30,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from .._perf import rebuild
 from ..errors import InputError, Problem
+
+if TYPE_CHECKING:  # the pool's modules load when an inventory is large enough to share the work
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Below this many workloads one process answers (starting a worker costs more than it saves).
 PARALLEL_MIN_WORKLOADS = 1000
@@ -59,6 +59,8 @@ _job: Answer | None = None
 def processes() -> int:
     """How many processes may answer: the cores this process may run on, within ``MAX_PROCESSES``
     and ``WHERETORUN_WORKERS``; 1 where forking is unsafe."""
+    import multiprocessing
+
     if (
         sys.platform != "linux"
         or threading.active_count() > 1
@@ -83,6 +85,9 @@ def answer_all(
     workers = processes() - 1 if n >= PARALLEL_MIN_WORKLOADS else 0
     if workers < 1:
         return _answer_range(answer, 0, n, on_progress, n)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _job
     _job = answer
     try:
@@ -148,6 +153,8 @@ def _answer_shared(
     workers: int,
     on_progress: Callable[[int, int], None] | None,
 ) -> tuple[list[Any], list[Problem]]:
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = [(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK)]
     results: list[tuple[list[Any], list[Problem]] | None] = [None] * len(chunks)
     sent: deque[tuple[int, Future]] = deque()

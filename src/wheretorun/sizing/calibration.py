@@ -46,7 +46,7 @@ TTFT_FACTOR, TTFT_SHARE = 2.0, 0.80
 
 
 class Measurement(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     id: str
     model: str
@@ -72,7 +72,7 @@ class Measurement(BaseModel):
 
 
 class MeasurementFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str
     as_of: dt.date

@@ -24,7 +24,7 @@ ENGINES: tuple[str, ...] = ("vllm", "trt-llm", "tgi", "sglang", "neuron")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class AcceleratorEfficiency(_Strict):

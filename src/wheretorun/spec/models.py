@@ -132,7 +132,7 @@ class _Strict(BaseModel):
     looked at: 200,000 unknown keys would otherwise cost a problem (and a did-you-mean) each.
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
