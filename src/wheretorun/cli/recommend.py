@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..spec.models import PriceOverrides, WorkloadFile
 
 # The engine, the catalog and the spec are imported inside the commands that use them: every
-# command (and `--help`) would otherwise pay their start-up (docs/performance.md).
+# command (and `--help`) would otherwise pay their start-up (docs/architecture.md, Start-up).
 
 PROGRESS_FROM = 50  # workloads; below this the answer is instant
 
