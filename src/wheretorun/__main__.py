@@ -17,6 +17,10 @@ def main() -> None:
     # builds its first model: about 20 ms of start-up spent on importlib.metadata, for
     # models that are wheretorun's own. Set PYDANTIC_DISABLE_PLUGINS (even empty) to choose otherwise.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # NumPy's OpenBLAS starts a thread per core at import, which spins on a core another process
+    # could use: 0.1 s of CPU per command on two cores. wheretorun's arrays are element-wise work
+    # and short dot products; no BLAS call here gains from threads.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .cli import main as run_command
 
     run_command()

@@ -10,7 +10,8 @@ double precision (never rounded to cents: a unit price like $0.0000166667 per GB
 survive), so an invoice line's quantity x unit price matches its amount and lines add up.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 from decimal import Decimal
 from typing import Annotated, Any, BinaryIO, Literal

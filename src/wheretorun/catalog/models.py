@@ -5,11 +5,12 @@ Every figure carries a source URL and the date it was checked (genai-prices' hab
 validation when the catalog loads (and in the test-suite), never in front of a user.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -82,7 +83,7 @@ class PriceEntry(Provenance):
     )
 
     @model_validator(mode="after")
-    def _one_form(self) -> PriceEntry:
+    def _one_form(self) -> Self:
         if bool(self.regions) == bool(self.tiers):
             raise ValueError(f"{self.key}: give exactly one of `regions` (flat price) or `tiers`")
         both = set(self.unavailable) & self.region_names
@@ -166,7 +167,7 @@ class InstanceSpec(Provenance):
     )
 
     @model_validator(mode="after")
-    def _accelerators_consistent(self) -> InstanceSpec:
+    def _accelerators_consistent(self) -> Self:
         if (self.accelerator is None) != (self.accelerator_count == 0):
             raise ValueError(f"{self.type}: accelerator and accelerator_count must be given together")
         if self.accelerator is not None and self.accelerator_memory_gb <= 0:

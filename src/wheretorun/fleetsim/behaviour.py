@@ -4,7 +4,8 @@ Loaded lazily and validated strictly: a missing source, a wrong unit or a negati
 the test suite, not a user.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 import datetime as dt
 from pathlib import Path

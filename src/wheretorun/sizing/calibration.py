@@ -10,7 +10,8 @@ throughput and TPOT median absolute percentage error <= 20 %, TTFT within 2x on 
 at or below saturation.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 import datetime as dt
 import math

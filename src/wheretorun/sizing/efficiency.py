@@ -5,11 +5,12 @@ The factors are data, not code: they were fitted to the published measurements i
 whether its factors were fitted or inherited from a sibling part that has measurements.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -85,7 +86,7 @@ class EfficiencyFile(_Strict):
     families: dict[str, Interconnect] = Field(..., description="Instance family -> accelerator link.")
 
     @model_validator(mode="after")
-    def _links_defined(self) -> EfficiencyFile:
+    def _links_defined(self) -> Self:
         used = {a.interconnect for a in self.accelerators.values()} | set(self.families.values())
         missing = used - set(self.interconnects)
         if missing:

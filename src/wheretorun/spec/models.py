@@ -5,12 +5,13 @@ on them. Units are in every description so the JSON Schema (``wheretorun schema`
 for editor completion. This module knows nothing of prices or platforms.
 """
 
-from __future__ import annotations
+# Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
+# compile and evaluate each string when the model class is built, at every command's start-up.
 
 import math
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -196,7 +197,7 @@ class Model(_Strict):
     )
 
     @model_validator(mode="after")
-    def _described(self) -> Model:
+    def _described(self) -> Self:
         if self.id is None and self.params_b is None and self.bedrock_id is None:
             raise ValueError(
                 "give the model's catalog `id`, its size `params_b` (billions of parameters) or its `bedrock_id`"
@@ -228,7 +229,7 @@ class PriceOverrides(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one_commitment(self) -> PriceOverrides:
+    def _one_commitment(self) -> Self:
         if self.commitment and self.ec2_commitment and self.commitment != self.ec2_commitment:
             raise ValueError(
                 f"commitment ({self.commitment}) and its older name ec2_commitment ({self.ec2_commitment}) "
@@ -479,7 +480,7 @@ class Workload(_Strict):
     )
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Workload:
+    def _consistent(self, info: ValidationInfo) -> Self:
         if _checked_by_loader(info):
             return self
         found = cross_field_problems(self.__dict__)
@@ -582,7 +583,7 @@ class Uncertainty(_Strict):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> Uncertainty:
+    def _ordered(self) -> Self:
         for name in type(self).model_fields:
             rng = getattr(self, name)
             if rng is not None and rng[0] > rng[1]:
@@ -613,7 +614,7 @@ class EngineeringOverride(EngineeringHoursOverride):
     )
 
     @model_validator(mode="after")
-    def _one_form(self) -> EngineeringOverride:
+    def _one_form(self) -> Self:
         flat = [
             k
             for k in ("setup_hours", "upkeep_hours_per_month", "oncall_hours_per_month")
@@ -700,7 +701,7 @@ class WorkloadFile(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _unique_names(self, info: ValidationInfo) -> WorkloadFile:
+    def _unique_names(self, info: ValidationInfo) -> Self:
         if _checked_by_loader(info):
             return self
         found = duplicate_names([w.name for w in self.workloads])
