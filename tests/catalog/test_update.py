@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from wheretorun.catalog.store import DATA_DIR, SUPPORTED_REGIONS, catalog_files_dir, load_catalog_dir
 from wheretorun.catalog.update import update_catalog
+from wheretorun.catalog.update.rewrite import compose_yaml
 from wheretorun.cli import app
 from wheretorun.errors import InputError
 
@@ -306,3 +307,24 @@ def test_a_long_running_process_reads_the_refreshed_copy_at_its_next_call(tmp_pa
     assert load_catalog().price("ec2/g5.2xlarge").value == Decimal("1.212")  # EC2 not refreshed yet
     update_catalog(target, ["ec2"], ["us-east-1"], mirror)
     assert load_catalog().price("ec2/g5.2xlarge").value == Decimal("1.1")  # the offer's figure
+
+
+def _marks(node: yaml.Node) -> list[tuple[object, ...]]:
+    style = node.style if isinstance(node, yaml.ScalarNode) else "-"
+    out = [(node.start_mark.index, node.end_mark.index, node.start_mark.line, node.start_mark.column, style)]
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            out += _marks(k) + _marks(v)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            out += _marks(v)
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(DATA_DIR.glob("*.yml")), ids=lambda p: p.name)
+def test_libyamls_marks_are_pythons_on_every_shipped_file(path):
+    """The rewrite edits text at the nodes' marks (character offsets) and keeps scalars' styles; it
+    composes with libyaml, whose marks and styles must be the pure-Python composer's, non-ASCII
+    text included."""
+    text = path.read_text(encoding="utf-8") + '# é€😀\nextra: "ü"\n'
+    assert _marks(compose_yaml(text)) == _marks(yaml.compose(text, Loader=yaml.SafeLoader))

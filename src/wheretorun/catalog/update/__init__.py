@@ -63,12 +63,15 @@ def update_catalog(
             ]
         )
     texts, legacy = read_catalog_copy(target)
-    keys = [
-        e["key"]
-        for text in texts.values()
-        for e in (read_yaml(text) or {}).get("prices", []) or []
-        if isinstance(e, dict) and "key" in e
-    ]
+    keys_in = {
+        name: [
+            e["key"]
+            for e in (read_yaml(text) or {}).get("prices", []) or []
+            if isinstance(e, dict) and "key" in e
+        ]
+        for name, text in texts.items()
+    }
+    keys = [key for file_keys in keys_in.values() for key in file_keys]
     edits: dict[str, Edit] = {}
     for service in services:
         wanted = [k for k in keys if k.split("/")[0] == service]
@@ -82,7 +85,7 @@ def update_catalog(
     new_texts = {}
     try:
         for name, text in texts.items():
-            if "\nprices:" in "\n" + text and edits:
+            if any(key in edits for key in keys_in[name]):  # a file no figure of changes is copied as is
                 text, file_changes = rewrite(text, name, edits)
                 changes += file_changes
             new_texts[name] = text
