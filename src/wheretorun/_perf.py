@@ -268,8 +268,11 @@ def _store(entry: Path, data: Any) -> None:
             return  # a mapping shaped like an encoded date, or a value JSON cannot carry
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, entry)  # atomic: a reader sees the whole entry or none
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, entry)  # atomic: a reader sees the whole entry or none
+        finally:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no partial file behind
         entries = sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[: max(0, len(entries) - DISK_ENTRIES)]:
             old.unlink(missing_ok=True)
