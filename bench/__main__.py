@@ -268,6 +268,10 @@ def cli_inventory(n: int, workload: Callable[[int], dict]):  # type: ignore[no-u
     return ours, single * n
 
 
+#: What a one-workload ``recommend`` imports besides the standard library and wheretorun itself.
+LIBRARIES = ("typer", "typer._adapters", "pydantic", "pydantic.types", "numpy", "yaml")
+
+
 def start_up(repeat: int) -> list[tuple[str, float, float]]:
     """``wheretorun --help`` and a one-workload ``recommend`` as a user runs them (new processes),
     beside ``python -c pass`` timed in the same run: the ratio is what wheretorun adds to Python's
@@ -313,10 +317,6 @@ def start_up(repeat: int) -> list[tuple[str, float, float]]:
                 python,
             ),
         ]
-
-
-#: What a one-workload ``recommend`` imports besides the standard library and wheretorun itself.
-LIBRARIES = ("typer", "typer._adapters", "pydantic", "pydantic.types", "numpy", "yaml")
 
 
 def main(argv: list[str] | None = None) -> int:

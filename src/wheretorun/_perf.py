@@ -210,16 +210,20 @@ def collector_paused(keep_results: bool) -> Iterator[None]:
             gc.enable()
 
 
-def read_yaml(stream: str | bytes | IO[str] | IO[bytes]) -> Any:
-    """``yaml.safe_load``, with libyaml's C loader when it is installed: for the packaged data
-    files, read by every command (a user's workload file has its own bounded loader, ``spec.loader``).
-
-    libyaml's safe loader parses about 10x faster than PyYAML's pure-Python one and accepts the same
-    safe subset (no tag builds an object); PyYAML without libyaml falls back to the pure one.
-    """
+def safe_yaml_loader() -> type:
+    """PyYAML's safe loader, libyaml's (C) when it is installed: it parses about 10x faster than
+    the pure-Python one and accepts the same safe subset (no tag builds an object)."""
     import yaml  # here, not at the top: the console script imports this module first (start_up_paused)
 
-    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+    return cast(type, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_yaml(stream: str | bytes | IO[str] | IO[bytes]) -> Any:
+    """``yaml.safe_load`` with ``safe_yaml_loader()``: for the packaged data files, read by every
+    command (a user's workload file has its own bounded loader, ``spec.loader``)."""
+    import yaml
+
+    return yaml.load(stream, Loader=safe_yaml_loader())  # noqa: S506 - a safe loader
 
 
 #: Entries ``parsed_yaml`` keeps on disk (a catalog is 14 files; a ``prices update`` writes a new

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 
+from .._perf import safe_yaml_loader
 from ..errors import MAX_PROBLEMS, InputError, MoreProblems, Problem, did_you_mean
 from .bounds import MAX_INT_DIGITS, shown
 from .models import LOADER_CHECKS, WorkloadFile
@@ -56,7 +57,7 @@ def _json_int(text: str) -> int | HugeNumber:
     return HugeNumber(text) if len(text) > MAX_INT_DIGITS else int(text)
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(safe_yaml_loader()):  # type: ignore[misc]
     """libyaml's safe loader when available (fast for fleet inventories); it shares aliased nodes,
     so a bomb costs little to load -- the expanded-node budget below is what stops it."""
 

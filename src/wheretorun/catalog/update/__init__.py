@@ -63,13 +63,10 @@ def update_catalog(
             ]
         )
     texts, legacy = read_catalog_copy(target)
+    parsed = {name: read_yaml(text) or {} for name, text in texts.items()}
     keys_in = {
-        name: [
-            e["key"]
-            for e in (read_yaml(text) or {}).get("prices", []) or []
-            if isinstance(e, dict) and "key" in e
-        ]
-        for name, text in texts.items()
+        name: [e["key"] for e in data.get("prices", []) or [] if isinstance(e, dict) and "key" in e]
+        for name, data in parsed.items()
     }
     keys = [key for file_keys in keys_in.values() for key in file_keys]
     edits: dict[str, Edit] = {}
@@ -86,7 +83,7 @@ def update_catalog(
     try:
         for name, text in texts.items():
             if any(key in edits for key in keys_in[name]):  # a file no figure of changes is copied as is
-                text, file_changes = rewrite(text, name, edits)
+                text, file_changes = rewrite(text, parsed[name], name, edits)
                 changes += file_changes
             new_texts[name] = text
     except (CatalogError, yaml.YAMLError, KeyError, TypeError, ValueError, ArithmeticError) as e:

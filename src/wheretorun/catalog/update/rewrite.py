@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..._perf import read_yaml
+from ..._perf import read_yaml, safe_yaml_loader
 from ..store import CatalogError
 from .offers import Offer
 from .provenance import join_source, note_date, region_note, split_source
@@ -79,7 +79,7 @@ def compose_yaml(text: str) -> yaml.Node:
     update``. Given text (not bytes), libyaml's marks count characters as PyYAML's do
     (tests/catalog/test_update.py compares every mark and style of every shipped file); a rewrite
     whose result does not load as exactly the intended data is refused (``rewrite``)."""
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+    root = yaml.compose(text, Loader=safe_yaml_loader())  # noqa: S506 - a safe loader
     if root is None:
         raise CatalogError("empty data file")
     stack = [root]
@@ -94,10 +94,10 @@ def compose_yaml(text: str) -> yaml.Node:
     return root
 
 
-def rewrite(text: str, name: str, edits: dict[str, Edit]) -> tuple[str, list[Change]]:
-    """Apply ``edits`` to one data file's text; return the new text and the changes made."""
+def rewrite(text: str, data: Any, name: str, edits: dict[str, Edit]) -> tuple[str, list[Change]]:
+    """Apply ``edits`` to one data file's ``text`` (which parses to ``data``); return the new text
+    and the changes made."""
     root = compose_yaml(text)  # the file parsed (it was read and validated before)
-    data = read_yaml(text)
     expected = copy.deepcopy(data)
     spans: list[tuple[int, int, str]] = []
     changes: list[Change] = []
