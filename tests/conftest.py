@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from platform_cases import workload_file
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
@@ -25,19 +27,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-def _workload_file(**workload: object) -> dict:
-    w: dict = {
-        "name": "w",
-        "role": "glue",
-        "requests_per_month": 1_000_000,
-        "duration_s": 0.2,
-        "memory_gb": 0.5,
-    }
-    w.update(workload)
-    return {"workloads": [w]}
-
-
 @pytest.fixture
 def one_workload():
     """Build a one-workload file with sensible defaults, overridden by keyword."""
-    return _workload_file
+    return workload_file

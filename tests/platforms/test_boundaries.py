@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from wheretorun.decide.catalog_merge import catalog_for
-from wheretorun.platforms import PLATFORMS, Context, assess
-from wheretorun.platforms.usage import derive_usage
-from wheretorun.spec import load_workloads
+import platform_cases
 
 
 def option(workload: dict, platform: str, layer: str):
-    wf = load_workloads({"team": {"ops_capacity": "platform"}, "workloads": [workload]})
-    cat = catalog_for(wf, "<t>")
-    usage = derive_usage(wf, 0, cat, "<t>", None)
-    return assess(PLATFORMS[platform], Context(usage=usage, wf=wf, catalog=cat, layer=layer))
+    return platform_cases.option(
+        {"team": {"ops_capacity": "platform"}, "workloads": [workload]}, platform, layer
+    )
 
 
 @pytest.mark.parametrize(("duration", "feasible"), [(60, True), (61, False)])

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from wheretorun.decide.catalog_merge import catalog_for
+import platform_cases
 from wheretorun.platforms import PLATFORMS, Context, assess, selfhost
-from wheretorun.platforms.usage import derive_usage
 from wheretorun.sizing import architecture_from_card
 from wheretorun.spec import load_workloads
 
@@ -31,10 +30,7 @@ CHAT = {
 
 
 def context(workload: dict, layer: str = "model") -> Context:
-    wf = load_workloads({"team": {"ops_capacity": "platform"}, "workloads": [workload]})
-    cat = catalog_for(wf, "<t>")
-    usage = derive_usage(wf, 0, cat, "<t>", None)
-    return Context(usage=usage, wf=wf, catalog=cat, layer=layer)
+    return platform_cases.context({"team": {"ops_capacity": "platform"}, "workloads": [workload]}, layer)
 
 
 def fits_for(workload: dict, prefix: str = ""):  # type: ignore[no-untyped-def]

@@ -6,10 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from wheretorun.decide.catalog_merge import catalog_for
-from wheretorun.platforms import PLATFORMS, Context, assess
-from wheretorun.platforms.usage import derive_usage
-from wheretorun.spec import load_workloads
+import platform_cases
 
 
 def option(data: dict, platform: str = "lambda", layer: str | None = None):
@@ -17,11 +14,7 @@ def option(data: dict, platform: str = "lambda", layer: str | None = None):
     # and keeps arm64 (tests/platforms/test_purchase.py)
     # and the function's own invoice (front_door: none; the API Gateway in front is tested there too)
     data = {**data, "workloads": [{"arch": "x86_64", "front_door": "none", **w} for w in data["workloads"]]}
-    wf = load_workloads(data)
-    cat = catalog_for(wf, "<t>")
-    usage = derive_usage(wf, 0, cat, "<t>", None)
-    layer = layer or ("orchestration" if wf.workloads[0].role in ("glue", "orchestration") else "model")
-    return assess(PLATFORMS[platform], Context(usage=usage, wf=wf, catalog=cat, layer=layer))
+    return platform_cases.option(data, platform, layer)
 
 
 def infra_lines(opt):

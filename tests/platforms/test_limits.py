@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from wheretorun.decide.catalog_merge import catalog_for
-from wheretorun.platforms import PLATFORM_IDS, PLATFORMS, Context, assess
+import platform_cases
+from wheretorun.platforms import PLATFORM_IDS
 from wheretorun.platforms.fargate import task_size
-from wheretorun.platforms.usage import derive_usage
-from wheretorun.spec import load_workloads
 
 
 def option(data: dict, platform: str, layer: str = "model"):
-    wf = load_workloads(data)
-    cat = catalog_for(wf, "<t>")
-    usage = derive_usage(wf, 0, cat, "<t>", None)
-    return assess(PLATFORMS[platform], Context(usage=usage, wf=wf, catalog=cat, layer=layer))
+    return platform_cases.option(data, platform, layer)
 
 
 LLAMA8 = {

@@ -13,31 +13,9 @@ from decimal import Decimal
 
 import pytest
 
+from platform_cases import option, workload_file
 from wheretorun import load_workloads, recommend
-from wheretorun.decide.catalog_merge import catalog_for
 from wheretorun.errors import InputError
-from wheretorun.platforms import PLATFORMS, Context, assess
-from wheretorun.platforms.usage import derive_usage
-
-
-def _file(**workload: object) -> dict:
-    """One API glue workload, 1M requests a month of 200 ms and 0.5 GB, changed by ``workload``."""
-    w: dict = {
-        "name": "w",
-        "role": "glue",
-        "requests_per_month": 1_000_000,
-        "duration_s": 0.2,
-        "memory_gb": 0.5,
-    }
-    return {"workloads": [{**w, **workload}]}
-
-
-def option(data: dict, platform: str):
-    wf = load_workloads(data)
-    cat = catalog_for(wf, "<t>")
-    layer = "orchestration" if wf.workloads[0].role in ("glue", "orchestration") else "model"
-    ctx = Context(usage=derive_usage(wf, 0, cat, "<t>", None), wf=wf, catalog=cat, layer=layer)
-    return assess(PLATFORMS[platform], ctx)
 
 
 def net(opt) -> dict:
@@ -57,7 +35,7 @@ def usd(lines: dict) -> dict:
 @pytest.mark.parametrize("platform", ["fargate", "ecs-ec2", "eks-ec2", "aws-batch"])
 def test_what_runs_in_your_vpc_pays_one_nat_gateway_per_zone(platform: str) -> None:
     # 2 AZs (default) x 730 h x $0.045 = $65.70; GB through it unknown: named in a note, not charged
-    opt = option(_file(trigger="schedule", duration_s=2), platform)
+    opt = option(workload_file(trigger="schedule", duration_s=2), platform)
     assert opt.feasible, opt.blocked_by
     (nat,) = net(opt).values()
     assert (nat.name, nat.quantity, nat.unit_price_usd, nat.monthly_usd) == (
@@ -83,27 +61,27 @@ def test_what_runs_in_your_vpc_pays_one_nat_gateway_per_zone(platform: str) -> N
     ],
 )
 def test_nat_assumptions_are_overridable(vpc: dict, expected: dict) -> None:
-    opt = option(_file(trigger="queue", duration_s=2, vpc=vpc), "fargate")
+    opt = option(workload_file(trigger="queue", duration_s=2, vpc=vpc), "fargate")
     assert usd(net(opt)) == {k: Decimal(v) for k, v in expected.items()}
     if not expected:
         assert any("no NAT gateway priced" in n and "vpc.nat_gateway is false" in n for n in opt.notes)
 
 
 def test_lambda_pays_a_nat_gateway_only_when_attached_to_your_vpc() -> None:
-    assert net(option(_file(), "lambda")) == {}
-    attached = option(_file(data_must_stay_in_vpc=True), "lambda")
+    assert net(option(workload_file(), "lambda")) == {}
+    attached = option(workload_file(data_must_stay_in_vpc=True), "lambda")
     assert usd(net(attached)) == {"NAT gateway (2 AZs)": Decimal("65.7")}
 
 
 def test_managed_services_pay_no_nat() -> None:
     for platform in ("step-functions",):
-        assert net(option(_file(), platform)) == {}
+        assert net(option(workload_file(), platform)) == {}
 
 
 # ---- interface endpoints -------------------------------------------------------------------------
 def _model(**extra: object) -> dict:
     # 1M requests x (1,000 + 250) tokens = 1.25B tokens a month
-    return _file(
+    return workload_file(
         role="inference",
         model={"id": "llama-3.1-8b"},
         input_tokens=1000,
@@ -163,7 +141,7 @@ def test_no_endpoint_when_the_data_may_leave_the_vpc() -> None:
 )
 def test_data_transfer_out_at_its_tiers_on_every_option(gb: int, expected: list[str]) -> None:
     for platform in ("lambda", "fargate"):
-        opt = option(_file(egress_gb_per_month=gb, arch="x86_64"), platform)
+        opt = option(workload_file(egress_gb_per_month=gb, arch="x86_64"), platform)
         out = [c for c in opt.cost_components if c.price_key == "data-transfer/out-internet"]
         assert [c.monthly_usd for c in out] == [Decimal(v) for v in expected]
         assert all(c.driver == "volume" and c.purchase == "on-demand" for c in out)
@@ -171,7 +149,9 @@ def test_data_transfer_out_at_its_tiers_on_every_option(gb: int, expected: list[
 
 def test_data_transfer_out_is_counted_once_on_the_layer_that_answers_users() -> None:
     # an orchestration workload calling a model: the answers leave from the orchestration layer
-    data = _file(role="orchestration", model={"id": "llama-3.1-8b"}, input_tokens=500, output_tokens=100)
+    data = workload_file(
+        role="orchestration", model={"id": "llama-3.1-8b"}, input_tokens=500, output_tokens=100
+    )
     data["workloads"][0]["egress_gb_per_month"] = 100
     w = recommend(load_workloads(data), file="<t>").workloads[0]
     keys = [
@@ -192,5 +172,5 @@ def test_data_transfer_out_is_counted_once_on_the_layer_that_answers_users() -> 
 )
 def test_a_bad_vpc_field_is_an_input_error_naming_it(vpc: dict, field: str) -> None:
     with pytest.raises(InputError) as e:
-        load_workloads(_file(vpc=vpc))
+        load_workloads(workload_file(vpc=vpc))
     assert f"workloads[0].{field}" in str(e.value)

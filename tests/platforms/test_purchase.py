@@ -11,40 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from platform_cases import context, option, workload_file
 from wheretorun.decide.catalog_merge import catalog_for
-from wheretorun.platforms import PLATFORMS, Context, assess
 from wheretorun.platforms.selfhost import instance_hourly
-from wheretorun.platforms.usage import derive_usage
 from wheretorun.spec import load_workloads
 
 COMMITMENTS = ("on-demand", "spot", "savings-plan-1yr", "savings-plan-3yr")
 
 
 def _file(commitment: str | None = None, key: str = "commitment", **workload: object) -> dict:
-    w: dict = {
-        "name": "w",
-        "role": "glue",
-        "requests_per_month": 1_000_000,
-        "duration_s": 0.2,
-        "memory_gb": 0.5,
-    }
-    w.update(workload)
-    data: dict = {"workloads": [w]}
+    """``workload_file(**workload)`` bought with ``commitment`` (the file's ``prices.<key>``)."""
+    data = workload_file(**workload)
     if commitment is not None:
         data["prices"] = {key: commitment}
     return data
-
-
-def context(data: dict, layer: str | None = None) -> Context:
-    wf = load_workloads(data)
-    cat = catalog_for(wf, "<t>")
-    usage = derive_usage(wf, 0, cat, "<t>", None)
-    layer = layer or ("orchestration" if wf.workloads[0].role in ("glue", "orchestration") else "model")
-    return Context(usage=usage, wf=wf, catalog=cat, layer=layer)
-
-
-def option(data: dict, platform: str):
-    return assess(PLATFORMS[platform], context(data))
 
 
 # ---- 1. commitments never invert ------------------------------------------------------------------
