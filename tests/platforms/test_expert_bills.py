@@ -567,3 +567,29 @@ def test_generative_model_on_cpu_decodes_at_memory_bandwidth(report):
     gpu = wl(report, "llama-on-gpu-default-duration")["usage"]["duration_s"]
     assert gpu == pytest.approx(0.3 + 100 / 60, abs=0.001)
     assert u["duration_s"] > 5 * gpu
+
+
+def test_a_real_time_endpoint_bills_all_month_for_scheduled_batch_work() -> None:
+    """A SageMaker real-time endpoint is billed per instance-hour while in service, from one instance
+    up, however little of the month the batch keeps it busy; Asynchronous Inference scales to zero
+    and bills the work-hours (https://aws.amazon.com/sagemaker/pricing/)."""
+    from platform_cases import option
+
+    batch = {
+        "name": "extract",
+        "role": "batch-inference",
+        "model": {"id": "llama-3.1-8b-instruct"},
+        "requests_per_month": 2_000_000,
+        "traffic": "batch",
+        "input_tokens": 4000,
+        "output_tokens": 600,
+        "trigger": "schedule",
+    }
+    data = {"workloads": [batch]}
+    endpoint = option(data, "sagemaker-endpoint")
+    (usage,) = [c for c in endpoint.cost_components if c.unit == "instance-hours"]
+    assert usage.quantity >= HOURS  # one instance x 730 h at least
+    assert "volume" not in usage.scales_with  # standing instances, not work
+    asynchronous = option(data, "sagemaker-async")
+    (work,) = [c for c in asynchronous.cost_components if c.unit == "instance-hours"]
+    assert work.quantity < HOURS and "volume" in work.scales_with

@@ -36,7 +36,7 @@ from ..units import tokens_text
 from . import portfolio as pf
 from .breakeven import breakeven
 from .catalog_merge import overrides_step
-from .choose import decide
+from .choose import NO_PLATFORM_FITS, decide
 from .pattern import pattern_for
 from .rules import Decision, Guideline
 
@@ -156,8 +156,12 @@ def recommend_workload(
                 musage, wf, catalog, "model", file, memo, "[model] ", force.get("model")
             )
             trace += model_d.trace
-            warnings += model_d.warnings
             model_options = model_d.options
+            if model_pick is None:  # the orchestration runs; what it calls is what no platform serves
+                warnings += [x for x in model_d.warnings if x != NO_PLATFORM_FITS]
+                warnings.append(_unpriced_model(musage, model_options))
+            else:
+                warnings += model_d.warnings
         compliance = bool(model_d and model_d.compliance_forces_self_hosting)
     else:
         model_d = None
@@ -174,6 +178,8 @@ def recommend_workload(
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
     pattern = pattern_for(usage, pick, model_pick, compliance, catalog.limit("lambda/timeout").value)
     summary = _summary(w.name, pick, model_pick, total, pattern)
+    if model_options and model_pick is None:
+        summary += " Its model calls are not priced: no platform can serve its model as described (warnings)."
     # built without re-validation from validated parts (hot path); the lists are copied, as
     # validation would copy them
     wr = construct(
@@ -290,6 +296,26 @@ def _summary(
         f"${total.ops:,.2f} engineering"
         + (" of its own, plus its platforms' shared costs (counted once per file)." if shared else ".")
     )
+
+
+def _unpriced_model(usage: Usage, options: list[Option]) -> str:
+    """What the total leaves out when no platform can serve the model an orchestration calls; and,
+    when a quota is what rules a platform out (Bedrock's tokens, Lambda's concurrency), that one:
+    AWS raises a quota on request, and ``preferences.quota_increase`` then prices the option."""
+    name = (usage.model.id if usage.model else None) or "its model"
+    text = (
+        f"the model calls are not in this workload's total: no platform can serve {name} as described "
+        "(model_options say which limit blocks each)"
+    )
+    quota_bound = (
+        o
+        for o in options
+        if o.throttling is not None
+        or (o.token_quota is not None and o.token_quota.throttled_share is not None)
+    )
+    if (o := next(quota_bound, None)) is not None:
+        text += f"; {o.platform} is ruled out by a quota, not by what it can do: {o.blocked_by[0]}"
+    return text
 
 
 def _where(o: Option | None) -> str:

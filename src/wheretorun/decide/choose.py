@@ -15,6 +15,9 @@ from ..results import Option, TraceStep
 from . import portfolio as pf
 from .rules import RULES, Decision, Demote, Exclude, Require, Rule, RuleOutcome, Warn
 
+#: The warning of a layer no platform can run (a workload's whole answer, or the model it calls).
+NO_PLATFORM_FITS = "no platform can run this workload as described"
+
 
 def platform_rank() -> dict[str, int]:
     """Ties in cost go to the platform registered first (``platforms.PLATFORMS`` order, read when
@@ -75,7 +78,7 @@ def choose(d: Decision, force: str | None = None) -> Option | None:
                 "none is feasible",
                 "every platform breaks a hard limit (see above): change the workload (a smaller or open model, "
                 "a queue for long work, a lower precision) and ask again.",
-                Warn("no platform can run this workload as described"),
+                Warn(NO_PLATFORM_FITS),
             ),
         )
         return None

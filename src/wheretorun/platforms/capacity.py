@@ -59,6 +59,9 @@ class FleetResult:
     warm_floor: int = 0  # replicas kept warm beyond autoscaling to meet p99_latency_ms
     autoscaled_p99_ms: float | None = None  # p99 with autoscaling alone (before any warm floor)
     traffic: str = ""
+    batch: bool = (
+        False  # jobs billed for their work-hours (no standing replicas): ``replica_fleet(batch=True)``
+    )
 
 
 @dataclass
@@ -466,6 +469,7 @@ def replica_fleet_closed_form(
             method="closed form (batch: instance-hours = work / throughput; jobs queue, the shape does not matter)",
             requests=usage.requests_per_month,
             served_requests=usage.requests_per_month,
+            batch=True,
         )
     peak = max(min_replicas, math.ceil(usage.peak_rps / (per_replica_rps * target_utilisation) - 1e-9), 1)
     hours = peak * HOURS_PER_MONTH

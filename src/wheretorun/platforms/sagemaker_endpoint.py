@@ -74,24 +74,28 @@ def limits(ctx: Context) -> list[Blocker]:
     return out
 
 
-def instance_replicas(ctx: Context) -> tuple[list, bool]:
+def instance_replicas(ctx: Context, *, batch: bool | None = None) -> tuple[list, bool]:
     """The ml.* replicas to try and whether they are GPU instances: CPU instances for a model that
-    needs no GPU (GPU instances when no CPU instance holds it), GPU instances otherwise."""
+    needs no GPU (GPU instances when no CPU instance holds it), GPU instances otherwise; ``batch``
+    as ``selfhost.cheapest_fleet``."""
     needs_gpu, _ = gpu_need(ctx.usage, ctx.wf)
     if not needs_gpu:
         try:
-            return cpu_instance_replicas(ctx, "ml."), False
+            return cpu_instance_replicas(ctx, "ml.", batch=batch), False
         except Infeasible:
             if ctx.workload.gpu == "none":
                 raise
-    return gpu_replicas(ctx, "ml."), True
+    return gpu_replicas(ctx, "ml.", batch=batch), True
 
 
 def price(ctx: Context) -> Priced:
     u = ctx.usage
-    replicas, gpu = instance_replicas(ctx)
+    # a real-time endpoint is billed per instance-hour while in service, from one instance up:
+    # scheduled or batch work does not stop the meter between runs (that is Batch Transform or
+    # Asynchronous Inference, which scales to zero: sagemaker-async)
+    replicas, gpu = instance_replicas(ctx, batch=False)
     start = ctx.catalog.limit("ec2/gpu-node-start-s").value
-    replica, fleet = cheapest_fleet(ctx, replicas, start, 1)
+    replica, fleet = cheapest_fleet(ctx, replicas, start, 1, batch=False)
     return Priced(
         components=fleet_lines(ctx, replica, fleet),
         instance_type=replica.label,

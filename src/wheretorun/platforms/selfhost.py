@@ -267,15 +267,15 @@ def _size_instance(
 SHORTLIST = 3
 
 
-def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:
+def shortlist(ctx: Context, candidates: list, price_and_rate, *, batch: bool | None = None) -> list:
     """The ``SHORTLIST`` candidates with the lowest closed-form monthly cost (hourly price x the
     replicas the peak needs all month, or x the work-hours of a batch), cheapest first.
 
     Only these are simulated and itemised: an inventory of thousands of workloads would otherwise
-    simulate every instance type for every workload.
+    simulate every instance type for every workload. ``batch``: as ``cheapest_fleet``.
     """
 
-    batch = is_batch(ctx)
+    batch = is_batch(ctx) if batch is None else batch
     volume = ctx.usage.requests_per_month
     peak = ctx.usage.peak_rps
     utilisation = ctx.prefs.target_utilisation
@@ -293,10 +293,11 @@ def shortlist(ctx: Context, candidates: list, price_and_rate) -> list:
     return sorted(candidates, key=estimate)[:SHORTLIST]
 
 
-def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
+def gpu_replicas(ctx: Context, prefix: str, *, batch: bool | None = None) -> list[Replica]:
     """Every accelerator instance that holds the model, with its sustained request rate.
 
     Prices follow the workload's catalog and commitment; the sizing comes from ``serving_fits``.
+    ``batch``: as ``cheapest_fleet`` (the shortlist ranks work-hours or standing replicas).
     """
     u = ctx.usage
     m = u.model
@@ -341,7 +342,7 @@ def gpu_replicas(ctx: Context, prefix: str) -> list[Replica]:
             ("gpu-replicas-by-duration", *sizing, u.duration_s, u.batch_per_replica, *memo_key(ctx)),
             lambda: _by_duration(candidates, u.duration_s, u.batch_per_replica),
         )
-    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
+    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps), batch=batch)]
     if not out:
         if best_latency is not None and targets.any:
             named = ", ".join(
@@ -551,8 +552,9 @@ def cpu_arches(ctx: Context, prefix: str = "") -> tuple[str, ...]:
     return (want,)
 
 
-def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
-    """General-purpose (CPU) instances that hold the workload's memory (EC2, or SageMaker ml.*)."""
+def cpu_instance_replicas(ctx: Context, prefix: str = "", *, batch: bool | None = None) -> list[Replica]:
+    """General-purpose (CPU) instances that hold the workload's memory (EC2, or SageMaker ml.*);
+    ``batch`` as ``cheapest_fleet``."""
     u = ctx.usage
     need_gb = u.memory_gb
     candidates = ctx.shared(
@@ -568,7 +570,7 @@ def cpu_instance_replicas(ctx: Context, prefix: str = "") -> list[Replica]:
         ),
         lambda: _cpu_candidates(ctx, need_gb, prefix),
     )
-    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps))]
+    out = [r for r, _ in shortlist(ctx, candidates, lambda c: (c[1], c[0].per_replica_rps), batch=batch)]
     if not out:
         archs = cpu_arches(ctx, prefix)
         largest = max(
@@ -618,7 +620,7 @@ def _cpu_candidates(ctx: Context, need_gb: float, prefix: str = "") -> list[tupl
 def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[CostComponent]:
     """Scale one replica-hour's lines to the fleet's replica-hours."""
     hours = money(round(fleet.replica_hours, 6))
-    scales_with = ["volume"] if is_batch(ctx) else []
+    scales_with = ["volume"] if fleet.batch else []
     out = []
     for c in replica.hourly:
         q = c.quantity * hours
@@ -639,7 +641,9 @@ def fleet_lines(ctx: Context, replica: Replica, fleet: FleetResult) -> list[Cost
 def cheapest_fleet(
     ctx: Context, replicas: list[Replica], scale_out_s: float, min_replicas: int, *, batch: bool | None = None
 ) -> tuple[Replica, FleetResult]:
-    """The replica type whose fleet costs least for this traffic (``batch`` forces job semantics).
+    """The replica type whose fleet costs least for this traffic. ``batch``: the work runs as jobs
+    billed for their work-hours (default: ``is_batch``); False for a platform that keeps its
+    replicas standing whatever the work (a SageMaker real-time endpoint).
 
     A candidate whose ``min_replicas`` alone, kept all month, already costs at least the cheapest
     fleet found so far cannot be cheaper (ties keep the first), so its fleet is not simulated: an
@@ -703,7 +707,7 @@ def fleet_notes(ctx: Context, replica: Replica, fleet: FleetResult) -> list[str]
         notes.append(
             f"{replica.label}: {replica.note} = {replica.per_replica_rps:,.3g} requests/s per replica"
         )
-    if is_batch(ctx):
+    if fleet.batch:
         notes.append(f"batch work: {fleet.replica_hours:,.1f} instance-hours of work ({fleet.method})")
     else:
         notes.append(

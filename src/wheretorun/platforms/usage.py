@@ -306,7 +306,29 @@ def derive_usage(
         model = memo.get(key)
         if model is None:
             model = memo[key] = resolve_model(w, index, catalog, file)
-    return _derive(w, index, model, catalog, FileAccess.of(base_dir))
+    usage = _derive(w, index, model, catalog, FileAccess.of(base_dir))
+    usage.assumptions += _team_defaults(wf, catalog)
+    return usage
+
+
+def _team_defaults(wf: WorkloadFile, catalog: Catalog) -> list[str]:
+    """The team section's defaults, when the file leaves them out: they weigh and price every
+    engineering line, so a reader sees them beside the workload's other assumptions."""
+    given = wf.team.model_fields_set
+    notes = []
+    if "ops_capacity" not in given:
+        capacity = wf.team.ops_capacity
+        notes.append(
+            f"team.ops_capacity = {capacity} (default: no one on the team operates servers or GPU clusters "
+            f"on call): engineering hours x{catalog.engineering.capacity_factor[capacity]:g} "
+            "(set team.ops_capacity: none | limited | platform)"
+        )
+    if "engineer_hourly_usd" not in given:
+        notes.append(
+            f"team.engineer_hourly_usd = {wf.team.engineer_hourly_usd:g} USD per engineering hour, fully "
+            "loaded (default; set team.engineer_hourly_usd)"
+        )
+    return notes
 
 
 def model_layer_usage(usage: Usage, catalog: Catalog) -> Usage:

@@ -157,8 +157,8 @@ def why_sentence(w: WorkloadReport, opened: frozenset[str] = frozenset()) -> str
     r = w.recommendation
     parts = []
     for options, chosen in layers:
-        label = ("code" if chosen is None or chosen.layer == "orchestration" else "model") + ": "
-        label = label if len(layers) > 1 else ""
+        # two layers: the orchestration's code, then the model it calls (even when nothing runs it)
+        label = ("model: " if options is w.model_options else "code: ") if len(layers) > 1 else ""
         if chosen is None or chosen.monthly_cost_usd is None:
             parts.append(f"{label}nowhere, every platform breaks a hard limit")
             continue
