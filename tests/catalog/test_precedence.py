@@ -91,3 +91,46 @@ def test_the_trace_shows_an_overridden_discount():
         "50% off every lambda price; 10% off every lambda price (workload file): not applied, "
         "--prices gives 50% and beats the workload file"
     )
+
+
+def lambda_duration(report):
+    lam = next(o for o in report.workloads[0].options if o.platform == "lambda")
+    return next(c for c in lam.cost_components if c.unit == "GB-seconds")
+
+
+@pytest.mark.parametrize(
+    ("file_prices", "cli_prices", "purchase", "said"),
+    [
+        # only --prices asks for a plan: it applies (it was dropped before), and the trace says whence
+        (
+            None,
+            {"commitment": "savings-plan-1yr"},
+            "savings-plan-1yr",
+            "commitment savings-plan-1yr from ours.yml",
+        ),
+        # its older name too
+        (None, {"ec2_commitment": "savings-plan-1yr"}, "savings-plan-1yr", "from ours.yml"),
+        # both: --prices wins, and the file's commitment is listed as not applied
+        (
+            {"commitment": "savings-plan-1yr"},
+            {"commitment": "on-demand"},
+            "on-demand",
+            "the workload file's savings-plan-1yr: not applied, --prices beats the workload file",
+        ),
+        # --prices without a commitment leaves the file's in force, and says nothing of it
+        (
+            {"commitment": "savings-plan-1yr"},
+            {"overrides": {"lambda/requests": 0.12}},
+            "savings-plan-1yr",
+            None,
+        ),
+    ],
+)
+def test_the_prices_files_commitment_beats_the_workload_files(file_prices, cli_prices, purchase, said):
+    report = run(file_prices, cli_prices)
+    assert lambda_duration(report).purchase == purchase
+    because = step(report).because
+    if said is None:
+        assert "commitment" not in because
+    else:
+        assert said in because

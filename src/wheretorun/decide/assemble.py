@@ -112,10 +112,12 @@ def recommend_workload(
     curve: bool = True,
     memo: dict | None = None,
     force: dict[str, str] | None = None,
+    commitment_note: str = "",
 ) -> WorkloadReport:
     """One workload's report. ``memo``: what the platforms share across the workloads of one file and
     catalog (``platforms.base.Context.memo``); ``recommend`` passes one dict for the whole file.
-    ``force``: the platforms the file's joint placement gives its layers (keys ``platform``, ``model``)."""
+    ``force``: the platforms the file's joint placement gives its layers (keys ``platform``, ``model``).
+    ``commitment_note``: where the commitment in force comes from (``catalog_merge.with_commitment``)."""
     memo = {} if memo is None else memo
     force = force or {}
     usage = derive_usage(wf, index, catalog, file, base_dir, memo)
@@ -126,8 +128,8 @@ def recommend_workload(
         profile_peak(usage, traffic_for(usage))
     warnings: list[str] = list(usage.warnings)
     trace: list[TraceStep] = []
-    if catalog.overrides or catalog.discounts:
-        trace.append(overrides_step(catalog))
+    if catalog.overrides or catalog.discounts or commitment_note:
+        trace.append(overrides_step(catalog, commitment_note))
     if wf.preferences.quota_increase:
         trace.append(
             TraceStep(

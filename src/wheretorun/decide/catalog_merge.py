@@ -47,7 +47,28 @@ def catalog_for(
     return catalog
 
 
-def overrides_step(catalog: Catalog) -> TraceStep:
+def with_commitment(
+    wf: WorkloadFile, extra: PriceOverrides | None, extra_file: str = ""
+) -> tuple[WorkloadFile, str]:
+    """The workload file with the ``--prices`` file's commitment in force, when it gives one: the
+    same precedence as a price key (the person running the command decides). Returns the file and
+    what the trace says of it ("" when ``--prices`` gives no commitment)."""
+    if extra is None or not (extra.commitment or extra.ec2_commitment):
+        return wf, ""
+    theirs = extra.purchase
+    note = f"commitment {theirs} from {extra_file or '--prices'}"
+    if wf.prices is not None and (wf.prices.commitment or wf.prices.ec2_commitment):
+        mine = wf.prices.purchase
+        note += (
+            f" (the workload file's {mine}: not applied, --prices beats the workload file)"
+            if mine != theirs
+            else " (the workload file says the same)"
+        )
+    prices = (wf.prices or PriceOverrides()).model_copy(update={"commitment": theirs, "ec2_commitment": None})
+    return wf.model_copy(update={"prices": prices}), note
+
+
+def overrides_step(catalog: Catalog, commitment_note: str = "") -> TraceStep:
     """Which prices are the user's, and for a key or service given twice which source won (the
     first listed: ``catalog_for`` puts ``--prices`` first) and which was overridden."""
     keys = {key for key, _, _ in catalog.overrides}
@@ -64,8 +85,11 @@ def overrides_step(catalog: Catalog) -> TraceStep:
             discounts.append(f"{pct}% off every {service} price")
     return TraceStep(
         question="Which prices are yours rather than the catalog's?",
-        answer=f"{len(keys)} override(s), {len(services)} discount(s)",
+        answer=f"{len(keys)} override(s), {len(services)} discount(s)"
+        + (f", {commitment_note.split(' (')[0]}" if commitment_note else ""),
         because="; ".join(
-            [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides] + discounts
+            [f"{key}: ${value} ({note})" for key, value, note in catalog.overrides]
+            + discounts
+            + ([commitment_note] if commitment_note else [])
         ),
     )

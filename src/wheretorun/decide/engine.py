@@ -28,7 +28,7 @@ from ..spec.models import PriceOverrides, WorkloadFile
 from . import account
 from . import portfolio as pf
 from .assemble import recommend_workload
-from .catalog_merge import catalog_for
+from .catalog_merge import catalog_for, with_commitment
 from .choose import platform_rank
 from .closeness import add_close_calls
 from .inventory import PARALLEL_MIN_WORKLOADS, answer_all
@@ -58,14 +58,27 @@ def recommend(
     it (a document from the API) no file is read.
     """
     catalog = catalog_for(wf, file, prices, prices_file)
+    wf, commitment = with_commitment(wf, prices, prices_file)
     base = FileAccess.of(base_dir, allow_files_from)
     memo: dict = {}  # one catalog, one file: shared by every workload (platforms.base.Context.memo)
 
     def answer(i: int) -> WorkloadReport:
-        return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo)
+        return recommend_workload(
+            wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, commitment_note=commitment
+        )
 
     def answer_forced(i: int, force: dict[str, str]) -> WorkloadReport:
-        return recommend_workload(wf, i, catalog, file, base, curve=breakeven_curve, memo=memo, force=force)
+        return recommend_workload(
+            wf,
+            i,
+            catalog,
+            file,
+            base,
+            curve=breakeven_curve,
+            memo=memo,
+            force=force,
+            commitment_note=commitment,
+        )
 
     n = len(wf.workloads)
     with collector_paused(keep_results=n >= PARALLEL_MIN_WORKLOADS):
