@@ -274,3 +274,40 @@ def test_charts_into_a_path_that_is_a_file_exit_2(tmp_path: Path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"--charts: cannot write {taken}" in result.stderr
     assert taken.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("recommend", str(EXAMPLE), "--format", "table"),
+        ("recommend", str(EXAMPLE), "--format", "markdown"),
+        ("prices", "show"),
+        ("prices", "show", "--json"),
+        ("schema",),
+        ("size", "--model", "llama-3.1-8b"),
+        ("diff", str(EXAMPLE), str(EXAMPLE)),
+        ("breakeven", str(ROOT / "examples" / "self-hosted-70b.yml")),
+    ],
+    ids=lambda a: " ".join(a[:3]).replace(str(ROOT) + "/", ""),
+)
+def test_every_command_ends_with_141_on_a_closed_pipe(args):
+    """Whatever prints the output (Rich tables, JSON, plain text), a reader that is gone ends the
+    command quietly with the status of SIGPIPE, not 1 (Rich's and Click's own handlers: the status
+    of an internal error). The pipe's read end is closed before the command starts: every write fails."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("wheretorun")), *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr.decode()
+    assert b"internal error" not in proc.stderr and b"Traceback" not in proc.stderr

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InputError, Problem
-from .app import app, guarded, over_budget, parse_budget
+from .app import app, guarded, out_console, over_budget, parse_budget
 
 if TYPE_CHECKING:  # the report modules load when the command runs, not when the CLI starts
     from rich.console import Console
@@ -171,9 +171,7 @@ def diff_cmd(
         elif format == "markdown":
             sys.stdout.write(render_markdown(d))
         else:
-            from rich.console import Console
-
-            _table(d, Console(highlight=False))
+            _table(d, out_console(highlight=False))
         sys.stdout.flush()
         over_budget(d.change, budget, "the increase of")
 

@@ -10,7 +10,7 @@ import typer
 
 from .._perf import start_up_done
 from ..errors import InputError, Problem
-from .app import app, guarded
+from .app import app, guarded, out_console
 
 
 @app.command("import")
@@ -129,6 +129,6 @@ def import_cmd(
             from ..spec import load_workloads
 
             report = recommend(load_workloads(result.out), file=str(result.out), base_dir=result.out.parent)
-            print_table(report, Console())
+            print_table(report, out_console())
 
     guarded(run)

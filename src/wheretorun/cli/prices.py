@@ -18,7 +18,7 @@ import typer
 
 from ..catalog.scope import STALE_AFTER_DAYS, SUPPORTED_REGIONS
 from ..errors import InputError, Problem, did_you_mean
-from .app import err_console, guarded, prices_app
+from .app import err_console, guarded, out_console, prices_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -82,9 +82,7 @@ def _show(service: str | None, region: str, json_out: bool, prices_file: Path | 
             ]
         )
     day = today()
-    from rich.console import Console
-
-    out = Console(highlight=False, soft_wrap=json_out)
+    out = out_console(highlight=False, soft_wrap=json_out)
     doc = price_document(catalog, region, service, day)
     if json_out:
         out.print_json(json.dumps(doc))

@@ -9,7 +9,7 @@ import typer
 
 from .._perf import start_up_done
 from ..catalog.scope import SUPPORTED_REGIONS, UPDATABLE_SERVICES, default_catalog_dir
-from .app import guarded, prices_app
+from .app import guarded, out_console, prices_app
 
 
 @prices_app.command("update")
@@ -43,7 +43,6 @@ def update(
     """
 
     def run() -> None:
-        from rich.console import Console
         from rich.table import Table
 
         from ..catalog.update import update_catalog
@@ -53,7 +52,7 @@ def update(
         changes = update_catalog(
             catalog_dir, service or list(UPDATABLE_SERVICES), region or list(SUPPORTED_REGIONS), from_dir
         )
-        console = Console()
+        console = out_console()
         changed = [c for c in changes if c.changed]
         table = Table(title=f"Price changes written to {catalog_dir}")
         for col in ("key", "region", "old", "new", "change"):

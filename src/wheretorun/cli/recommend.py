@@ -15,7 +15,7 @@ import typer
 from .._perf import start_up_done
 from ..errors import InputError, Problem
 from ..report import FORMATS
-from .app import app, err_console, guarded, over_budget, parse_budget
+from .app import app, err_console, guarded, out_console, over_budget, parse_budget
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -205,11 +205,9 @@ def recommend_cmd(
                 ) from None
             err_console().print(f"wrote {len(written)} chart files to {charts}")
         if fmt == "table" and out is None:
-            from rich.console import Console
-
             from ..report.table import print_table
 
-            print_table(report, Console(), details=details, full=full)
+            print_table(report, out_console(), details=details, full=full)
             over_budget(report.total_monthly_cost_usd, budget, "the total")
             return
         write: Callable[[BinaryIO], object]
@@ -247,7 +245,7 @@ def schema_cmd() -> None:
     """
     from ..spec import json_schema
 
-    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    guarded(lambda: sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n"))
 
 
 @app.command("breakeven")
@@ -305,11 +303,9 @@ def breakeven_cmd(
             ]
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
             return
-        from rich.console import Console
-
         from ..report.table import print_breakeven
 
-        print_breakeven(chosen, Console())
+        print_breakeven(chosen, out_console())
 
     guarded(run)
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from ..sizing.sizer import AcceleratorOption, SizeResult
-from .app import app, guarded
+from .app import app, guarded, out_console
 
 
 def _fmt(x: float | None, spec: str = ",.0f") -> str:
@@ -230,8 +230,6 @@ def size_cmd(
         if as_json:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
         else:
-            from rich.console import Console
-
-            _render(result, Console(highlight=False))
+            _render(result, out_console(highlight=False))
 
     guarded(run)
