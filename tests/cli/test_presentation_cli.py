@@ -125,3 +125,22 @@ def test_size_reads_whole_at_80_columns(extra: list[str]) -> None:
     if extra:  # the serving figures come in tables of their own, every column present
         for header in ("TTFT p99", "max conc.", "max req/s", "latency s"):
             assert header in result.stdout
+
+
+def test_serve_on_a_port_in_use_is_the_users_to_change() -> None:
+    """uvicorn exits 3 when it cannot bind (the --fail-above status): serve checks first, exit 2."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert f"--port: cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
+
+
+def test_serve_on_an_address_that_is_not_this_machines() -> None:
+    result = run("serve", "--host", "999.1.1.1", "--port", "18791")
+    assert result.exit_code == 2, result.output
+    assert "--host: cannot listen on 999.1.1.1: not an address of this machine" in result.stderr

@@ -75,6 +75,8 @@ def serve_cmd(
             from ..web.server import run as run_server
         except ImportError as e:
             raise missing_extra("web", "serve", e.name) from None
+        if unusable := _cannot_listen(host, port):
+            raise InputError([Problem(*unusable)])
         limits = Limits.for_host(
             host,
             tuple(allow_host or ()),
@@ -87,3 +89,32 @@ def serve_cmd(
         run_server(host, port, limits, workers=workers)
 
     guarded(run)
+
+
+def _cannot_listen(host: str, port: int) -> tuple[str, str, str] | None:
+    """(flag, "", why) when the server could not listen on ``host:port``, found before it starts:
+    uvicorn logs the failure and exits with status 3, which is ``--fail-above``'s budget status."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as e:
+        return "--host", "", f"cannot listen on {host}: not an address of this machine ({e})"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (
+                    "--port",
+                    "",
+                    f"cannot listen on {host}:{port}: the port is in use; choose another --port",
+                )
+            return (
+                "--host",
+                "",
+                f"cannot listen on {host}:{port}: {e.strerror or e}; choose another --host or --port",
+            )
+    return None
