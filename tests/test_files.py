@@ -100,3 +100,48 @@ def test_where_an_unnamed_file_cannot_be_named_it_is_copied_to_a_named_one(tmp_p
     assert out.read_bytes() == b"x" * 100_000
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
     assert files._unnamed_file(tmp_path) is None  # remembered for this file system
+
+
+def test_a_link_is_followed_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target.name)
+    write_atomically(link, lambda fh: fh.write(b"new"))
+    assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError):
+        write_atomically(tmp_path, lambda fh: fh.write(b"x"))
+
+
+def test_a_fifo_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    """`--out /dev/stdout` or a named pipe: a stream is written into, never renamed over."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomically(fifo, lambda fh: fh.write(b"streamed"))
+    reader.join(timeout=10)
+    assert got == [b"streamed"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_a_device_is_written_not_replaced(tmp_path: Path) -> None:
+    """Through a link in the test's own folder: were the device replaced (the defect), the link
+    would be, never the machine's /dev/null."""
+    import stat
+
+    link = tmp_path / "discard"
+    link.symlink_to(os.devnull)
+    before = os.stat(os.devnull)
+    write_atomically(link, lambda fh: fh.write(b"gone"))
+    assert link.is_symlink()
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev

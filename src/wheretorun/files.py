@@ -7,6 +7,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,23 @@ def write_atomically(out: Path, write: Callable[[BinaryIO], object]) -> None:
     name only once complete and synced, for the instant between linkat(2) and the rename. Where
     ``O_TMPFILE`` is missing (another OS, a file system without it) a named ``mkstemp`` file is
     removed on every exit path Python sees.
+
+    What ``out`` already is decides how it is written: a symbolic link is followed (its target is
+    replaced, the link kept); a folder is an error (IsADirectoryError); a stream (``/dev/stdout``, a
+    FIFO, a device such as ``/dev/null``) is written in place, never renamed over: replacing it would
+    destroy it, and a stream has no previous content to keep whole.
     """
+    out = Path(os.path.realpath(out)) if out.is_symlink() else out
+    try:
+        mode = out.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(out))
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(out, "wb") as stream:
+            write(stream)
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = _unnamed_file(out.parent)
     if fd is None:

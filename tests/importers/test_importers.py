@@ -443,3 +443,12 @@ def test_s3_without_the_duckdb_extensions_is_exit_2_with_what_to_do(tmp_path, mo
     r = runner.invoke(app, ["import", "cur", "s3://bucket/cur/*.parquet", "--out", str(tmp_path / "o.yml")])
     assert r.exit_code == 2
     assert "cannot read S3 with your credentials" in r.stderr and "aws s3 sync" in r.stderr
+
+
+def test_an_out_that_is_a_folder_is_exit_2(bedrock_dir, tmp_path):
+    root, _ = bedrock_dir
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    r = runner.invoke(app, ["import", "bedrock-logs", str(root), "--out", str(folder)])
+    assert r.exit_code == 2, r.output
+    assert f"--out: cannot write {folder}" in r.stderr and "internal error" not in r.stderr

@@ -403,7 +403,10 @@ def write_workload_file(out: Path, header: list[str], data: dict[str, Any]) -> N
 
     load_workloads(data, name=str(out))  # an importer bug must not write a file recommend rejects
     text = "".join(f"# {comment(h)}\n" for h in header) + yaml.safe_dump(data, sort_keys=False, width=110)
-    write_atomically(out, lambda fh: fh.write(text.encode("utf-8")))
+    try:
+        write_atomically(out, lambda fh: fh.write(text.encode("utf-8")))
+    except OSError as e:  # a folder, a full disk, a read-only one: the user's to fix
+        raise InputError([Problem("--out", "", f"cannot write {out}: {e.strerror or e}")]) from None
 
 
 def comment(text: str) -> str:
