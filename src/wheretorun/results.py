@@ -22,7 +22,14 @@ from ._perf import splice_list
 from .spec.models import Team
 
 #: Money: exact Decimal in the library, a JSON number (the nearest double) in the contract JSON.
-Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+#: No bill comes near a quadrillion US dollars a month; a result file (``diff``) claiming more is
+#: refused on reading rather than carried into arithmetic that cannot hold it.
+MONEY_LIMIT = Decimal(10**15)
+Money = Annotated[
+    Decimal,
+    Field(ge=-MONEY_LIMIT, le=MONEY_LIMIT),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 
 
 class _Model(BaseModel):

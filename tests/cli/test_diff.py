@@ -194,3 +194,34 @@ def test_diff_names_a_file_that_is_neither(tmp_path: Path) -> None:
     bad.write_text('{"version": 1, "catalog": {}, "workloads": []}')
     result = run("diff", str(bad), str(EXAMPLE))
     assert result.exit_code == 2 and str(bad) in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "said"),
+    [
+        # beyond any bill: refused on reading (it crashed the table and the budget check)
+        (
+            lambda d: d.update(total_monthly_cost_usd=-1e300),
+            "total_monthly_cost_usd",
+            "greater than or equal",
+        ),
+        (
+            lambda d: d["workloads"][0]["recommendation"]["monthly_cost_usd"].update(total=1e308),
+            "total",
+            "less than",
+        ),
+        (lambda d: d.pop("workloads"), "workloads", "Field required"),
+        (lambda d: d.update(total_monthly_cost_usd="lots"), "total_monthly_cost_usd", "valid decimal"),
+    ],
+)
+def test_a_tampered_result_is_exit_2_with_the_field_path(tmp_path: Path, edit, path: str, said: str) -> None:
+    result = run("recommend", str(EXAMPLE), "--format", "json")
+    data = json.loads(result.stdout)
+    edit(data)
+    tampered = tmp_path / "result.json"
+    tampered.write_text(json.dumps(data))
+    for args in ((), ("--format", "markdown"), ("--fail-above", "5")):
+        r = run("diff", str(EXAMPLE), str(tampered), *args)
+        assert r.exit_code == 2, r.output
+        assert f"{tampered}: " in r.stderr and path in r.stderr and said in r.stderr
+        assert "internal error" not in r.stderr

@@ -3,6 +3,7 @@ exit 2, the field named, no traceback, nothing of a file outside the workload fo
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -146,3 +147,42 @@ def test_a_thousand_problems_print_fifty_lines_and_a_count(work: Path):
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 51
     assert lines[-1] == f"error: {f}: ... and 950 more problems (fix the ones above first)"
+
+
+@pytest.mark.parametrize("command", ["recommend", "breakeven", "diff"])
+def test_a_fifo_nobody_writes_to_is_an_empty_file_not_a_hang(work: Path, command: str):
+    """A named pipe given as the workload file: read without blocking (it blocked forever)."""
+    import subprocess
+    import sys
+
+    fifo = work / "system.yml"
+    os.mkfifo(fifo)
+    args = [str(fifo), str(fifo)] if command == "diff" else [str(fifo)]
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("wheretorun")), command, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{fifo}: the file is empty" in proc.stderr
+
+
+def test_a_workload_file_through_a_pipe_is_read(tmp_path: Path):
+    """`wheretorun recommend <(generate)`: a pipe whose writer takes its time is read whole."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{Path(sys.executable).with_name("wheretorun")}" recommend <(sleep 1; printf "$0") -f json',
+            GLUE,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["workloads"][0]["name"] == "a"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError, Problem
+from ..errors import MAX_PROBLEMS, InputError, Problem
 from .app import app, guarded, out_console, over_budget, parse_budget
 
 if TYPE_CHECKING:  # the report modules load when the command runs, not when the CLI starts
@@ -19,12 +19,14 @@ if TYPE_CHECKING:  # the report modules load when the command runs, not when the
     from ..report.model import Report
 
 DIFF_FORMATS = ("table", "json", "markdown")
+#: A result of the largest inventory a workload file may hold (20,000 workloads) is ~470 MB of JSON.
+MAX_RESULT_BYTES = 1 << 30
 
 
 def _is_result(path: Path) -> bool:
     """A JSON result of `recommend --format json` (not a workload file written as JSON)."""
-    if path.suffix.lower() != ".json":
-        return False
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False  # a pipe or a device is read by the workload loader, which never blocks on one
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -37,13 +39,30 @@ def _report(path: Path, prices: Path | None, allow_files_from: list[Path]) -> Re
     from ..report.model import Report
 
     if _is_result(path):
+        from pydantic import ValidationError
+
+        if (size := path.stat().st_size) > MAX_RESULT_BYTES:
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        f"result file is {size:,} bytes; the limit is {MAX_RESULT_BYTES:,} bytes",
+                    )
+                ]
+            )
         try:
             return Report.model_validate_json(path.read_bytes())
-        except ValueError as e:
-            first = str(e).splitlines()[0]
-            raise InputError(
-                [Problem(str(path), "", f"not a result of `wheretorun recommend --format json`: {first}")]
-            ) from None
+        except ValidationError as e:
+            problems = [
+                Problem(
+                    str(path),
+                    ".".join(str(part) for part in err["loc"]),
+                    f"{err['msg']} (not a result of `wheretorun recommend --format json` as written)",
+                )
+                for err in e.errors(include_url=False)[:MAX_PROBLEMS]
+            ]
+            raise InputError(problems) from None
     from ..decide import recommend
     from .recommend import _load
 

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import select
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -312,8 +315,21 @@ def read_file(path: str | Path) -> str:
             raise InputError(
                 [Problem(file, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")]
             )
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        if stat.S_ISREG(p.stat().st_mode):
+            with p.open("rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+        else:
+            raw = _read_stream(p, file)
+            if len(raw) > MAX_FILE_BYTES:
+                raise InputError(
+                    [
+                        Problem(
+                            file,
+                            "",
+                            f"more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes",
+                        )
+                    ]
+                )
     except FileNotFoundError:
         raise InputError([Problem(file, "", "file not found")]) from None
     except IsADirectoryError:
@@ -323,6 +339,43 @@ def read_file(path: str | Path) -> str:
     except OSError as e:
         raise InputError([Problem(file, "", f"cannot read the file: {e.strerror or e}")]) from None
     return decode_bytes(raw, file)
+
+
+#: How long a pipe (``<(generate-workloads)``, a FIFO) may keep the reader waiting for its next bytes.
+STREAM_WAIT_S = 30.0
+
+
+def _read_stream(p: Path, file: str) -> bytes:
+    """A pipe or device, read without blocking forever: a FIFO nobody writes to reads as empty at
+    once, a writer that stalls for ``STREAM_WAIT_S`` is an error, and no more than
+    ``MAX_FILE_BYTES`` + 1 bytes are read (the size check then refuses the rest)."""
+    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        while got <= MAX_FILE_BYTES:
+            try:  # read first: a FIFO without a writer reads as empty at once (select would wait)
+                chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - got))
+            except BlockingIOError:  # a writer, nothing written yet
+                ready, _, _ = select.select([fd], [], [], STREAM_WAIT_S)
+                if not ready:
+                    raise InputError(
+                        [
+                            Problem(
+                                file,
+                                "",
+                                f"nothing came through the pipe for {STREAM_WAIT_S:g} s: stopped reading",
+                            )
+                        ]
+                    ) from None
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def validate_data(
