@@ -144,3 +144,20 @@ def test_serve_on_an_address_that_is_not_this_machines() -> None:
     result = run("serve", "--host", "999.1.1.1", "--port", "18791")
     assert result.exit_code == 2, result.output
     assert "--host: cannot listen on 999.1.1.1: not an address of this machine" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["[/]", "[/bold]", "[bold]b", ":x: :smile:"])
+def test_a_name_that_looks_like_rich_markup_is_printed_as_written(tmp_path, name: str) -> None:
+    """Tables quote the user's names: a name is text, never Rich markup (it crashed) or emoji."""
+    f = tmp_path / "w.yml"
+    f.write_text(
+        f'workloads:\n  - {{name: "{name}", role: glue, requests_per_month: 1000, duration_s: 0.1}}\n'
+    )
+    for args in (
+        ("recommend", str(f), "--format", "table"),
+        ("recommend", str(f), "--format", "table", "--details"),
+        ("diff", str(f), str(f)),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert name in result.stdout and "internal error" not in result.stderr

@@ -85,8 +85,13 @@ def _root(
 @memo(maxsize=1)
 def out_console(**options: Any) -> Console:
     """A Rich console on standard output whose closed pipe (``| head``) ends the command with status
-    141 through ``guarded``: Rich's own handler exits with status 1, the internal-error status."""
+    141 through ``guarded``: Rich's own handler exits with status 1, the internal-error status.
+
+    Text is printed as written (``markup`` and ``emoji`` off unless asked for): tables quote the
+    user's names and ids, and a workload named "[/]" or ":x:" is a name, not Rich markup."""
     from rich.console import Console
+
+    options = {"markup": False, "emoji": False, **options}
 
     class _StdoutConsole(Console):
         def on_broken_pipe(self) -> None:
@@ -101,7 +106,7 @@ def err_console() -> Console:
     of a one-workload ``recommend`` answered as JSON, which prints nothing on standard error."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 T = TypeVar("T")

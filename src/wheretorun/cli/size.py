@@ -230,6 +230,6 @@ def size_cmd(
         if as_json:
             typer.echo(json.dumps(result.to_json_dict(), indent=2))
         else:
-            _render(result, out_console(highlight=False))
+            _render(result, out_console(highlight=False, markup=True))
 
     guarded(run)
