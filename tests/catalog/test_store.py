@@ -239,3 +239,32 @@ def test_catalog_dir_env_var_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyP
     d = _catalog_dir(tmp_path, [GOOD_PRICE])
     monkeypatch.setenv("WHERETORUN_CATALOG_DIR", str(d))
     assert set(load_catalog("us-east-1").prices) == {"lambda/requests"}
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda root: root / "missing", "no catalog files in"),
+        (lambda root: _broken(root), "broken.yml: invalid YAML"),
+    ],
+)
+def test_a_bad_catalog_dir_is_the_users_to_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make, said
+) -> None:
+    """WHERETORUN_CATALOG_DIR is the user's setting: a wrong one is exit 2 naming it (it was an
+    internal error asking for a bug report); the shipped catalog's own errors stay internal."""
+    from wheretorun.errors import InputError
+
+    d = make(tmp_path)
+    monkeypatch.setenv("WHERETORUN_CATALOG_DIR", str(d))
+    with pytest.raises(InputError) as caught:
+        load_catalog("us-east-1")
+    (problem,) = caught.value.problems
+    assert problem.file == "WHERETORUN_CATALOG_DIR" and said in problem.message
+    assert "\n" not in problem.message and "unset it" in problem.message
+
+
+def _broken(root: Path) -> Path:
+    d = _catalog_dir(root, [GOOD_PRICE])
+    (d / "broken.yml").write_text("prices: [\n")
+    return d

@@ -470,5 +470,21 @@ def _load_files(files_dir: str) -> Catalog:
 def load_catalog(region: str = "us-east-1") -> Catalog:
     """The embedded catalog (or ``$WHERETORUN_CATALOG_DIR``), in ``region``. Cached per process and
     catalog version (``_load_files``)."""
-    directory = Path(os.environ.get("WHERETORUN_CATALOG_DIR") or DATA_DIR)
-    return _load_files(str(catalog_files_dir(directory))).in_region(region)
+    given = os.environ.get("WHERETORUN_CATALOG_DIR")
+    directory = Path(given or DATA_DIR)
+    try:
+        return _load_files(str(catalog_files_dir(directory))).in_region(region)
+    except CatalogError as e:
+        if not given:
+            raise  # the shipped data: a bug in wheretorun
+        # the user's folder (a `prices update` copy, or a mistyped path): theirs to fix, exit 2
+        lines = [line.strip() for line in str(e).splitlines() if not line.strip().startswith("For further")]
+        raise InputError(
+            [
+                Problem(
+                    "WHERETORUN_CATALOG_DIR",
+                    "",
+                    f"{given}: {'; '.join(lines)} (unset it to use the catalog shipped with wheretorun)",
+                )
+            ]
+        ) from None
