@@ -137,3 +137,18 @@ def test_golden(report: Report, md: str, update_golden: bool) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(md, encoding="utf-8")
     assert md == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in (Path(__file__).resolve().parents[2] / "examples").glob("*.yml"))
+)
+def test_no_decision_record_states_a_negative_margin(example: str) -> None:
+    """A workload moved by the file's joint placement is dearer on its own than the next option: the
+    record says so, never "$-5.42/month cheaper" nor "rises by more than -1%" (rag-service.yml did)."""
+    from wheretorun import load_workloads, recommend
+
+    path = Path(__file__).resolve().parents[2] / "examples" / example
+    text = render(recommend(load_workloads(path), file=str(path), base_dir=path.parent), "markdown")
+    assert "$-" not in text and "more than -" not in text
+    if example == "rag-service.yml":
+        assert "dearer on its own than sagemaker-serverless" in text

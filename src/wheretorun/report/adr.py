@@ -371,10 +371,14 @@ def _consequences(w: WorkloadReport, rows: list[OptionRow]) -> list[str]:
                 if chosen.monthly_cost_usd.total > 0
                 else ""
             )
-            out.append(
-                f"{label}: {usd(margin)}/month{pct} cheaper than the next option, "
-                f"{where(runner.platform, runner.runs_on or None)} at {usd(runner.total)}/month."
-            )
+            next_option = f"{where(runner.platform, runner.runs_on or None)} at {usd(runner.total)}/month"
+            if margin >= 0:
+                out.append(f"{label}: {usd(margin)}/month{pct} cheaper than the next option, {next_option}.")
+            else:  # moved by the file's joint placement: dearer alone, cheaper for the file
+                out.append(
+                    f"{label}: {usd(-margin)}/month dearer on its own than {next_option}; chosen for the "
+                    "file's joint placement, which pays the costs it shares with other workloads once."
+                )
         out += [f"{chosen.platform}: {s}" for s in chosen.soft_warnings]
     return out
 
@@ -426,6 +430,9 @@ def _revisit(w: WorkloadReport, rows: list[OptionRow], report: Report) -> list[s
             out.append(
                 f"If the {chosen.layer} layer's cost on {chosen.platform} rises by more than {margin:,.0f}%: "
                 f"{runner.platform} would then cost less."
+                if margin >= 0
+                else f"If the other workloads on {chosen.platform} move off it: {runner.platform} costs less "
+                f"for this {chosen.layer} layer on its own."
             )
     not_rec = [r for r in rows if r.status == "not recommended"]
     for r in not_rec:
