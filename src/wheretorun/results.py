@@ -645,6 +645,16 @@ class Report(_Model):
                 raise ValueError("a report's extras is always empty")
         return data
 
+    def unpriced(self) -> list[str]:
+        """Names of the workloads whose cost the total leaves out, whole or in part: no platform runs
+        them as described, or none serves the model their orchestration calls."""
+        return [
+            w.name
+            for w in self.workloads
+            if w.recommendation.platform == "none"
+            or (w.model_options and not w.recommendation.model_platform)
+        ]
+
     def costliest(self, n: int) -> list[int]:
         """Indices of the ``n`` workloads of highest monthly total, costliest first (ties in file order)."""
 

@@ -225,3 +225,32 @@ def test_a_tampered_result_is_exit_2_with_the_field_path(tmp_path: Path, edit, p
         assert r.exit_code == 2, r.output
         assert f"{tampered}: " in r.stderr and path in r.stderr and said in r.stderr
         assert "internal error" not in r.stderr
+
+
+UNPLACEABLE = {
+    "name": "secret-model",
+    "role": "inference",
+    "requests_per_second": 20,
+    "input_tokens": 1000,
+    "output_tokens": 200,
+    "model": {"id": "llama-3.1-8b", "weights": "proprietary"},  # weights nobody can deploy: no platform
+}
+GLUE = {"name": "glue", "role": "glue", "requests_per_month": 1000, "duration_s": 0.1}
+
+
+def test_the_budget_guardrail_fails_closed_on_a_workload_nothing_prices(tmp_path: Path) -> None:
+    """A workload no platform runs counts $0 in the total: under --fail-above that is not "within
+    budget" but unknown, so the command exits 3 and names it (after writing the output)."""
+    both = tmp_path / "both.yml"
+    both.write_text(yaml.safe_dump({"workloads": [GLUE, UNPLACEABLE]}))
+    glue = tmp_path / "glue.yml"
+    glue.write_text(yaml.safe_dump({"workloads": [GLUE]}))
+    for args in (("recommend", str(both), "--format", "json"), ("diff", str(glue), str(both))):
+        result = run(*args, "--fail-above", "1000000")
+        assert result.exit_code == 3, result.output
+        assert (
+            "budget not checked: no platform prices 1 workload(s) as described (secret-model)"
+            in result.stderr
+        )
+        assert run(*args).exit_code == 0  # without a budget the answer stands, with its warnings
+    assert run("recommend", str(glue), "--format", "json", "--fail-above", "1000000").exit_code == 0

@@ -134,8 +134,19 @@ def parse_budget(text: str | None) -> Decimal | None:
     return value
 
 
-def over_budget(amount: Decimal, budget: Decimal | None, what: str) -> None:
-    """After the output is written: exit 3 when ``amount`` exceeds the ``--fail-above`` budget."""
+def over_budget(
+    amount: Decimal, budget: Decimal | None, what: str, unpriced: list[str] | None = None
+) -> None:
+    """After the output is written: exit 3 when ``amount`` exceeds the ``--fail-above`` budget, or
+    when it leaves out workloads no platform prices (``Report.unpriced``): a guardrail fails closed."""
+    if budget is not None and unpriced:
+        shown = ", ".join(unpriced[:5]) + (f" and {len(unpriced) - 5:,} more" if len(unpriced) > 5 else "")
+        err_console().print(
+            f"budget not checked: no platform prices {len(unpriced):,} workload(s) as described ({shown}), so "
+            "the figure leaves them out; see their warnings",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_BUDGET)
     if budget is not None and amount > budget:
         err_console().print(
             f"budget exceeded: {what} ${amount:,.2f}/month is above --fail-above ${budget:,.2f}", markup=False

@@ -192,6 +192,6 @@ def diff_cmd(
         else:
             _table(d, out_console(highlight=False))
         sys.stdout.flush()
-        over_budget(d.change, budget, "the increase of")
+        over_budget(d.change, budget, "the increase of", reports[1].unpriced())
 
     guarded(run)

@@ -208,7 +208,7 @@ def recommend_cmd(
             from ..report.table import print_table
 
             print_table(report, out_console(), details=details, full=full)
-            over_budget(report.total_monthly_cost_usd, budget, "the total")
+            over_budget(report.total_monthly_cost_usd, budget, "the total", report.unpriced())
             return
         write: Callable[[BinaryIO], object]
         if fmt == "json":
@@ -232,7 +232,7 @@ def recommend_cmd(
             sys.stdout.flush()
             write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
-        over_budget(report.total_monthly_cost_usd, budget, "the total")
+        over_budget(report.total_monthly_cost_usd, budget, "the total", report.unpriced())
 
     guarded(run)
 
