@@ -175,6 +175,8 @@ def recommend_workload(
     for o in [pick, model_pick]:
         if o is not None:
             warnings += [f"{o.platform}: {s}" for s in o.soft_warnings]
+            if missed := _median_past_target(w.p99_latency_ms, o):
+                warnings.append(missed)
     if step := commitment_step(wf, [o for o in (pick, model_pick) if o], [*options, *model_options]):
         trace.append(step)
     total = _sum_costs([o for o in (pick, model_pick) if o is not None])
@@ -297,6 +299,26 @@ def _summary(
         f"{text} ({pattern}): ${total.total:,.2f}/month = ${total.infra:,.2f} infrastructure + "
         f"${total.ops:,.2f} engineering"
         + (" of its own, plus its platforms' shared costs (counted once per file)." if shared else ".")
+    )
+
+
+def _median_past_target(target_ms: float | None, o: Option) -> str:
+    """A chosen option whose typical request already takes longer than the p99 target: a p99 is at
+    least the median, so the target cannot hold there. For options with no simulated p99 (a model
+    behind an API: Bedrock, Custom Model Import); the others size or price against the target."""
+    lat = o.latency
+    if (
+        target_ms is None
+        or lat is None
+        or lat.p99_ms is not None
+        or not lat.p50_ms
+        or lat.p50_ms <= target_ms
+    ):
+        return ""
+    return (
+        f"{o.platform}: p99_latency_ms {target_ms:,g} ms cannot hold: a typical request takes about "
+        f"{lat.p50_ms:,.0f} ms there (the median; a p99 is at least that). Raise the target, shorten the "
+        "requests (fewer output tokens, a smaller model), or compare the options the target rules out"
     )
 
 
