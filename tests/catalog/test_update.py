@@ -328,3 +328,31 @@ def test_libyamls_marks_are_pythons_on_every_shipped_file(path):
     text included."""
     text = path.read_text(encoding="utf-8") + '# é€😀\nextra: "ü"\n'
     assert _marks(compose_yaml(text)) == _marks(yaml.compose(text, Loader=yaml.SafeLoader))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/../../../../../../etc/hostname",  # out of the --from-dir copy
+        "/offers/v1.0/aws/AmazonEC2/20260101000000/us-east-1/../../../../../../../etc/hostname",
+        "https://example.com/offers/v1.0/aws/AmazonEC2/1/us-east-1/index.json",  # another host
+        "/offers/v1.0/aws/AmazonEC2/current/us-east-1/secrets.json",
+    ],
+)
+def test_a_region_index_names_only_an_offer_file(tmp_path, mirror, url):
+    """The region index is data from outside: what it names is checked to be a Price List offer path
+    before anything is read (a crafted index made `--from-dir` open /etc/hostname)."""
+    import json
+
+    index = mirror / "offers/v1.0/aws/AmazonEC2/current/region_index.json"
+    data = json.loads(index.read_text())
+    data["regions"]["us-east-1"]["currentVersionUrl"] = url
+    index.write_text(json.dumps(data))
+    with pytest.raises(InputError) as exc:
+        update_catalog(tmp_path / "c", ["ec2"], ["us-east-1"], mirror)
+    (problem,) = exc.value.problems
+    assert (
+        problem.path == "regions.us-east-1.currentVersionUrl"
+        and "is not a Price List offer path" in problem.message
+    )
+    assert not (tmp_path / "c").exists()

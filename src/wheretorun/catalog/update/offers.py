@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -112,6 +113,11 @@ def load_offer(offer: str, region: str, from_dir: Path | None) -> Offer:
     )
 
 
+#: What a region index may name: an offer file of the Price List, nothing else (no "..", no other
+#: host, no other folder of a ``--from-dir`` copy).
+OFFER_PATH = re.compile(r"/offers/v1\.0/aws/[A-Za-z0-9]+/[0-9]+/[a-z0-9-]+/index\.json")
+
+
 def _version_url(index: dict[str, Any], offer: str, region: str, where: str) -> str:
     regions = index.get("regions")
     if not isinstance(regions, dict):
@@ -127,7 +133,18 @@ def _version_url(index: dict[str, Any], offer: str, region: str, where: str) -> 
                 )
             ]
         )
-    return entry["currentVersionUrl"]
+    url = entry["currentVersionUrl"]
+    if not OFFER_PATH.fullmatch(url):
+        raise InputError(
+            [
+                Problem(
+                    where,
+                    f"regions.{region}.currentVersionUrl",
+                    f"{url!r} is not a Price List offer path (/offers/v1.0/aws/<Offer>/<version>/<region>/index.json)",
+                )
+            ]
+        )
+    return url
 
 
 def _offer(data: dict[str, Any], url: str, local: str | None, offer: str) -> Offer:
