@@ -190,3 +190,25 @@ def test_an_inventory_beyond_the_limit_is_refused_before_its_workloads_are_check
     assert (
         f"{MAX_WORKLOADS + 1:,} workloads; at most {MAX_WORKLOADS:,} in one file: split the inventory" in msg
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("requests_per_month", "yes"), ("duration_s", "on"), ("memory_gb", "true"), ("input_tokens", "false")],
+)
+def test_true_or_false_is_not_a_number(field: str, value: str) -> None:
+    """YAML reads yes/on/true as true, which pydantic would take as the number 1: refused at the
+    field's path (it priced `requests_per_month: yes` as one request)."""
+    text = f"workloads:\n  - {{name: a, role: glue, requests_per_month: 1000, duration_s: 1, {field}: {value}}}\n"
+    with pytest.raises(InputError) as caught:
+        load_text(text, name="w.yml")
+    (problem,) = caught.value.problems
+    assert problem.path == f"workloads[0].{field}" and "unable to parse string as a" in problem.message
+
+
+def test_true_or_false_still_answers_a_yes_no_field() -> None:
+    wf = load_text(
+        "workloads:\n  - {name: a, role: glue, requests_per_month: 1000, duration_s: 1, data_must_stay_in_vpc: yes}\n",
+        name="w.yml",
+    )
+    assert wf.workloads[0].data_must_stay_in_vpc is True

@@ -8,8 +8,10 @@ for editor completion. This module knows nothing of prices or platforms.
 # Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
 # compile and evaluate each string when the model class is built, at every command's start-up.
 
+import functools
 import math
 import re
+import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
@@ -138,12 +140,35 @@ class _Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _not_too_many_keys(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and len(data) > len(cls.model_fields) + MAX_EXTRA_KEYS:
+        if not isinstance(data, Mapping):
+            return data
+        if len(data) > len(cls.model_fields) + MAX_EXTRA_KEYS:
             raise ValueError(
                 f"{len(data):,} keys where at most {len(cls.model_fields)} fields are allowed: "
                 f"{', '.join(cls.model_fields)}"
             )
+        # `requests_per_month: yes` is YAML's true, which pydantic takes as the number 1: a number
+        # field given true/false gets the text instead, refused at its own path as "not a number"
+        numbers = _number_fields(cls)
+        if any(isinstance(data.get(name), bool) for name in numbers):
+            data = {
+                k: (str(v).lower() if k in numbers and isinstance(v, bool) else v) for k, v in data.items()
+            }
         return data
+
+
+@functools.cache
+def _number_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that take a number (int or float, optional or not; never bool)."""
+
+    def numeric(annotation: Any) -> bool:
+        if annotation in (int, float):
+            return True
+        return any(numeric(arg) for arg in typing.get_args(annotation) if arg is not bool)
+
+    return frozenset(
+        name for name, f in model.model_fields.items() if f.annotation is not bool and numeric(f.annotation)
+    )
 
 
 class Team(_Strict):
