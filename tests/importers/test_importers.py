@@ -452,3 +452,36 @@ def test_an_out_that_is_a_folder_is_exit_2(bedrock_dir, tmp_path):
     r = runner.invoke(app, ["import", "bedrock-logs", str(root), "--out", str(folder)])
     assert r.exit_code == 2, r.output
     assert f"--out: cannot write {folder}" in r.stderr and "internal error" not in r.stderr
+
+
+def _cur_day(day: str, end: str | None) -> dict:
+    return {
+        "line_item_line_item_type": "Usage",
+        "line_item_usage_start_date": day,
+        **({"line_item_usage_end_date": end} if end else {}),
+        "line_item_product_code": "AWSLambda",
+        "line_item_usage_type": "Request",
+        "line_item_resource_id": "arn:aws:lambda:us-east-1:1:function:parser",
+        "line_item_usage_amount": 10_000.0,
+        "line_item_unblended_cost": 0.002,
+    }
+
+
+def test_one_day_of_cur_is_scaled_as_a_day_or_refused(tmp_path):
+    """One daily line: with its end date, a day is 24 h (10,000 requests x 730/24 = 304,166.7 a month);
+    without one, the period cannot be told, so no volume is guessed (it was taken as one hour: x730)."""
+    import pandas as pd
+
+    dated = tmp_path / "dated.csv"
+    pd.DataFrame([_cur_day("2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")]).to_csv(dated, index=False)
+    import_usage("cur", [str(dated)], tmp_path / "dated.yml")
+    assert load_workloads(tmp_path / "dated.yml").workloads[0].requests_per_month == pytest.approx(
+        10_000 * 730 / 24
+    )
+    undated = tmp_path / "undated.csv"
+    pd.DataFrame([_cur_day("2025-01-01T00:00:00Z", None)]).to_csv(undated, index=False)
+    with pytest.raises(InputError) as exc:
+        import_usage("cur", [str(undated)], tmp_path / "undated.yml")
+    (problem,) = exc.value.problems
+    assert problem.path == "line_item_usage_end_date" and "cannot be told" in problem.message
+    assert not (tmp_path / "undated.yml").exists()

@@ -135,7 +135,7 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     tokens = con.execute(render(BEDROCK_TOKENS_SQL, cur="cur")).fetchall()
     for usage_type, amount, cost in tokens:
         summary.append(f"Bedrock {usage_type}: {amount:,.0f} (as billed, often 1K tokens), ${cost:,.2f}")
-    factor, how = month_factor(_window_hours(con))
+    factor, how = month_factor(_window_hours(con, ", ".join(paths)))
     lam = con.execute(render(LAMBDA_SQL, cur="cur")).fetchall()
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}; {how}"]
     workloads = []
@@ -206,12 +206,14 @@ def _reject_sql(con) -> str:
     return checks + "END"
 
 
-def _window_hours(con) -> float:
+def _window_hours(con, files: str = "the CUR export") -> float:
     """Hours the export covers: first usage start to last usage end.
 
     Without ``line_item_usage_end_date`` the end is the last start plus the export's granularity
-    (the most common gap between distinct start times: an hour or a day). No dates at all: the
-    export is taken as one 730-hour month, and the header says so.
+    (the most common gap between distinct start times: an hour or a day); with a single start time
+    there is no gap to measure, and guessing an hour would scale a day's usage x730 instead of x30:
+    that is an error. No dates at all: the export is taken as one 730-hour month, and the header
+    says so.
     """
     first, last_start, last_end = con.execute(
         "SELECT min(start_date), max(start_date), max(end_date) FROM cur"
@@ -224,4 +226,16 @@ def _window_hours(con) -> float:
         "SELECT mode(g) FROM (SELECT epoch(d) - epoch(lag(d) OVER (ORDER BY d)) AS g "
         "FROM (SELECT DISTINCT start_date AS d FROM cur WHERE start_date IS NOT NULL)) WHERE g > 0"
     ).fetchone()[0]
-    return ((last_start - first).total_seconds() + (step or 3600)) / 3600
+    if step is None:
+        raise InputError(
+            [
+                Problem(
+                    files,
+                    "line_item_usage_end_date",
+                    f"every line starts at {first:%Y-%m-%d %H:%M} and none says when it ends: the period it "
+                    "covers (an hour? a day?) cannot be told, so no monthly volume either; export "
+                    "line_item_usage_end_date, or more than one hour or day",
+                )
+            ]
+        )
+    return ((last_start - first).total_seconds() + step) / 3600
