@@ -485,3 +485,22 @@ def test_one_day_of_cur_is_scaled_as_a_day_or_refused(tmp_path):
     (problem,) = exc.value.problems
     assert problem.path == "line_item_usage_end_date" and "cannot be told" in problem.message
     assert not (tmp_path / "undated.yml").exists()
+
+
+def test_cloudwatch_datapoints_repeated_by_overlapping_exports_count_once(tmp_path):
+    """Two exports of the same 28 days (an overlap, or one file listed twice): each datapoint counts
+    once (it counted 4x: the latency weights joined every repeat with every repeat)."""
+    ts = [f"2025-01-{d:02d}T{h:02d}:00:00Z" for d in range(1, 29) for h in range(24)]
+    metrics = {
+        "MetricDataResults": [
+            {"Id": "a", "Label": "resize-images Invocations", "Timestamps": ts, "Values": [100.0] * len(ts)},
+            {"Id": "b", "Label": "resize-images Duration", "Timestamps": ts, "Values": [250.0] * len(ts)},
+        ]
+    }
+    for name in ("week-1-to-4.json", "again.json"):
+        (tmp_path / name).write_text(json.dumps(metrics))
+    out = tmp_path / "cw.yml"
+    result = import_usage("cloudwatch", [str(tmp_path)], out)
+    (w,) = load_workloads(out).workloads
+    assert w.requests_per_month == 100 * len(ts) and w.duration_s == 0.25  # 67,200 invocations
+    assert any(f"{2 * len(ts):,} repeated datapoint(s)" in s for s in result.summary)

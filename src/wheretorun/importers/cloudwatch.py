@@ -133,9 +133,16 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
                 f"ORDER BY file, length(place), place LIMIT {EXAMPLES_SHOWN}"
             ).fetchall()
         ]
+    # one datapoint per metric, dimension and time: overlapping exports (or a datapoint listed twice)
+    # repeat it, and every repeat would count again, squared in the latency weights; where repeats
+    # disagree (a partial period exported before it closed) the larger, later figure is kept
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, value FROM checked WHERE reason IS NULL"
+        "CREATE OR REPLACE TEMP TABLE good AS SELECT ts, dim, metric, max(value) AS value "
+        "FROM checked WHERE reason IS NULL GROUP BY ts, dim, metric"
     )
+    repeats = con.execute(
+        "SELECT (SELECT count(*) FROM checked WHERE reason IS NULL) - (SELECT count(*) FROM good)"
+    ).fetchone()[0]
     per_dim = con.execute("""
         SELECT dim,
                sum(value) FILTER (WHERE metric = 'Invocations') AS requests,
@@ -159,6 +166,10 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     catalog = load_catalog()
     workloads, summary = [], []
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]
+    if repeats:
+        said = f"{repeats:,} repeated datapoint(s) (same metric, dimension and time) counted once"
+        header.append(said)
+        summary.append(said)
     for dim, requests, tin, tout, lat, lat_max, concurrency, bedrock in per_dim:
         step_min = _period_minutes(con, dim)
         cid = catalog_model(base_model_id(dim), catalog) if bedrock else None
