@@ -504,3 +504,42 @@ def test_cloudwatch_datapoints_repeated_by_overlapping_exports_count_once(tmp_pa
     (w,) = load_workloads(out).workloads
     assert w.requests_per_month == 100 * len(ts) and w.duration_s == 0.25  # 67,200 invocations
     assert any(f"{2 * len(ts):,} repeated datapoint(s)" in s for s in result.summary)
+
+
+def test_a_function_faster_than_a_millisecond_is_imported_at_1_ms(tmp_path):
+    """REPORT lines of 0.85 ms beside a normal function: the fast one is written at the file's
+    smallest duration, 1 ms (Lambda's billing step), and the import goes on (it failed whole)."""
+    fx.lambda_report_lines(tmp_path / "aws/lambda/invoice-parser/export.log")
+    fast = tmp_path / "aws/lambda/ping/export.log"
+    fast.parent.mkdir(parents=True)
+    lines = [
+        f"2025-01-{1 + i // 100:02d}T00:{i % 60:02d}:00.000Z REPORT RequestId: p{i}\tDuration: 0.85 ms\t"
+        "Billed Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB"
+        for i in range(600)
+    ]
+    fast.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "fns.yml"
+    import_usage("lambda-logs", [str(tmp_path / "aws")], out)
+    by_name = {w.name: w for w in load_workloads(out).workloads}
+    assert by_name["ping"].duration_s == 0.001 and by_name["ping"].duration_p99_s == 0.001
+    assert 0.1 < by_name["invoice-parser"].duration_s < 0.141
+
+
+def test_one_absurd_bedrock_latency_is_a_malformed_record_not_the_mean(tmp_path):
+    """4e13 ms in one record among 3,000 at 800 ms made duration_s 154 days: it is rejected."""
+    from datetime import datetime, timedelta
+
+    def timed(i: int, latency: float) -> str:
+        record = json.loads(
+            fx.bedrock_record(datetime(2025, 1, 1) + timedelta(minutes=13 * i), fx.HAIKU, 900, 100)
+        )
+        record["output"]["outputBodyJson"] = {"metrics": {"latencyMs": latency}}
+        return json.dumps(record)
+
+    logs = tmp_path / "logs.json"
+    logs.write_text("\n".join([timed(i, 800) for i in range(3000)] + [timed(3000, 4e13)]) + "\n")
+    out = tmp_path / "b.yml"
+    result = import_usage("bedrock-logs", [str(logs)], out)
+    (w,) = load_workloads(out).workloads
+    assert w.duration_s == 0.8
+    assert any("1 malformed record(s)" in s for s in result.summary)

@@ -28,6 +28,7 @@ from .common import (
     monthly,
     reject_outside_window,
     render,
+    seconds,
     slug,
     traffic_label,
     write_profiles,
@@ -94,6 +95,10 @@ MAX_TOKENS = 10_000_000
 #: Why a record is not used (NULL: it is). A usable record is a JSON object with a timestamp, a
 #: plausible model id (common.bad_id), and non-negative, bounded input and output token counts;
 #: embedding models (``embed`` in the id) report no output count.
+#: No request takes a day: a latency beyond it is a broken record, and one would move the mean
+#: duration of thousands (4e13 ms among 3,000 at 800 ms made a 154-day duration_s).
+MAX_LATENCY_MS = 86_400_000
+
 REJECT_SQL = f"""CASE WHEN NOT is_json THEN 'not a JSON record'
      WHEN ts IS NULL THEN 'no readable timestamp'
      WHEN model_id IS NULL THEN 'no modelId'
@@ -102,6 +107,7 @@ REJECT_SQL = f"""CASE WHEN NOT is_json THEN 'not a JSON record'
      WHEN output_tokens IS NULL AND NOT regexp_like(lower(model_id), 'embed') THEN 'no output.outputTokenCount'
      WHEN input_tokens < 0 OR output_tokens < 0 THEN 'negative token count'
      WHEN input_tokens > {MAX_TOKENS} OR output_tokens > {MAX_TOKENS} THEN 'token count over {MAX_TOKENS:,}'
+     WHEN latency_ms < 0 OR latency_ms > {MAX_LATENCY_MS} THEN 'metrics.latencyMs outside 0 to {MAX_LATENCY_MS:,} (a day)'
 END"""
 
 USABLE = f"({REJECT_SQL}) IS NULL"
@@ -228,8 +234,8 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             "trigger": "api",
         }
         if timed:
-            w["duration_s"] = round(lat_mean / 1000, 6)
-            w["duration_p99_s"] = round(max(lat_p99, lat_mean) / 1000, 6)
+            w["duration_s"] = seconds(lat_mean)
+            w["duration_p99_s"] = seconds(max(lat_p99, lat_mean))
         workloads.append(w)
         header.append(
             f"{name}: modelId {model_id}; {requests:,} requests, {tin:,} input and {tout:,} output tokens from "

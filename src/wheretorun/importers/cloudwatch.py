@@ -32,6 +32,7 @@ from .common import (
     monthly,
     profile_sql,
     reject_outside_window,
+    seconds,
     slug,
     traffic_label,
     write_profile,
@@ -211,8 +212,8 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         else:
             w.update({"role": "glue", "trigger": "event"})
         if lat:
-            w["duration_s"] = round(lat / 1000, 6)
-            w["duration_p99_s"] = round(max(lat_max, lat) / 1000, 6)
+            w["duration_s"] = seconds(lat)
+            w["duration_p99_s"] = seconds(max(lat_max, lat))
         workloads.append(w)
         header.append(
             f"{name}: {dim}; {requests:,.0f} invocations from {t0} to {t1} in {step_min:g}-minute periods; "

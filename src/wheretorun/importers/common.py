@@ -306,6 +306,13 @@ def month_factor(window_hours: float) -> tuple[float, str]:
     )
 
 
+def seconds(ms: float) -> float:
+    """A measured duration in milliseconds as the workload file's ``duration_s``: at least 1 ms, the
+    file's smallest (and Lambda's billing step: a 0.85 ms call is billed as 1 ms), so a function
+    faster than that is imported instead of failing the whole file."""
+    return round(max(ms, 1.0) / 1000, 6)
+
+
 def monthly(count: int | float, factor: float) -> int | float:
     """The monthly volume: the exact count for a month of data, else the scaled figure."""
     if factor == 1:

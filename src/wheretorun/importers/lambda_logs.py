@@ -26,6 +26,7 @@ from .common import (
     monthly,
     reject_outside_window,
     render,
+    seconds,
     slug,
     traffic_label,
     write_profiles,
@@ -126,8 +127,8 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
                 "traffic": traffic_label(shape.peak_to_mean),
                 "peak_to_mean": shape.peak_to_mean,
                 "traffic_profile": f"{out.stem}.{name}.csv",
-                "duration_s": round(mean_ms / 1000, 6),
-                "duration_p99_s": round(max(p99_ms, mean_ms) / 1000, 6),
+                "duration_s": seconds(mean_ms),
+                "duration_p99_s": seconds(max(p99_ms, mean_ms)),
                 "memory_gb": round(mem_mb / 1024, 6),
                 "trigger": "event",
             }
