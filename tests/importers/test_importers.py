@@ -543,3 +543,14 @@ def test_one_absurd_bedrock_latency_is_a_malformed_record_not_the_mean(tmp_path)
     (w,) = load_workloads(out).workloads
     assert w.duration_s == 0.8
     assert any("1 malformed record(s)" in s for s in result.summary)
+
+
+def test_functions_whose_names_make_the_same_workload_name_are_both_imported(tmp_path):
+    """My_Fn and my-fn both slug to my-fn: the second is my-fn-2 (the import failed on the duplicate)."""
+    for fn in ("My_Fn", "my-fn"):
+        fx.lambda_report_lines(tmp_path / f"aws/lambda/{fn}/export.log", n=200, bad=0)
+    out = tmp_path / "fns.yml"
+    import_usage("lambda-logs", [str(tmp_path / "aws")], out)
+    names = sorted(w.name for w in load_workloads(out).workloads)
+    assert names == ["my-fn", "my-fn-2"]
+    assert sorted(p.name for p in tmp_path.glob("fns.*.csv")) == ["fns.my-fn-2.csv", "fns.my-fn.csv"]

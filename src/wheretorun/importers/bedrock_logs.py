@@ -24,6 +24,7 @@ from .common import (
     add_rejects,
     bad_id,
     count_rejected,
+    distinct,
     month_factor,
     monthly,
     reject_outside_window,
@@ -207,10 +208,11 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         )
     catalog = load_catalog(_region(files))
     names: dict[str, str] = {}
+    taken: set[str] = set()
     for m in per_model:
         base = base_model_id(m[0])
         name = catalog_model(base, catalog) or slug(base)
-        names[m[0]] = name if name not in names.values() else slug(m[0])
+        names[m[0]] = distinct(name if name not in taken else slug(m[0]), taken)
     shapes = write_profiles(con, "good", "ts", "model_id", out, names)
     workloads = []
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}"]

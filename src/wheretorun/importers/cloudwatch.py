@@ -28,6 +28,7 @@ from .common import (
     Malformed,
     bad_name,
     count_rejected,
+    distinct,
     month_factor,
     monthly,
     profile_sql,
@@ -171,10 +172,11 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
         said = f"{repeats:,} repeated datapoint(s) (same metric, dimension and time) counted once"
         header.append(said)
         summary.append(said)
+    taken: set[str] = set()
     for dim, requests, tin, tout, lat, lat_max, concurrency, bedrock in per_dim:
         step_min = _period_minutes(con, dim)
         cid = catalog_model(base_model_id(dim), catalog) if bedrock else None
-        name = cid or slug(dim)
+        name = distinct(cid or slug(dim), taken)
         csv = out.parent / f"{out.stem}.{name}.csv"
         sql = profile_sql(
             "good",

@@ -428,3 +428,14 @@ def slug(text: str) -> str:
     while "--" in out:
         out = out.replace("--", "-")
     return out.strip("-")[:60] or "workload"
+
+
+def distinct(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``... when another workload of the import has it already
+    (``My_Fn`` and ``my-fn`` make the same slug: the import failed on the duplicate name)."""
+    n, candidate = 1, name
+    while candidate in taken:
+        n += 1
+        candidate = f"{name[: 60 - len(str(n)) - 1]}-{n}"
+    taken.add(candidate)
+    return candidate

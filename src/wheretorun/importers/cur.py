@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..units import HOURS_PER_MONTH
-from .common import BULK_QUANTILES, EARLIEST, bad_name, month_factor, monthly, render, slug
+from .common import BULK_QUANTILES, EARLIEST, bad_name, distinct, month_factor, monthly, render, slug
 
 KIND = "cur"
 PATTERNS = ("*.parquet", "*.csv", "*.csv.gz")
@@ -139,8 +139,9 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
     lam = con.execute(render(LAMBDA_SQL, cur="cur")).fetchall()
     header = [f"Imported by `wheretorun import {KIND}` from {len(files)} file(s): {', '.join(paths)}; {how}"]
     workloads = []
+    taken: set[str] = set()
     for resource, requests, gb_s in lam:
-        name = slug(str(resource).rsplit(":", 1)[-1])
+        name = distinct(slug(str(resource).rsplit(":", 1)[-1]), taken)
         per_request_s = (gb_s or 0) / requests
         workloads.append(
             {

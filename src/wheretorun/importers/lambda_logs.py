@@ -22,6 +22,7 @@ from .common import (
     add_rejects,
     bad_name,
     count_rejected,
+    distinct,
     month_factor,
     monthly,
     reject_outside_window,
@@ -110,7 +111,8 @@ def run(paths: list[str], out: Path, files: list[str], con) -> tuple[dict[str, A
             [Problem(paths[0], "", f"no usable Lambda REPORT line in {len(files)} file(s)")]
             + [Problem(f, f"line {n}", f"{r}: {t[:80]!r}") for f, n, r, t in malformed.examples]
         )
-    names = {row[0]: slug(row[0]) for row in per_fn}
+    taken: set[str] = set()
+    names = {row[0]: distinct(slug(row[0]), taken) for row in per_fn}
     shapes = write_profiles(con, "good", "ts", "function", out, names)
     catalog = load_catalog()
     workloads, summary = [], []
