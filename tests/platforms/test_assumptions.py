@@ -39,3 +39,26 @@ def test_the_capacity_note_gives_the_catalogs_factor() -> None:
     (note,) = [n for n in team_notes(None) if n.startswith(CAPACITY)]
     factor = context(workload_file()).catalog.engineering.capacity_factor["none"]
     assert f"engineering hours x{factor:g}" in note and factor == 1.5
+
+
+@pytest.mark.parametrize(("params_b", "refused"), [(400, True), (4, True), (8.03, False), (10, False)])
+def test_params_b_that_contradicts_the_models_id_is_refused(params_b: float, refused: bool) -> None:
+    """llama-3.1-8b with params_b 400 priced Bedrock as the 8B and sized servers for 400B; within x1.5
+    of the catalog's 8.03B, params_b adjusts the id's model (a fine-tune with extra layers)."""
+    from wheretorun.errors import InputError
+
+    data = workload_file(
+        role="inference",
+        model={"id": "llama-3.1-8b-instruct", "params_b": params_b},
+        input_tokens=100,
+        output_tokens=10,
+        memory_gb=None,
+        duration_s=None,
+    )
+    if refused:
+        with pytest.raises(InputError) as caught:
+            context(data)
+        (problem,) = caught.value.problems
+        assert problem.path == "workloads[0].model.params_b" and "contradicts llama-3.1-8b" in problem.message
+    else:
+        assert context(data).usage.model.params_b == params_b

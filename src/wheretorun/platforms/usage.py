@@ -200,6 +200,22 @@ def resolve_model(w: Workload, index: int, catalog: Catalog, file: str) -> Model
             max_context_tokens=card.max_context_tokens,
         )
     if card is not None:
+        if (
+            m.params_b
+            and max(m.params_b, card.params_b) / min(m.params_b, card.params_b) > STAND_IN_SIZE_FACTOR
+        ):
+            # the id prices Bedrock and names the architecture, params_b sizes the servers: two models
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        f"workloads[{index}].model.params_b",
+                        f"{m.params_b:g}B contradicts {card.id} ({card.params_b:g}B parameters); give the id alone, "
+                        f"or params_b alone to describe another model (within x{STAND_IN_SIZE_FACTOR:g} of the "
+                        "catalog's size it adjusts the id's model)",
+                    )
+                ]
+            )
         arch = architecture_from_card(card)
         params = m.params_b or card.params_b
         kind = card.kind
