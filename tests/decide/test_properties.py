@@ -33,7 +33,9 @@ workload = st.fixed_dictionaries(
         "output_tokens": st.integers(min_value=0, max_value=4000),
     },
     optional={"model": st.sampled_from(MODELS), "peak_to_mean": st.floats(min_value=1, max_value=50)},
-)
+).filter(
+    lambda w: w.get("model") is not None or w["role"] in ("orchestration", "glue")
+)  # a model role names its model
 
 
 def clean(w: dict) -> dict:

@@ -212,3 +212,25 @@ def test_true_or_false_still_answers_a_yes_no_field() -> None:
         name="w.yml",
     )
     assert wf.workloads[0].data_must_stay_in_vpc is True
+
+
+@pytest.mark.parametrize(
+    "role", ["inference", "embedding", "reranking", "classification", "batch-inference", "fine-tuning", "rag"]
+)
+def test_a_model_role_names_its_model(role: str) -> None:
+    """`role: inference` with no model was priced as a small encoder on Lambda, without a word."""
+    with pytest.raises(InputError) as caught:
+        load_text(f"workloads:\n  - {{name: a, role: {role}, requests_per_month: 10}}\n", name="w.yml")
+    (problem,) = caught.value.problems
+    assert (
+        problem.path == "workloads[0]"
+        and f"role {role} serves or trains a model: give model" in problem.message
+    )
+
+
+def test_glue_and_orchestration_need_no_model() -> None:
+    wf = load_text(
+        "workloads:\n  - {name: a, role: glue, requests_per_month: 10}\n  - {name: b, role: orchestration, requests_per_month: 10}\n",
+        name="w.yml",
+    )
+    assert [w.model for w in wf.workloads] == [None, None]

@@ -8,7 +8,6 @@ for editor completion. This module knows nothing of prices or platforms.
 # Annotations are objects, not strings (no `from __future__ import annotations`): pydantic would
 # compile and evaluate each string when the model class is built, at every command's start-up.
 
-import functools
 import math
 import re
 import typing
@@ -25,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from .._perf import memo
 from ..errors import did_you_mean
 from .bounds import (
     MAX_DISCOUNT_ENTRIES,
@@ -157,7 +157,7 @@ class _Strict(BaseModel):
         return data
 
 
-@functools.cache
+@memo(maxsize=64)  # one entry per model class (about 30)
 def _number_fields(model: type[BaseModel]) -> frozenset[str]:
     """The fields of ``model`` that take a number (int or float, optional or not; never bool)."""
 
@@ -558,6 +558,12 @@ def cross_field_problems(values: Mapping[str, Any]) -> list[str]:
     if (monthly is None) == (per_second is None):
         which = "both were given" if monthly is not None else "neither was given"
         found.append(f"give exactly one of requests_per_month or requests_per_second ({which})")
+    role = values.get("role")
+    if isinstance(role, str) and role in MODEL_ROLES and values.get("model") is None:
+        found.append(
+            f"role {role} serves or trains a model: give model (its catalog id, params_b or bedrock_id); "
+            "code that only calls a model is role glue or orchestration"
+        )
     duration, active, p99 = number("duration_s"), number("active_compute_s"), number("duration_p99_s")
     if active is not None and duration is not None and active > duration:
         found.append(
