@@ -47,7 +47,16 @@ def show(
         None, "--prices", help="Your prices file (overrides, discount_pct): show the catalog with it applied."
     ),
 ) -> None:
-    """Print the price catalog in use: key, unit price, source, date checked, age, verified flag."""
+    """Print the price catalog in use: key, unit price, source, date checked, age, verified flag.
+
+    Examples:
+
+    \b
+      wheretorun prices show --service lambda
+      wheretorun prices show --service models            # Bedrock token prices (genai-prices)
+      wheretorun prices show --region eu-west-1 --json > catalog.json
+      wheretorun prices show --prices negotiated.yml     # the catalog with your prices applied
+    """
     guarded(lambda: _show(service, region, json_out, prices_file))
 
 
