@@ -23,6 +23,7 @@ MONTH_S = 2_628_000
 G6_XLARGE = 0.8048
 VCPU_H, GB_H = 0.04048, 0.004445
 LAMBDA_GB_S, LAMBDA_REQ = 0.0000166667, 0.20 / 1e6
+LAMBDA_ARM_GB_S = 0.0000133334
 SFN_TRANSITION = 0.025 / 1000
 CMU_MINUTE, CMU_MONTH = 0.05718, 1.95
 
@@ -376,9 +377,10 @@ def test_two_day_approval_on_step_functions(report):
     # 3,000 executions x 6 transitions = 18,000 = 18 x 1K x $0.025 = $0.45
     assert quantity(o, "State transitions") == pytest.approx(18.0)
     # Lambda steps bill 2 s of active work (default for a flow longer than 900 s): 3,000 x 2 s x 0.5 GB
-    # = 3,000 GB-s x $0.0000166667 = $0.05; 3,000 requests x $0.20/M = $0.0006
+    # = 3,000 GB-s, on arm64 as any Lambda under arch: auto: x $0.0000133334 = $0.04;
+    # 3,000 requests x $0.20/M = $0.0006
     assert quantity(o, "Step compute") == pytest.approx(3000.0)
-    assert infra(o) == pytest.approx(0.45 + 3000 * LAMBDA_GB_S + 3000 * LAMBDA_REQ, abs=1e-6)
+    assert infra(o) == pytest.approx(0.45 + 3000 * LAMBDA_ARM_GB_S + 3000 * LAMBDA_REQ, abs=1e-6)
     assert wl(report, "approval-2-days")["recommendation"]["platform"] == "step-functions"
 
 

@@ -83,10 +83,11 @@ def test_the_why_sentence_of_the_demo(report) -> None:
         "Cheapest with engineering, $42.40/month below sagemaker-serverless (serverless 2 GB)."
     )
     # support-agent: lambda on arm64 = 2M x $0.20/1M + 20M GB-s x $0.0000133334 + 2M x $1.00/1M HTTP API
-    # = $0.40 + $266.668 + $2.00 = $269.07 infra + $440 engineering = $709.07, vs step-functions $897.41
-    # -> 897.41 - 709.07 = $188.34; bedrock alone serves the model
+    # = $0.40 + $266.668 + $2.00 = $269.07 infra + $440 engineering = $709.07, vs step-functions, whose
+    # Lambda steps run on arm64 too: $897.41 on x86 less 20M GB-s x ($0.0000166667 - $0.0000133334)
+    # = $66.67 -> $830.75; 830.75 - 709.07 = $121.68; bedrock alone serves the model
     assert why_sentence(by_name["support-agent"]) == (
-        "Code: cheapest with engineering, $188.34/month below step-functions; "
+        "Code: cheapest with engineering, $121.68/month below step-functions; "
         "model: the only option no hard limit rules out."
     )
     # nightly-documents: bedrock-batch alone $375.50 (its $130.00 fixed engineering included) vs

@@ -20,7 +20,7 @@ from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
 from .base import Context, Priced, Traits, blocker, fact_blocker, line, tiered_lines
 from .lambda_ import memory_mb
-from .purchase import charged, discounted_note, lambda_rate
+from .purchase import arches, charged, discounted_note, lambda_rate
 
 ID = "step-functions"
 TRAITS = Traits(
@@ -150,20 +150,30 @@ def price(ctx: Context) -> Priced:
             note=f"{steps} Lambda step(s) per execution",
         )
     )
-    # the steps are Lambda functions: Compute Savings Plans cover their duration as any Lambda's
+    # the steps are Lambda functions: Compute Savings Plans cover their duration as any Lambda's, and
+    # they run on the architecture the workload allows, the cheaper under arch: auto (as Lambda's own)
     rate = lambda_rate(ctx)
-    step_compute = tiered_lines(
-        "Step compute",
-        "Lambda x86",
-        ctx.price("lambda/duration-x86"),
-        gb_s,
-        "GB-s",
-        scales_with=["volume"],
-        driver="volume",
-        purchase="on-demand",
-        note=f"{active:,g} s active x {mb:,} MB per execution",
-    )
-    step_compute = charged(rate, step_compute)
+    by_arch = {
+        arch: tiered_lines(
+            "Step compute",
+            "Lambda x86" if arch == "x86" else f"Lambda {arch}",
+            ctx.price(f"lambda/duration-{arch}"),
+            gb_s,
+            "GB-s",
+            scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
+            note=f"{active:,g} s active x {mb:,} MB per execution",
+        )
+        for arch in arches(ctx)
+    }
+    cheaper = min(by_arch, key=lambda arch: sum(c.monthly_usd for c in by_arch[arch]))
+    step_compute = charged(rate, by_arch[cheaper])
+    if cheaper == "arm64":
+        notes.append(
+            "its Lambda steps on arm64 (Graviton), the cheaper architecture: they must build for arm64 "
+            "(arch: x86_64 to price x86 only)"
+        )
     comps += step_compute
     return Priced(
         components=comps,
