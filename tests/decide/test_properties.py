@@ -62,13 +62,23 @@ def test_any_valid_file_gets_a_consistent_answer(w, ops):
         assert report.total_monthly_cost_usd == wr.recommendation.monthly_cost_usd.total + shared
         # one workload alone pays its platforms' shared lines in full: the file costs its picks' totals,
         # less a shared line both layers carry (both on lambda: one lambda platform; both in the VPC:
-        # one set of NAT gateways), counted once
+        # one set of NAT gateways), counted once, plus what only the account sees: both layers' Lambda
+        # GB-s of one architecture (Step Functions steps and a Lambda model) through the account's
+        # duration tiers together, a line on no single option
         picks = [o for o in (wr.chosen, wr.chosen_model) if o is not None]
         lines = [(key, c) for o in picks for c in o.cost_components if (key := line_key(c)) is not None]
         twice = sum((c.monthly_usd for _, c in lines), Decimal(0)) - sum(
             {key: c.monthly_usd for key, c in lines}.values(), Decimal(0)
         )
-        total = sum((o.monthly_cost_usd.total for o in picks), Decimal(0)) - twice
+        account = sum(
+            (
+                s.monthly_usd
+                for s in report.shared_costs
+                if all(line_key(c) is None for c in s.cost_components)
+            ),
+            Decimal(0),
+        )
+        total = sum((o.monthly_cost_usd.total for o in picks), Decimal(0)) - twice + account
         assert report.total_monthly_cost_usd == total
 
 
