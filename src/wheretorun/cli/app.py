@@ -82,7 +82,6 @@ def _root(
     """
 
 
-@memo(maxsize=1)
 def out_console(**options: Any) -> Console:
     """A Rich console on standard output whose closed pipe (``| head``) ends the command with status
     141 through ``guarded``: Rich's own handler exits with status 1, the internal-error status.
@@ -101,6 +100,7 @@ def out_console(**options: Any) -> Console:
     return _StdoutConsole(**options)
 
 
+@memo(maxsize=1)
 def err_console() -> Console:
     """Where messages and errors go (standard error). Built on first use: importing Rich is ~40 ms
     of a one-workload ``recommend`` answered as JSON, which prints nothing on standard error."""

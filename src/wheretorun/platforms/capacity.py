@@ -59,9 +59,8 @@ class FleetResult:
     warm_floor: int = 0  # replicas kept warm beyond autoscaling to meet p99_latency_ms
     autoscaled_p99_ms: float | None = None  # p99 with autoscaling alone (before any warm floor)
     traffic: str = ""
-    batch: bool = (
-        False  # jobs billed for their work-hours (no standing replicas): ``replica_fleet(batch=True)``
-    )
+    #: jobs billed for their work-hours, no standing replicas (``replica_fleet(batch=True)``)
+    batch: bool = False
 
 
 @dataclass
