@@ -254,3 +254,10 @@ def test_the_budget_guardrail_fails_closed_on_a_workload_nothing_prices(tmp_path
         )
         assert run(*args).exit_code == 0  # without a budget the answer stands, with its warnings
     assert run("recommend", str(glue), "--format", "json", "--fail-above", "1000000").exit_code == 0
+
+
+@pytest.mark.parametrize("budget", ["1e999", "2e15", "-1", "NaN", "lots"])
+def test_a_budget_no_bill_reaches_is_refused(budget: str) -> None:
+    """--fail-above 1e999 was taken as a budget nothing exceeds: the guardrail never fired."""
+    result = run("recommend", str(EXAMPLE), "--format", "json", "--fail-above", budget)
+    assert result.exit_code == 2 and f"--fail-above: '{budget}' is not an amount" in result.stderr

@@ -234,3 +234,31 @@ def test_glue_and_orchestration_need_no_model() -> None:
         name="w.yml",
     )
     assert [w.model for w in wf.workloads] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "door", "refused"),
+    [
+        ("event", "api-gateway-rest", True),
+        ("queue", "alb", True),
+        ("schedule", "function-url", True),
+        ("event", "none", False),
+        ("queue", "auto", False),
+        ("api", "api-gateway-rest", False),
+    ],
+)
+def test_a_front_door_needs_an_api_trigger(trigger: str, door: str, refused: bool) -> None:
+    """A front door on work no API starts was dropped without a word (the option looked cheaper)."""
+    text = (
+        "workloads:\n  - {name: a, role: glue, requests_per_month: 10, duration_s: 1, "
+        f"trigger: {trigger}, front_door: {door}}}\n"
+    )
+    if not refused:
+        assert load_text(text, name="w.yml").workloads[0].front_door == door
+        return
+    with pytest.raises(InputError) as caught:
+        load_text(text, name="w.yml")
+    (problem,) = caught.value.problems
+    assert (
+        problem.path == "workloads[0]" and f"front_door {door} is how API requests come in" in problem.message
+    )

@@ -116,18 +116,20 @@ def parse_budget(text: str | None) -> Decimal | None:
     """``--fail-above``: US dollars a month, as "5000", "$5,000" or "5000.50"; exit 2 otherwise."""
     if text is None:
         return None
+    from ..results import MONEY_LIMIT  # here, not at import: every command's start-up would pay for it
+
     cleaned = text.strip().removeprefix("$").replace(",", "").replace("_", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         value = None
-    if value is None or not value.is_finite() or value < 0:
+    if value is None or not value.is_finite() or value < 0 or value > MONEY_LIMIT:
         raise InputError(
             [
                 Problem(
                     "--fail-above",
                     "",
-                    f"'{text}' is not an amount; allowed: US dollars a month >= 0, e.g. 5000",
+                    f"'{text}' is not an amount; allowed: US dollars a month, 0 to {MONEY_LIMIT:,}, e.g. 5000",
                 )
             ]
         )

@@ -564,6 +564,12 @@ def cross_field_problems(values: Mapping[str, Any]) -> list[str]:
             f"role {role} serves or trains a model: give model (its catalog id, params_b or bedrock_id); "
             "code that only calls a model is role glue or orchestration"
         )
+    door, trigger = values.get("front_door"), values.get("trigger", "api")
+    if isinstance(door, str) and door not in ("auto", "none") and isinstance(trigger, str) and trigger != "api":
+        found.append(
+            f"front_door {door} is how API requests come in, and trigger {trigger} has none: "
+            "set trigger: api, or leave front_door out"
+        )
     duration, active, p99 = number("duration_s"), number("active_compute_s"), number("duration_p99_s")
     if active is not None and duration is not None and active > duration:
         found.append(
