@@ -139,6 +139,31 @@ def concurrency_quota(ctx: Context) -> tuple[float, float]:
     return default, max(default, ctx.prefs.quota_increase.get("lambda-concurrency", 0.0))
 
 
+def cheapest_duration(
+    ctx: Context, name: str, label_prefix: str, gb_s: Decimal, note: str
+) -> tuple[str, list[CostComponent]]:
+    """Lambda duration of ``gb_s`` on each architecture the workload allows (``purchase.arches``),
+    the cheaper kept: (its architecture, its on-demand lines through the tiers). Under ``arch: auto``
+    that is arm64, ~20 % below x86 on every tier. Lambda's own duration and Step Functions' Lambda
+    steps are priced by it."""
+    by_arch = {
+        arch: tiered_lines(
+            name,
+            f"{label_prefix}{arch}",
+            ctx.price(f"lambda/duration-{arch}"),
+            gb_s,
+            "GB-s",
+            scales_with=["volume"],
+            driver="volume",
+            purchase="on-demand",
+            note=note,
+        )
+        for arch in arches(ctx)
+    }
+    cheaper = min(by_arch, key=lambda arch: sum(c.monthly_usd for c in by_arch[arch]))
+    return cheaper, by_arch[cheaper]
+
+
 def price(ctx: Context) -> Priced:
     u = ctx.usage
     cat = ctx.catalog
@@ -174,26 +199,13 @@ def price(ctx: Context) -> Priced:
         "Requests", req_ref, requests / MILLION, scales_with=["volume"], driver="volume", purchase="on-demand"
     )
 
-    def duration_lines(arch: str) -> list[CostComponent]:
-        return tiered_lines(
-            "Duration",
-            arch,
-            ctx.price(f"lambda/duration-{arch}"),
-            gb_s,
-            "GB-s",
-            scales_with=["volume"],
-            driver="volume",
-            purchase="on-demand",
-            note=f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024",
-        )
-
-    # arch auto: both priced, the cheaper kept (arm64 duration is ~20 % below x86 on every tier)
-    by_arch = {a: duration_lines(a) for a in arches(ctx)}
-    arch = min(by_arch, key=lambda a: sum(c.monthly_usd for c in by_arch[a]))
+    arch, on_demand = cheapest_duration(
+        ctx, "Duration", "", gb_s, f"{u.requests_per_month:,.0f} requests x {ms:,} ms x {mb:,} MB / 1,024"
+    )
     dur_ref = ctx.price(f"lambda/duration-{arch}")
     # Compute Savings Plans cover duration (and provisioned concurrency), not requests
     rate = lambda_rate(ctx)
-    duration = charged(rate, by_arch[arch])
+    duration = charged(rate, on_demand)
     discounted = duration
     notes = [f"cold start {cold_how}"]
     if arch == "arm64":

@@ -19,8 +19,8 @@ from typing import Literal
 from ..results import Blocker, LatencyProfile
 from ..units import MB_PER_GB, MILLION
 from .base import Context, Priced, Traits, blocker, fact_blocker, line, tiered_lines
-from .lambda_ import memory_mb
-from .purchase import arches, charged, discounted_note, lambda_rate
+from .lambda_ import cheapest_duration, memory_mb
+from .purchase import charged, discounted_note, lambda_rate
 
 ID = "step-functions"
 TRAITS = Traits(
@@ -153,22 +153,10 @@ def price(ctx: Context) -> Priced:
     # the steps are Lambda functions: Compute Savings Plans cover their duration as any Lambda's, and
     # they run on the architecture the workload allows, the cheaper under arch: auto (as Lambda's own)
     rate = lambda_rate(ctx)
-    by_arch = {
-        arch: tiered_lines(
-            "Step compute",
-            "Lambda x86" if arch == "x86" else f"Lambda {arch}",
-            ctx.price(f"lambda/duration-{arch}"),
-            gb_s,
-            "GB-s",
-            scales_with=["volume"],
-            driver="volume",
-            purchase="on-demand",
-            note=f"{active:,g} s active x {mb:,} MB per execution",
-        )
-        for arch in arches(ctx)
-    }
-    cheaper = min(by_arch, key=lambda arch: sum(c.monthly_usd for c in by_arch[arch]))
-    step_compute = charged(rate, by_arch[cheaper])
+    cheaper, on_demand = cheapest_duration(
+        ctx, "Step compute", "Lambda ", gb_s, f"{active:,g} s active x {mb:,} MB per execution"
+    )
+    step_compute = charged(rate, on_demand)
     if cheaper == "arm64":
         notes.append(
             "its Lambda steps on arm64 (Graviton), the cheaper architecture: they must build for arm64 "

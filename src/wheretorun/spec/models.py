@@ -565,7 +565,12 @@ def cross_field_problems(values: Mapping[str, Any]) -> list[str]:
             "code that only calls a model is role glue or orchestration"
         )
     door, trigger = values.get("front_door"), values.get("trigger", "api")
-    if isinstance(door, str) and door not in ("auto", "none") and isinstance(trigger, str) and trigger != "api":
+    if (
+        isinstance(door, str)
+        and door not in ("auto", "none")
+        and isinstance(trigger, str)
+        and trigger != "api"
+    ):
         found.append(
             f"front_door {door} is how API requests come in, and trigger {trigger} has none: "
             "set trigger: api, or leave front_door out"
